@@ -1,0 +1,1 @@
+"""dacall: control-room calls, claimed checks and audit trails, joined."""

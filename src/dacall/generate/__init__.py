@@ -1,0 +1,5 @@
+"""Synthetic feeds, written byte for byte in the formats of shared/spec/feeds.md, with an answer key."""
+
+from dacall.generate.engine import GenerationResult, generate
+
+__all__ = ["GenerationResult", "generate"]
