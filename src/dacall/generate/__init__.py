@@ -1,4 +1,4 @@
-"""Synthetic feeds, written byte for byte in the formats of shared/spec/feeds.md, with an answer key."""
+"""Synthetic feeds in the exact formats of shared/spec/feeds.md, with an answer key."""
 
 from dacall.generate.engine import GenerationResult, generate
 

@@ -1,0 +1,237 @@
+"""Load a landing folder into the warehouse's raw schema, exactly once, losing nothing.
+
+Each file is one transaction: its rows, its quarantine records and its ledger row commit
+together or not at all, so a load killed half way leaves the warehouse as it was before that
+file, and the next run loads it again. A file already loaded with the same bytes is skipped; a
+file of the same name with new bytes is a redelivery and replaces its predecessor's rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from dacall.ingest.feeds import Feed, load_feeds
+from dacall.ingest.readers import FileFault, read
+from dacall.settings import UserError
+from dacall.warehouse import connect
+
+META_COLUMNS = ["_file", "_line", "_sha256", "_loaded_at"]
+BATCH_ROWS = 50_000
+
+
+@dataclass
+class FeedTally:
+    files_loaded: int = 0
+    files_skipped: int = 0
+    files_rejected: int = 0
+    redeliveries: int = 0
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass
+class IngestResult:
+    feeds: dict[str, FeedTally] = field(default_factory=lambda: defaultdict(FeedTally))
+    unknown_folders: list[str] = field(default_factory=list)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(t.rows_quarantined for t in self.feeds.values())
+
+    @property
+    def files_rejected(self) -> int:
+        return sum(t.files_rejected for t in self.feeds.values())
+
+
+def raw_table_ddl(feed: Feed) -> str:
+    columns = ", ".join(f'"{c}" varchar' for c in feed.table_columns)
+    return (
+        f"create table if not exists raw.{feed.name} ({columns}, _file varchar not null, "
+        "_line bigint not null, _sha256 varchar not null, _loaded_at timestamp not null)"
+    )
+
+
+def _fault_injection() -> int | None:
+    """Test hook: kill this process after N batches of a load, to prove a crash is safe."""
+    value = os.environ.get("DACALL_TEST_KILL_AFTER_BATCHES")
+    return int(value) if value else None
+
+
+def landing_files(landing: Path, feeds: dict[str, Feed]) -> tuple[list[tuple[Feed, Path]], list[str]]:
+    if not landing.is_dir():
+        raise UserError(f"landing folder not found: {landing}")
+    found, unknown = [], []
+    for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
+        feed = feeds.get(folder.name)
+        if feed is None:
+            if not folder.name.startswith("."):
+                unknown.append(folder.name)
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.is_file() and not path.name.startswith("."):
+                found.append((feed, path))
+    return found, unknown
+
+
+def ingest(
+    landing: Path,
+    warehouse: Path,
+    progress: Callable[[str], None] | None = None,
+) -> IngestResult:
+    feeds = load_feeds()
+    files, unknown = landing_files(Path(landing), feeds)
+    result = IngestResult(unknown_folders=unknown)
+    con = connect(warehouse)
+    try:
+        for feed in feeds.values():
+            con.execute(raw_table_ddl(feed))
+        known = {
+            (feed, name): (sha, delivery)
+            for feed, name, sha, delivery in con.execute(
+                "select feed, file_name, arg_max(sha256, delivery), max(delivery) "
+                "from audit.files_loaded group by all"
+            ).fetchall()
+        }
+        for index, (feed, path) in enumerate(files, start=1):
+            if progress and index % 250 == 0:
+                progress(f"ingest: {index}/{len(files)} files")
+            _load_file(con, feed, path, known, result.feeds[feed.name])
+    finally:
+        con.close()
+    return result
+
+
+def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> None:
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    previous = known.get((feed.name, path.name))
+    if previous is not None and previous[0] == sha:
+        tally.files_skipped += 1
+        return
+    delivery = 1 if previous is None else previous[1] + 1
+    now = datetime.now(UTC).replace(tzinfo=None)
+    business_date = feed.business_date(path.name)
+
+    con.execute("begin transaction")
+    try:
+        if previous is not None:
+            con.execute(f"delete from raw.{feed.name} where _file = ?", [path.name])
+            con.execute(
+                "delete from audit.quarantine where feed = ? and file_name = ?",
+                [feed.name, path.name],
+            )
+        if business_date is None:
+            fault = FileFault(
+                f"file name {path.name!r} is outside the pattern {feed.pattern.pattern} "
+                "or names an impossible date",
+                rows=data.count(b"\n") - (1 if feed.format == "csv" else 0),
+            )
+            read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now)
+            status, reason = "rejected", fault.reason
+        else:
+            try:
+                read_n, loaded, quarantined = _insert_rows(con, feed, path.name, sha, data, now)
+                status, reason = "loaded", None
+            except FileFault as fault:
+                con.execute(f"delete from raw.{feed.name} where _file = ?", [path.name])
+                con.execute(
+                    "delete from audit.quarantine where feed = ? and file_name = ?",
+                    [feed.name, path.name],
+                )
+                read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now)
+                status, reason = "rejected", fault.reason
+        con.execute(
+            "insert into audit.files_loaded values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [feed.name, path.name, business_date, sha, read_n, loaded, quarantined, delivery,
+             status, reason, now],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    known[(feed.name, path.name)] = (sha, delivery)
+    tally.rows_read += read_n
+    tally.rows_loaded += loaded
+    tally.rows_quarantined += quarantined
+    if status == "rejected":
+        tally.files_rejected += 1
+    else:
+        tally.files_loaded += 1
+    if previous is not None:
+        tally.redeliveries += 1
+
+
+def _reject(con, feed: Feed, name: str, sha: str, fault: FileFault, now) -> tuple[int, int, int]:
+    rows = max(fault.rows, 0)
+    con.execute(
+        "insert into audit.quarantine values (?, ?, ?, null, ?, null, ?, ?)",
+        [feed.name, name, sha, rows, f"file rejected: {fault.reason}", now],
+    )
+    return rows, 0, rows
+
+
+def _insert_rows(con, feed: Feed, name: str, sha: str, data: bytes, now) -> tuple[int, int, int]:
+    columns = feed.table_columns
+    width = len(columns)
+    batch: list[list[str]] = []
+    bad: list[tuple] = []
+    read_n = loaded = 0
+    kill_after = _fault_injection()
+    batches = 0
+
+    def flush() -> None:
+        nonlocal batch, loaded, batches
+        if not batch:
+            return
+        arrays = [pa.array([row[i] for row in batch], pa.string()) for i in range(width)]
+        lines = pa.array([row[width] for row in batch], pa.int64())
+        n = len(batch)
+        table = pa.Table.from_arrays(
+            [*arrays, pa.array([name] * n, pa.string()), lines, pa.array([sha] * n, pa.string()),
+             pa.array([now] * n, pa.timestamp("us"))],
+            names=[*columns, *META_COLUMNS],
+        )
+        con.register("_incoming", table)
+        con.execute(f"insert into raw.{feed.name} select * from _incoming")
+        con.unregister("_incoming")
+        loaded += n
+        batch = []
+        batches += 1
+        if kill_after is not None and batches >= kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    for row in read(feed, data):
+        read_n += 1
+        if row.values is None:
+            bad.append((feed.name, name, sha, row.line, 1, row.raw, row.fault, now))
+            continue
+        row.values.append(row.line)
+        batch.append(row.values)
+        if len(batch) >= BATCH_ROWS:
+            flush()
+    flush()
+    if bad:
+        con.executemany("insert into audit.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)", bad)
+    return read_n, loaded, len(bad)
+
+
+def quarantine_reasons(warehouse: Path) -> list[tuple[str, str, int]]:
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        raise UserError(f"cannot open warehouse {warehouse}: {exc}") from exc
+    with con:
+        return con.execute(
+            "select feed, reason, sum(rows) from audit.quarantine group by all order by 3 desc"
+        ).fetchall()

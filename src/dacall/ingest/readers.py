@@ -1,0 +1,245 @@
+"""Readers for the three source formats, exactly as feeds.md describes them.
+
+A reader turns a delivered file into rows, each either values to load or a reason to
+quarantine it; a fault in the file as a whole raises FileFault with one reason. Every record
+the file holds is yielded exactly once, so rows read = rows loaded + rows quarantined.
+
+Windows-1252 is decoded here, record by record, rather than by DuckDB: DuckDB's latin-1
+reader rejects the bytes 0x80-0x9F (curly quotes, dashes, the euro sign) that cp1252 uses,
+and its encodings extension would have to be fetched at run time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dacall.ingest.feeds import Feed
+
+UNDEFINED_CP1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+class FileFault(Exception):
+    """The file cannot be read at all; the message says why, in one line."""
+
+    def __init__(self, reason: str, rows: int = 0):
+        super().__init__(reason)
+        self.reason = reason
+        self.rows = rows
+
+
+@dataclass(slots=True)
+class Row:
+    line: int  # physical line the record starts on (1 = first line of the file)
+    raw: str  # the record as delivered (decoded as far as possible)
+    values: list[str] | None  # in the feed's column order; None when quarantined
+    fault: str | None
+
+
+def read(feed: Feed, data: bytes) -> Iterator[Row]:
+    if feed.format == "csv":
+        return _read_csv(feed, data)
+    if feed.format == "fixed":
+        return _read_fixed(feed, data)
+    if feed.format == "jsonl":
+        return _read_jsonl(feed, data)
+    raise ValueError(f"unknown format {feed.format}")
+
+
+def _check_file_end(data: bytes) -> None:
+    if data and not data.endswith(b"\n"):
+        raise FileFault(
+            "file ends in the middle of a row (no final line end): cut off in transfer?",
+            rows=data.count(b"\n") + 1,
+        )
+
+
+def _check_encoding_throughout(feed: Feed, data: bytes) -> None:
+    if b"\x00" in data[:4096]:
+        raise FileFault(
+            "file holds NUL bytes: UTF-16 or binary, not the expected text encoding",
+            rows=data.count(b"\n"),
+        )
+    if feed.encoding == "cp1252" and not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+        raise FileFault(
+            "file is encoded as UTF-8 throughout, expected Windows-1252",
+            rows=max(0, data.count(b"\n") - 1),
+        )
+    if feed.encoding.startswith("utf-8"):
+        try:
+            data.decode("utf-8")
+            return
+        except UnicodeDecodeError:
+            pass
+        lines = data.split(b"\n")
+        bad = 0
+        for line in lines:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad += 1
+        non_ascii = sum(1 for line in lines if any(b >= 0x80 for b in line))
+        if non_ascii and bad == non_ascii and bad > 1:
+            raise FileFault(
+                "file is not UTF-8 throughout (Windows-1252 or Latin-1?), expected UTF-8",
+                rows=max(0, data.count(b"\n") - (0 if feed.format != "csv" else 1)),
+            )
+
+
+def _decode_record(feed: Feed, raw: bytes) -> tuple[str, str | None]:
+    """Decode one record; an undecodable byte quarantines that record alone."""
+    encoding = "utf-8" if feed.encoding == "utf-8-sig" else feed.encoding
+    try:
+        return raw.decode(encoding), None
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start]
+        return raw.decode(encoding, errors="replace"), (
+            f"byte 0x{bad:02X} at position {exc.start + 1} cannot be decoded as {feed.encoding}"
+        )
+
+
+def _split_records(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """CSV records with their first line number: a quoted field may hold line breaks."""
+    line_no = 0
+    start_line = 1
+    pending: list[bytes] = []
+    quotes = 0
+    for line in data.splitlines(keepends=True):
+        line_no += 1
+        if not pending:
+            start_line = line_no
+        pending.append(line)
+        quotes += line.count(b'"')
+        if quotes % 2 == 0:
+            yield start_line, b"".join(pending)
+            pending, quotes = [], 0
+    if pending:
+        raise FileFault(
+            f"a quoted field opened on line {start_line} is never closed: file cut off?",
+            rows=0,
+        )
+
+
+def _strip_line_end(record: bytes) -> bytes:
+    if record.endswith(b"\r\n"):
+        return record[:-2]
+    if record.endswith(b"\n"):
+        return record[:-1]
+    return record
+
+
+def _read_csv(feed: Feed, data: bytes) -> Iterator[Row]:
+    _check_encoding_throughout(feed, data)
+    if feed.encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        raise FileFault("file is empty: the header line is missing")
+    _check_file_end(data)
+    records = _split_records(data)
+    _, header_raw = next(records)
+    header_text, bad = _decode_record(feed, _strip_line_end(header_raw))
+    header = next(csv.reader([header_text]))
+    if header != list(feed.columns):
+        expected = ",".join(feed.columns)
+        got = ",".join(header)[:200]
+        rows = data.count(b"\n") - 1
+        if set(header) == set(feed.columns):
+            raise FileFault(f"header has the expected columns in another order: {got}", rows)
+        missing = [c for c in feed.columns if c not in header]
+        raise FileFault(
+            f"unknown header (expected {expected}; missing {', '.join(missing) or 'none'})",
+            rows,
+        )
+    width = len(feed.columns)
+    columns = feed.columns
+    for line, raw in records:
+        record = _strip_line_end(raw)
+        text, fault = _decode_record(feed, record)
+        if fault is not None:
+            yield Row(line, text, None, fault)
+            continue
+        if not text.strip():
+            yield Row(line, text, None, "blank line")
+            continue
+        try:
+            values = next(csv.reader([text]))
+        except csv.Error as exc:
+            yield Row(line, text, None, f"not valid CSV: {exc}")
+            continue
+        if len(values) != width:
+            yield Row(line, text, None, f"{len(values)} columns, expected {width}")
+            continue
+        fault = feed.row_fault(dict(zip(columns, values, strict=True)))
+        yield Row(line, text, None if fault else values, fault)
+
+
+def _read_fixed(feed: Feed, data: bytes) -> Iterator[Row]:
+    _check_encoding_throughout(feed, data)
+    _check_file_end(data)
+    width = max(start - 1 + size for _, start, size in feed.fields)
+    names = [name for name, _, _ in feed.fields]
+    for line_no, raw in enumerate(data.split(b"\n")[:-1], start=1):
+        raw = raw[:-1] if raw.endswith(b"\r") else raw
+        text, fault = _decode_record(feed, raw)
+        if fault is not None:
+            yield Row(line_no, text, None, fault)
+            continue
+        if len(text) != width:
+            kind = "short" if len(text) < width else "long"
+            yield Row(line_no, text, None, f"{kind} line: {len(text)} characters, expected {width}")
+            continue
+        values = [text[start - 1 : start - 1 + size].strip() for _, start, size in feed.fields]
+        fault = feed.row_fault(dict(zip(names, values, strict=True)))
+        yield Row(line_no, text, None if fault else values, fault)
+
+
+PND_TOP = {"event_id": "EVENT_ID", "user": "USER", "ts": "TS", "hits": "HITS"}
+PND_SEARCH = {
+    "kind": "SEARCH_KIND", "surname": "SURNAME", "forename": "FORENAME", "dob": "DOB",
+    "address": "ADDRESS", "postcode": "POSTCODE", "phone": "PHONE", "vrm": "VRM", "name": "NAME",
+}
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _read_jsonl(feed: Feed, data: bytes) -> Iterator[Row]:
+    _check_encoding_throughout(feed, data)
+    _check_file_end(data)
+    columns = feed.columns
+    for line_no, raw in enumerate(data.split(b"\n")[:-1], start=1):
+        raw = raw[:-1] if raw.endswith(b"\r") else raw
+        text, fault = _decode_record(feed, raw)
+        if fault is not None:
+            yield Row(line_no, text, None, fault)
+            continue
+        if not text.strip():
+            yield Row(line_no, text, None, "blank line")
+            continue
+        try:
+            event = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield Row(line_no, text, None, f"broken JSON: {exc.msg} at character {exc.pos + 1}")
+            continue
+        if not isinstance(event, dict) or not isinstance(event.get("search"), dict):
+            yield Row(line_no, text, None, "JSON line is not an event with a search object")
+            continue
+        values = dict.fromkeys(columns, "")
+        for key, column in PND_TOP.items():
+            values[column] = _text(event.get(key))
+        for key, column in PND_SEARCH.items():
+            values[column] = _text(event["search"].get(key))
+        values["RAW_JSON"] = text
+        fault = feed.row_fault(values)
+        yield Row(line_no, text, None if fault else [values[c] for c in columns], fault)
