@@ -72,7 +72,9 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     try:
         private_dir(path.parent)
     except OSError as exc:
-        raise UserError(f"cannot create the warehouse folder {path.parent}: {exc.strerror}") from exc
+        raise UserError(
+            f"cannot create the warehouse folder {path.parent}: {exc.strerror}"
+        ) from exc
     old_umask = os.umask(0o077)
     try:
         con = duckdb.connect(str(path))

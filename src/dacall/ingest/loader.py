@@ -14,7 +14,7 @@ import signal
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -44,6 +44,7 @@ class FeedTally:
 class IngestResult:
     feeds: dict[str, FeedTally] = field(default_factory=lambda: defaultdict(FeedTally))
     unknown_folders: list[str] = field(default_factory=list)
+    missing_feeds: list[str] = field(default_factory=list)  # no file for the business date
 
     @property
     def rows_quarantined(self) -> int:
@@ -68,7 +69,9 @@ def _fault_injection() -> int | None:
     return int(value) if value else None
 
 
-def landing_files(landing: Path, feeds: dict[str, Feed]) -> tuple[list[tuple[Feed, Path]], list[str]]:
+def landing_files(
+    landing: Path, feeds: dict[str, Feed]
+) -> tuple[list[tuple[Feed, Path]], list[str]]:
     if not landing.is_dir():
         raise UserError(f"landing folder not found: {landing}")
     found, unknown = [], []
@@ -87,11 +90,23 @@ def landing_files(landing: Path, feeds: dict[str, Feed]) -> tuple[list[tuple[Fee
 def ingest(
     landing: Path,
     warehouse: Path,
+    up_to: date | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> IngestResult:
+    """Load every file of the landing folder (or those for business dates up to `up_to`)."""
     feeds = load_feeds()
     files, unknown = landing_files(Path(landing), feeds)
     result = IngestResult(unknown_folders=unknown)
+    if up_to is not None:
+        files = [
+            (feed, path)
+            for feed, path in files
+            if (day := feed.business_date(path.name)) is None or day <= up_to
+        ]
+        present = {feed.name for feed, path in files if feed.business_date(path.name) == up_to}
+        result.missing_feeds = sorted(
+            name for name, feed in feeds.items() if not feed.monthly and name not in present
+        )
     con = connect(warehouse)
     try:
         for feed in feeds.values():
@@ -153,8 +168,19 @@ def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> No
                 status, reason = "rejected", fault.reason
         con.execute(
             "insert into audit.files_loaded values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [feed.name, path.name, business_date, sha, read_n, loaded, quarantined, delivery,
-             status, reason, now],
+            [
+                feed.name,
+                path.name,
+                business_date,
+                sha,
+                read_n,
+                loaded,
+                quarantined,
+                delivery,
+                status,
+                reason,
+                now,
+            ],
         )
         con.execute("commit")
     except BaseException:
@@ -198,8 +224,13 @@ def _insert_rows(con, feed: Feed, name: str, sha: str, data: bytes, now) -> tupl
         lines = pa.array([row[width] for row in batch], pa.int64())
         n = len(batch)
         table = pa.Table.from_arrays(
-            [*arrays, pa.array([name] * n, pa.string()), lines, pa.array([sha] * n, pa.string()),
-             pa.array([now] * n, pa.timestamp("us"))],
+            [
+                *arrays,
+                pa.array([name] * n, pa.string()),
+                lines,
+                pa.array([sha] * n, pa.string()),
+                pa.array([now] * n, pa.timestamp("us")),
+            ],
             names=[*columns, *META_COLUMNS],
         )
         con.register("_incoming", table)

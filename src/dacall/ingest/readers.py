@@ -201,8 +201,15 @@ def _read_fixed(feed: Feed, data: bytes) -> Iterator[Row]:
 
 PND_TOP = {"event_id": "EVENT_ID", "user": "USER", "ts": "TS", "hits": "HITS"}
 PND_SEARCH = {
-    "kind": "SEARCH_KIND", "surname": "SURNAME", "forename": "FORENAME", "dob": "DOB",
-    "address": "ADDRESS", "postcode": "POSTCODE", "phone": "PHONE", "vrm": "VRM", "name": "NAME",
+    "kind": "SEARCH_KIND",
+    "surname": "SURNAME",
+    "forename": "FORENAME",
+    "dob": "DOB",
+    "address": "ADDRESS",
+    "postcode": "POSTCODE",
+    "phone": "PHONE",
+    "vrm": "VRM",
+    "name": "NAME",
 }
 
 

@@ -1,0 +1,37 @@
+"""Daily ingestion: every feed in the landing folder into the warehouse's raw schema.
+
+Thin by design: the work is dacall.pipeline.ingest_step, which `dacall run` calls too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import Asset, dag, task
+
+from dacall.pipeline import RAW_ASSET_URI, WAREHOUSE_POOL
+
+raw_data = Asset(RAW_ASSET_URI)
+
+
+@dag(
+    dag_id="dacall_ingest",
+    schedule="@daily",
+    start_date=datetime(2025, 1, 1),
+    catchup=True,
+    max_active_runs=1,
+    tags=["dacall"],
+    doc_md=__doc__,
+)
+def dacall_ingest():
+    @task(pool=WAREHOUSE_POOL, outlets=[raw_data])
+    def ingest(data_interval_end=None) -> dict:
+        from dacall.pipeline import ingest_step
+
+        # Files up to the run's business date: a backfill walks the landing day by day.
+        return ingest_step(up_to=data_interval_end.date() if data_interval_end else None)
+
+    ingest()
+
+
+dacall_ingest()

@@ -1,0 +1,184 @@
+"""Names, addresses and telephone numbers reduced to the keys claims.md compares.
+
+One implementation, used by the dbt models (registered as DuckDB functions by
+dacall.dbt_plugin) and by the linkage, so that a search and a subject are always normalised
+alike. Street-type abbreviations live in config/address.yml.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+
+from dacall.settings import load_yaml
+
+_DOB_DMY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
+_DOB_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b")
+_WORD = re.compile(r"[A-Z0-9]+|,")
+
+
+def fold_letters(text: str | None) -> str:
+    """Upper case, accents folded, everything but letters dropped: BRONTË = BRONTE, O'BRIEN =
+    OBRIEN, SMITH-JONES = SMITHJONES."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.upper())
+    return "".join(c for c in decomposed if "A" <= c <= "Z")
+
+
+def _strip_dob(text: str) -> str:
+    return _DOB_ISO.sub(" ", _DOB_DMY.sub(" ", text))
+
+
+@lru_cache(maxsize=262_144)
+def split_name(text: str | None) -> tuple[str, str] | None:
+    """(surname, forenames) from `SURNAME, Forename Middle`, `Forename SURNAME` or
+    `FORENAME SURNAME`; None when there is no name."""
+    if not text or not text.strip():
+        return None
+    text = _strip_dob(text).replace("’", "'").strip()
+    if "," in text:
+        surname, _, forenames = text.partition(",")
+        return surname.strip(), forenames.strip()
+    words = text.split()
+    if len(words) == 1:
+        return words[0], ""
+    has_lower = any(c.islower() for c in text)
+    if has_lower:
+        # The C&C writes `Forename SURNAME`: the surname is the run of upper-case words at
+        # the end.
+        tail = []
+        for word in reversed(words[1:]):
+            if any(c.isalpha() for c in word) and word == word.upper():
+                tail.insert(0, word)
+            else:
+                break
+        if tail:
+            return " ".join(tail), " ".join(words[: len(words) - len(tail)])
+    return " ".join(words[1:]), words[0]
+
+
+def surname_key(text: str | None) -> str | None:
+    parts = split_name(text)
+    key = fold_letters(parts[0]) if parts else ""
+    return key or None
+
+
+def forename_initial(text: str | None) -> str | None:
+    parts = split_name(text)
+    if not parts:
+        return None
+    key = fold_letters(parts[1].split()[0]) if parts[1].split() else ""
+    return key[:1] or None
+
+
+def first_forename_key(text: str | None) -> str | None:
+    parts = split_name(text)
+    if not parts or not parts[1].split():
+        return None
+    return fold_letters(parts[1].split()[0]) or None
+
+
+def dob_in_text(text: str | None) -> str | None:
+    """A date of birth written in the text, as YYYY-MM-DD, if there is one."""
+    if not text:
+        return None
+    match = _DOB_DMY.search(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _DOB_ISO.search(text)
+        if not match:
+            return None
+        year, month, day = (int(g) for g in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def postcode(text: str | None) -> str | None:
+    """A UK postcode, upper case with one space before the last three characters."""
+    if not text:
+        return None
+    match = _POSTCODE.search(text.upper())
+    if not match:
+        return None
+    return f"{match.group(1)} {match.group(2)}"
+
+
+@lru_cache(maxsize=1)
+def _street_vocabulary() -> tuple[dict[str, str], frozenset[str]]:
+    config = load_yaml("address.yml")
+    abbreviations = {k.upper(): v.upper() for k, v in config["abbreviations"].items()}
+    types = frozenset(t.upper() for t in config["street_types"]) | frozenset(abbreviations.values())
+    return abbreviations, types
+
+
+@lru_cache(maxsize=262_144)
+def building_and_street(text: str | None) -> tuple[str, str] | None:
+    """(building number, street key) from a free-text address.
+
+    The building number is the number just before the street name; the street runs from there
+    to its type word (ROAD, STREET, ...), abbreviations expanded on both sides alike, so `FLAT
+    2, 14 HIGH ST` is building 14 of HIGH STREET. The first word of a street is never its type:
+    the ST of `27 ST CROSS ROAD` is part of the name.
+    """
+    if not text:
+        return None
+    abbreviations, types = _street_vocabulary()
+    cleaned = unicodedata.normalize("NFKD", text.upper()).replace("’", "").replace("'", "")
+    cleaned = _POSTCODE.sub(" ", cleaned)
+    tokens = _WORD.findall(cleaned)
+    for i, token in enumerate(tokens):
+        number = re.fullmatch(r"(\d+)[A-Z]?", token)
+        if number is None or i + 1 >= len(tokens) or not tokens[i + 1].isalpha():
+            continue
+        street: list[str] = []
+        for word in tokens[i + 1 :]:
+            if word == "," or not word.isalpha():
+                break
+            expanded = abbreviations.get(word, word)
+            street.append(expanded)
+            if len(street) > 1 and expanded in types:
+                return token, " ".join(street)
+    return None
+
+
+def building(text: str | None) -> str | None:
+    parsed = building_and_street(text)
+    return parsed[0] if parsed else None
+
+
+def street_key(text: str | None) -> str | None:
+    parsed = building_and_street(text)
+    return parsed[1] if parsed else None
+
+
+@lru_cache(maxsize=262_144)
+def e164(text: str | None) -> str | None:
+    """A UK telephone number in E.164 (`07700 900123` = `+447700900123` = `447700900123`)."""
+    if not text:
+        return None
+    digits = re.sub(r"\D", "", text.replace("(0)", ""))
+    if not digits:
+        return None
+    if digits.startswith("00"):
+        digits = digits[2:]
+        candidate = "+" + digits
+    elif digits.startswith("44") and len(digits) >= 12:
+        candidate = "+" + digits
+    elif text.strip().startswith("+"):
+        candidate = "+" + digits
+    else:
+        candidate = digits
+    try:
+        number = phonenumbers.parse(candidate, "GB")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
