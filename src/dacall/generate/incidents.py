@@ -499,7 +499,7 @@ class IncidentFactory:
         if subject_type == "PERSON":
             surname, forename, dob = inc.recorded_surname, inc.recorded_forename, inc.caller_dob
             if wrong:
-                if dob is not None:
+                if dob is not None and system != "CAD":  # the C&C name search has no DOB
                     dob = dob + timedelta(days=rng.choice([-366, -31, -1, 1, 30, 365]))
                 else:
                     wrong_surname = typo(surname, rng)
@@ -510,6 +510,8 @@ class IncidentFactory:
                 dob = inc.person.dob  # the caller gave it on the phone
             elif not wrong and dob is not None and rng.random() < 0.25:
                 dob = None  # searched on the name alone
+            if system == "CAD":
+                dob = None
             key = PersonKey(fold(surname), fold(forename)[:1], dob)
             display = {"surname": surname, "forename": forename, "dob": dob}
         elif subject_type == "ADDRESS":

@@ -1,0 +1,84 @@
+-- Every record of a person the pipeline can link: incident callers and the partners' people,
+-- in one shape (names folded, date of birth, postcode, telephone).
+
+with
+
+incidents as (
+
+    select * from {{ ref('stg_cc_incidents') }} where caller_surname_key is not null
+
+),
+
+marac as (
+
+    select * from {{ ref('stg_partner_marac') }}
+
+),
+
+mash as (
+
+    select * from {{ ref('stg_partner_mash') }}
+
+),
+
+victim_support as (
+
+    select * from {{ ref('stg_partner_vs') }}
+
+),
+
+unioned as (
+
+    select
+        'cc_incidents' as source,
+        incident_urn as source_record_id,
+        caller_surname_key as surname_key,
+        caller_forename_key as forename_key,
+        caller_dob as dob,
+        postcode,
+        caller_tel_e164 as phone_e164,
+        cast(created_at as date) as record_date
+    from incidents
+
+    union all
+
+    select
+        'partner_marac',
+        case_ref,
+        surname_key,
+        forename_key,
+        victim_dob,
+        postcode,
+        null,
+        referral_date
+    from marac
+
+    union all
+
+    select
+        'partner_mash',
+        referral_id,
+        surname_key,
+        forename_key,
+        subject_dob,
+        postcode,
+        null,
+        received_on
+    from mash
+
+    union all
+
+    select
+        'partner_vs',
+        vs_ref,
+        surname_key,
+        forename_key,
+        null,
+        null,
+        phone_e164,
+        referred_on
+    from victim_support
+
+)
+
+select * from unioned where surname_key is not null

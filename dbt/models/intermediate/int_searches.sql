@@ -1,0 +1,203 @@
+-- Every person, address and telephone search in the four audited systems, in one shape,
+-- with the searcher mapped to a staff number through the directory row valid that day.
+
+with
+
+pnc as (
+
+    select * from {{ ref('stg_audit_pnc') }} where transaction_code = 'QNAM'
+
+),
+
+pnd as (
+
+    select * from {{ ref('stg_audit_pnd') }} where search_kind in ('person', 'location', 'telephone')
+
+),
+
+rms as (
+
+    select * from {{ ref('stg_audit_rms') }}
+    where action in ('SEARCH_PERSON', 'SEARCH_LOCATION', 'SEARCH_TELEPHONE')
+
+),
+
+cad as (
+
+    select * from {{ ref('stg_audit_cc') }} where search_type in ('NAME', 'ADDRESS', 'UPRN', 'TELEPHONE')
+
+),
+
+staff as (
+
+    select * from {{ ref('stg_staff_directory') }}
+
+),
+
+pnc_searches as (
+
+    select
+        'PNC:' || txn_id as audit_ref,
+        'PNC' as system,
+        'PERSON' as subject_type,
+        searched_at,
+        pnc_user as audit_user,
+        surname_key,
+        left(forename_key, 1) as forename_initial,
+        dob,
+        null::varchar as uprn,
+        null::varchar as building_number,
+        null::varchar as street_key,
+        null::varchar as postcode,
+        null::varchar as phone_e164
+    from pnc
+
+),
+
+pnd_searches as (
+
+    select
+        'PND:' || event_id as audit_ref,
+        'PND' as system,
+        case search_kind
+            when 'person' then 'PERSON'
+            when 'location' then 'ADDRESS'
+            else 'TELEPHONE'
+        end as subject_type,
+        searched_at,
+        pnd_user as audit_user,
+        surname_key,
+        left(forename_key, 1) as forename_initial,
+        dob,
+        null::varchar as uprn,
+        building_number,
+        street_key,
+        postcode,
+        phone_e164
+    from pnd
+
+),
+
+rms_searches as (
+
+    select
+        'RMS:' || audit_id as audit_ref,
+        'RMS' as system,
+        case action
+            when 'SEARCH_PERSON' then 'PERSON'
+            when 'SEARCH_LOCATION' then 'ADDRESS'
+            else 'TELEPHONE'
+        end as subject_type,
+        searched_at,
+        staff_no as audit_user,
+        surname_key,
+        left(forename_key, 1) as forename_initial,
+        dob,
+        null::varchar as uprn,
+        building_number,
+        street_key,
+        postcode,
+        phone_e164
+    from rms
+
+),
+
+cad_searches as (
+
+    select
+        audit_id as audit_ref,
+        'CAD' as system,
+        case search_type
+            when 'NAME' then 'PERSON'
+            when 'TELEPHONE' then 'TELEPHONE'
+            else 'ADDRESS'
+        end as subject_type,
+        searched_at,
+        staff_no as audit_user,
+        surname_key,
+        left(forename_key, 1) as forename_initial,
+        dob,
+        uprn,
+        building_number,
+        street_key,
+        postcode,
+        phone_e164
+    from cad
+
+),
+
+unioned as (
+
+    select * from pnc_searches
+    union all
+    select * from pnd_searches
+    union all
+    select * from rms_searches
+    union all
+    select * from cad_searches
+
+),
+
+with_local_day as (
+
+    select *, {{ local_date_of('searched_at') }} as local_day from unioned
+
+),
+
+pnc_users as (
+
+    select
+        s.audit_ref,
+        d.staff_no
+    from with_local_day as s
+    inner join staff as d
+        on s.system = 'PNC'
+        and d.pnc_user = s.audit_user
+        and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
+    qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
+
+),
+
+pnd_users as (
+
+    select
+        s.audit_ref,
+        d.staff_no
+    from with_local_day as s
+    inner join staff as d
+        on s.system = 'PND'
+        and d.pnd_user = s.audit_user
+        and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
+    qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
+
+),
+
+mapped as (
+
+    select
+        s.audit_ref,
+        s.system,
+        s.subject_type,
+        s.searched_at,
+        s.audit_user,
+        -- RMS and the C&C audit users are staff numbers already.
+        case
+            when s.system = 'PNC' then pnc_users.staff_no
+            when s.system = 'PND' then pnd_users.staff_no
+            else s.audit_user
+        end as staff_no,
+        s.surname_key,
+        s.forename_initial,
+        s.dob,
+        s.uprn,
+        s.building_number,
+        s.street_key,
+        s.postcode,
+        s.phone_e164
+    from with_local_day as s
+    left join pnc_users on s.audit_ref = pnc_users.audit_ref
+    left join pnd_users on s.audit_ref = pnd_users.audit_ref
+
+)
+
+select * from mapped

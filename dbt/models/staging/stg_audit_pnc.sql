@@ -1,0 +1,29 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'audit_pnc') }}
+
+),
+
+renamed as (
+
+    select
+        txn_id,
+        pnc_user,
+        cast(strptime(date || time, '%Y%m%d%H%M%S') as timestamp) as searched_at,
+        txn as transaction_code,
+        nullif(surname, '') as surname,
+        nullif(forenames, '') as forenames,
+        cast(try_strptime(nullif(dob, ''), '%Y%m%d') as date) as dob,
+        nullif(reason, '') as reason_code,
+        nullif(vrm, '') as vrm,
+        dacall_fold(surname) as surname_key,
+        dacall_fold(split_part(forenames, ' ', 1)) as forename_key,
+        _file as source_file,
+        _line as source_line
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'audit_pnd') }}
+
+),
+
+renamed as (
+
+    select
+        event_id,
+        "user" as pnd_user,
+        timezone('UTC', cast(ts as timestamptz)) as searched_at,
+        search_kind,
+        nullif(surname, '') as surname,
+        nullif(forename, '') as forename,
+        cast(try_strptime(nullif(dob, ''), '%Y-%m-%d') as date) as dob,
+        nullif(address, '') as address,
+        nullif(postcode, '') as postcode_text,
+        nullif(phone, '') as phone,
+        nullif(vrm, '') as vrm,
+        nullif(name, '') as organisation_name,
+        try_cast(nullif(hits, '') as integer) as hits,
+        dacall_fold(surname) as surname_key,
+        dacall_fold(split_part(trim(forename), ' ', 1)) as forename_key,
+        dacall_postcode(coalesce(nullif(postcode, ''), address)) as postcode,
+        dacall_building(address) as building_number,
+        dacall_street_key(address) as street_key,
+        dacall_e164(phone) as phone_e164,
+        _file as source_file,
+        _line as source_line
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,71 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'cc_incidents') }}
+
+),
+
+versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by urn
+            order by try_strptime(last_updated, '%d/%m/%Y %H:%M:%S') desc, _file desc, _line desc
+        ) as version_rank,
+        count(*) over (partition by urn) as version_count
+    from source
+
+),
+
+latest as (
+
+    select * from versions where version_rank = 1
+
+),
+
+renamed as (
+
+    select
+        urn as incident_urn,
+        {{ local_to_utc('created') }} as created_at,
+        channel,
+        {{ local_to_utc('answered') }} as answered_at,
+        {{ local_to_utc('call_end') }} as call_ended_at,
+        abandoned = 'Y' as is_abandoned,
+        silent = 'Y' as is_silent,
+        {{ local_to_utc('callback_at') }} as callback_at,
+        nullif(callback_by, '') as callback_by,
+        nullif(trim(caller_name), '') as caller_name,
+        {{ parse_dmy_date('caller_dob') }} as caller_dob,
+        nullif(caller_tel, '') as caller_tel,
+        dacall_e164(caller_tel) as caller_tel_e164,
+        nullif(location, '') as location,
+        dacall_postcode(postcode) as postcode,
+        nullif(uprn, '') as uprn,
+        nullif(open_code, '') as open_code,
+        nullif(close_code, '') as close_code,
+        coalesce(nullif(qualifiers, ''), '') as qualifiers,
+        try_cast(init_grade as integer) as init_grade,
+        try_cast(final_grade as integer) as final_grade,
+        deployed = 'Y' as is_deployed,
+        {{ local_to_utc('first_dispatch') }} as first_dispatch_at,
+        {{ local_to_utc('first_arrival') }} as first_arrival_at,
+        nullif(risk_level, '') as risk_level,
+        nullif(handler, '') as handler,
+        nullif(supervisor, '') as supervisor,
+        {{ local_to_utc('closed') }} as closed_at,
+        {{ local_to_utc('last_updated') }} as last_updated_at,
+        dacall_surname_key(caller_name) as caller_surname_key,
+        dacall_first_forename(caller_name) as caller_forename_key,
+        dacall_forename_initial(caller_name) as caller_forename_initial,
+        dacall_building(location) as building_number,
+        dacall_street_key(location) as street_key,
+        version_count,
+        _file as source_file
+    from latest
+
+)
+
+select * from renamed
