@@ -25,11 +25,11 @@ raw_data = Asset(RAW_ASSET_URI)
 )
 def dacall_ingest():
     @task(pool=WAREHOUSE_POOL, outlets=[raw_data])
-    def ingest(data_interval_end=None) -> dict:
-        from dacall.pipeline import ingest_step
+    def ingest(logical_date=None) -> dict:
+        from dacall.pipeline import business_day, ingest_step
 
-        # Files up to the run's business date: a backfill walks the landing day by day.
-        return ingest_step(up_to=data_interval_end.date() if data_interval_end else None)
+        # A run at midnight loads the day that ended; a backfill walks the landing day by day.
+        return ingest_step(up_to=business_day(logical_date))
 
     ingest()
 

@@ -62,6 +62,61 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_summary(warehouse: Path) -> None:
+    from dacall.pipeline import summary
+
+    facts = summary(warehouse)
+    print("rows per feed (latest delivery of each file):")
+    for feed in facts["feeds"]:
+        print(
+            f"  {feed['feed']:<16} {feed['files']:>4} files {feed['rows_loaded']:>10,} rows"
+            f" loaded {feed['rows_quarantined']:>6,} quarantined"
+        )
+    if facts["incidents"] is not None:
+        print(f"incidents: {facts['incidents']:,} ({facts['domestic_incidents']:,} domestic)")
+    if facts["claims"] is not None:
+        print(
+            f"claims read from the log: {facts['claims']:,}; with a matching audit entry: "
+            f"{facts['claims_with_matching_audit']:,}; exceptions: {facts['exceptions']:,}"
+        )
+        print("  by status: " + ", ".join(f"{k} {v:,}" for k, v in facts["statuses"].items()))
+    if facts["missed_history_incidents"] is not None:
+        print(f"incidents with missed history: {facts['missed_history_incidents']:,}")
+    print(f"warehouse: {warehouse}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dacall.pipeline import run_pipeline
+
+    result = run_pipeline(args.landing, args.warehouse, progress=_progress)
+    print("ingested, per feed:")
+    for feed, tally in result["ingest"]["feeds"].items():
+        print(
+            f"  {feed:<16} files loaded {tally['files_loaded']:>4}, skipped "
+            f"{tally['files_skipped']:>4}, rejected {tally['files_rejected']:>3}; rows loaded "
+            f"{tally['rows_loaded']:>9,}, quarantined {tally['rows_quarantined']:>6,}"
+        )
+    for folder in result["ingest"]["unknown_folders"]:
+        print(f"  warning: folder {folder!r} is not a known feed and was not read")
+    statuses = result["transform"]["statuses"]
+    print("dbt build: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    print_summary(args.warehouse)
+    quarantined = result["ingest"]["rows_quarantined"]
+    if args.strict and quarantined:
+        print(
+            f"dacall: error: --strict: {quarantined} row(s) quarantined "
+            f"({result['ingest']['files_rejected']} file(s) rejected)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    print_summary(args.warehouse)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dacall", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
@@ -88,6 +143,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     gen.set_defaults(func=cmd_generate)
+
+    from dacall import paths
+
+    run = verbs.add_parser(
+        "run",
+        help="the whole pipeline on a landing folder",
+        description="Ingest, transform, link, validate and report, in-process, "
+        "through the same step functions the Airflow DAGs call. Rerunning on "
+        "the same landing changes nothing.",
+    )
+    run.add_argument("--landing", type=Path, required=True, help="the landing folder")
+    run.add_argument(
+        "--warehouse",
+        type=Path,
+        default=paths.warehouse(),
+        help="DuckDB warehouse file (default warehouse/dacall.duckdb)",
+    )
+    run.add_argument(
+        "--strict", action="store_true", help="fail (exit 1) if any row or file was quarantined"
+    )
+    run.set_defaults(func=cmd_run)
+
+    summ = verbs.add_parser("summary", help="headline counts from the warehouse")
+    summ.add_argument("--warehouse", type=Path, default=paths.warehouse())
+    summ.set_defaults(func=cmd_summary)
     return parser
 
 

@@ -31,7 +31,11 @@ def register(conn: DuckDBPyConnection) -> None:
         except Exception:  # noqa: BLE001 - not registered yet on this connection
             pass
         conn.create_function(
-            name, function, ["VARCHAR"], "VARCHAR", null_handling="special",
+            name,
+            function,
+            ["VARCHAR"],
+            "VARCHAR",
+            null_handling="special",
             side_effects=False,
         )
 

@@ -6,31 +6,172 @@ with no personal data in it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dacall import paths
+from dacall.settings import UserError
 
 WAREHOUSE_POOL = "dacall_warehouse"  # one slot: DuckDB allows one writer at a time
 RAW_ASSET_URI = "dacall://warehouse/raw"
 MARTS_ASSET_URI = "dacall://warehouse/marts"
+
+Progress = Callable[[str], None]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _record_run(
+    warehouse: Path, run_id: str, step: str, started: datetime, status: str, detail: str
+) -> None:
+    from dacall.warehouse import connect
+
+    con = connect(warehouse)
+    try:
+        con.execute(
+            "insert into audit.pipeline_runs values (?, ?, ?, ?, ?, ?)",
+            [run_id, step, started, _now(), status, detail[:2000]],
+        )
+    finally:
+        con.close()
+
+
+def business_day(logical_date: datetime | None) -> date | None:
+    """The business date a daily run covers: the day before its (midnight) logical date."""
+    if logical_date is None:
+        return None
+    return (logical_date - timedelta(days=1)).date()
 
 
 def ingest_step(
     landing: Path | None = None,
     warehouse: Path | None = None,
     up_to: date | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    run_id: str | None = None,
 ) -> dict:
     from dacall.ingest.loader import ingest
 
-    result = ingest(
-        landing or paths.landing(), warehouse or paths.warehouse(), up_to=up_to, progress=progress
-    )
-    return {
+    warehouse = warehouse or paths.warehouse()
+    started = _now()
+    result = ingest(landing or paths.landing(), warehouse, up_to=up_to, progress=progress)
+    summary = {
         "feeds": {name: asdict(tally) for name, tally in sorted(result.feeds.items())},
         "unknown_folders": result.unknown_folders,
         "missing_feeds": result.missing_feeds,
+        "rows_quarantined": result.rows_quarantined,
+        "files_rejected": result.files_rejected,
     }
+    _record_run(
+        warehouse,
+        run_id or str(uuid.uuid4()),
+        "ingest",
+        started,
+        "success",
+        f"files rejected {result.files_rejected}, rows quarantined {result.rows_quarantined}",
+    )
+    return summary
+
+
+def transform_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
+    """`dbt build`: every model, its tests and unit tests, in one process (one writer)."""
+    from dacall.transform import build
+
+    warehouse = warehouse or paths.warehouse()
+    started = _now()
+    result = build(warehouse)
+    summary = {
+        "success": result.success,
+        "statuses": dict(result.statuses),
+        "failures": result.failures,
+        "models": [
+            {k: node[k] for k in ("name", "status", "seconds")}
+            for node in result.nodes
+            if node["type"] == "model"
+        ],
+    }
+    _record_run(
+        warehouse,
+        run_id or str(uuid.uuid4()),
+        "transform",
+        started,
+        "success" if result.success else "failed",
+        "; ".join(result.failures),
+    )
+    if not result.success:
+        raise UserError(
+            f"dbt build failed: {len(result.failures)} node(s) failed; first: "
+            f"{result.failures[0] if result.failures else 'see dbt/logs/dbt.log'}"
+        )
+    return summary
+
+
+def summary(warehouse: Path | None = None) -> dict:
+    """The headline counts `make demo` and `dacall run` end with."""
+    from dacall.warehouse import connect
+
+    con = connect(warehouse or paths.warehouse(), read_only=True)
+    try:
+
+        def scalar(sql: str):
+            try:
+                return con.execute(sql).fetchone()[0]
+            except Exception:  # noqa: BLE001 - a step that has not run yet
+                return None
+
+        feeds = con.execute(
+            "select feed, sum(rows_loaded), sum(rows_quarantined), count(*) from ("
+            "  select * from audit.files_loaded qualify row_number() over ("
+            "    partition by feed, file_name order by delivery desc) = 1"
+            ") group by feed order by feed"
+        ).fetchall()
+        return {
+            "feeds": [
+                {"feed": f, "rows_loaded": int(r), "rows_quarantined": int(q), "files": int(n)}
+                for f, r, q, n in feeds
+            ],
+            "incidents": scalar("select count(*) from marts.fct_incidents"),
+            "domestic_incidents": scalar(
+                "select count(*) from marts.fct_incidents where is_domestic"
+            ),
+            "claims": scalar("select count(*) from marts.fct_check_reconciliation"),
+            "claims_with_matching_audit": scalar(
+                "select count(*) from marts.fct_check_reconciliation where has_matching_audit"
+            ),
+            "exceptions": scalar(
+                "select count(*) from marts.fct_check_reconciliation where not has_matching_audit"
+            ),
+            "statuses": dict(
+                con.execute(
+                    "select status, count(*) from marts.fct_check_reconciliation group by 1 "
+                    "order by 2 desc"
+                ).fetchall()
+            )
+            if scalar("select count(*) from marts.fct_check_reconciliation") is not None
+            else {},
+            "missed_history_incidents": scalar(
+                "select count(*) from marts.fct_prior_history where missed_history"
+            ),
+        }
+    finally:
+        con.close()
+
+
+def run_pipeline(
+    landing: Path,
+    warehouse: Path,
+    progress: Progress | None = None,
+) -> dict:
+    """Everything `dacall run` does, through the same step functions as the DAGs."""
+    run_id = str(uuid.uuid4())
+    say = progress or (lambda _m: None)
+    say("ingest: loading the landing folder")
+    ingested = ingest_step(landing, warehouse, progress=progress, run_id=run_id)
+    say("transform: dbt build (models and tests)")
+    transformed = transform_step(warehouse, run_id=run_id)
+    return {"run_id": run_id, "ingest": ingested, "transform": transformed}

@@ -1,8 +1,16 @@
-"""Run the dbt project (dbt/) against the warehouse, in-process, and report per model."""
+"""Run the dbt project (dbt/) against the warehouse and report per node.
+
+dbt runs as a child process: it holds its DuckDB connection for its whole life, and the
+warehouse takes one writer at a time, so it must have closed before anything else opens the
+file. Per-node results come from dbt's own artifact, target/run_results.json.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,35 +28,60 @@ class DbtResult:
     failures: list[str] = field(default_factory=list)
 
 
-def run_dbt(args: list[str], warehouse: Path) -> DbtResult:
-    """`dbt <args>` on the project, with the warehouse path passed through the environment."""
-    from dbt.cli.main import dbtRunner
+def dbt_environment(warehouse: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DACALL_WAREHOUSE"] = str(Path(warehouse).resolve())
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env.setdefault("DO_NOT_TRACK", "1")
+    return env
 
-    os.environ["DACALL_WAREHOUSE"] = str(Path(warehouse).resolve())
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    invocation = dbtRunner().invoke(
-        [*args, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"]
+
+def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
+    """`dbt <args>` on the project; results parsed from run_results.json."""
+    target = target_path or DBT_DIR / "target"
+    command = [
+        sys.executable,
+        "-m",
+        "dbt.cli.main",
+        *args,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(target),
+    ]
+    results_file = target / "run_results.json"
+    results_file.unlink(missing_ok=True)
+    completed = subprocess.run(
+        command, env=dbt_environment(warehouse), capture_output=True, text=True, check=False
     )
-    result = DbtResult(success=invocation.success)
-    if invocation.exception is not None:
-        raise UserError(f"dbt failed to start: {invocation.exception}")
-    for node_result in getattr(invocation.result, "results", None) or []:
-        node = node_result.node
-        status = str(node_result.status)
-        result.statuses[status] += 1
-        result.nodes.append(
+    if not results_file.exists():
+        tail = (completed.stdout + completed.stderr).strip().splitlines()[-3:]
+        raise UserError(f"dbt {args[0]} did not run: {' | '.join(tail) or 'no output'}")
+    return parse_run_results(json.loads(results_file.read_text()), completed.returncode == 0)
+
+
+def parse_run_results(results: dict, success: bool) -> DbtResult:
+    outcome = DbtResult(success=success)
+    for item in results.get("results", []):
+        unique_id = item["unique_id"]
+        kind, name = unique_id.split(".")[0], unique_id.split(".")[-1]
+        status = item["status"]
+        outcome.statuses[status] += 1
+        outcome.nodes.append(
             {
-                "name": node.name,
-                "type": node.resource_type,
+                "name": name,
+                "type": kind,
                 "status": status,
-                "seconds": round(node_result.execution_time or 0, 2),
-                "failures": node_result.failures,
+                "seconds": round(item.get("execution_time") or 0, 2),
+                "failures": item.get("failures"),
             }
         )
         if status in ("error", "fail"):
-            message = " ".join((node_result.message or "").split())[:400]
-            result.failures.append(f"{node.resource_type} {node.name}: {status} {message}")
-    return result
+            message = " ".join((item.get("message") or "").split())[:400]
+            outcome.failures.append(f"{kind} {name}: {status} {message}")
+    return outcome
 
 
 def build(warehouse: Path, select: str | None = None) -> DbtResult:
@@ -56,3 +89,9 @@ def build(warehouse: Path, select: str | None = None) -> DbtResult:
     if select:
         args += ["--select", select]
     return run_dbt(args, warehouse)
+
+
+def main() -> None:  # pragma: no cover - `python -m dacall.transform build`
+    result = run_dbt(sys.argv[1:], Path(os.environ["DACALL_WAREHOUSE"]))
+    print(json.dumps(dict(result.statuses)))
+    sys.exit(0 if result.success else 1)

@@ -1,0 +1,76 @@
+# dacall: `make demo` to see it work, `make test` to test it. Needs only python3 and make.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
+
+SEED ?= 42
+SCALE ?= 1
+DATA := data
+GENERATED := $(DATA)/.generated-seed$(SEED)-scale$(SCALE)
+GENERATOR_SOURCES := $(wildcard src/dacall/generate/*.py) config/generator.yml
+# The demo's Airflow run date: the midnight after the last generated business day.
+DEMO_DATE ?= 2026-01-01
+
+export AIRFLOW_HOME := $(CURDIR)/airflow_home
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__UNIT_TEST_MODE := False
+export DACALL_LANDING := $(CURDIR)/$(DATA)/landing
+export DACALL_WAREHOUSE := $(CURDIR)/warehouse/dacall.duckdb
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: help install demo airflow test lint bench clean
+
+help:
+	@echo "make demo     create .venv, generate a force-year of synthetic feeds, run the pipeline through Airflow"
+	@echo "make test     install if needed and run the whole test suite"
+	@echo "make airflow  start Airflow (web UI on http://localhost:8080) with the project's DAGs"
+	@echo "make lint     ruff (Python) and SQLFluff (dbt SQL)"
+	@echo "make bench    measure generation, ingestion and dbt build speed (writes docs/benchmarks.md figures)"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(GENERATED): $(GENERATOR_SOURCES) | $(VENV)/.installed
+	rm -rf $(DATA)/landing $(DATA)/truth $(DATA)/deliveries $(DATA)/.generated-*
+	$(BIN)/dacall generate --out $(DATA) --seed $(SEED) --scale $(SCALE)
+	touch $@
+
+$(AIRFLOW_HOME)/.initialised: | $(VENV)/.installed
+	mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1
+	$(BIN)/airflow pools set dacall_warehouse 1 "DuckDB takes one writer at a time" > /dev/null
+	touch $@
+
+demo: $(GENERATED) $(AIRFLOW_HOME)/.initialised
+	$(BIN)/python -m dacall.demo --date $(DEMO_DATE)
+
+airflow: $(AIRFLOW_HOME)/.initialised
+	@echo "Airflow starts on http://localhost:8080 ; log in as 'admin' with the password in"
+	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	$(BIN)/airflow standalone
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests dags
+	$(BIN)/ruff format --check src tests dags
+	cd dbt && DACALL_WAREHOUSE=$(DACALL_WAREHOUSE) $(BIN)/sqlfluff lint models
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m dacall.bench
+
+clean:
+	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs
