@@ -88,6 +88,8 @@ def print_summary(warehouse: Path) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from dacall.pipeline import run_pipeline
 
+    if not args.landing.is_dir():
+        raise UserError(f"landing folder not found: {args.landing}")
     result = run_pipeline(args.landing, args.warehouse, progress=_progress)
     print("ingested, per feed:")
     for feed, tally in result["ingest"]["feeds"].items():

@@ -168,6 +168,7 @@ class Generator:
         self.other_referral_first: dict[int, date] = {}
         self.ref_counters: dict[str, int] = defaultdict(int)
         self.late_days = self._choose_late_days()
+        self.redeliveries = self._choose_redeliveries()
         self.deliveries: list[list[str]] = []
 
     # -- staff on a given day ---------------------------------------------------------------
@@ -650,6 +651,15 @@ class Generator:
             late[(rng.choice(DAILY_FEEDS[:6]), day)] = rng.randint(2, 6)
         return late
 
+    def _choose_redeliveries(self) -> set[tuple[str, date]]:
+        """Daily files first delivered short, then corrected: at least one in any run."""
+        rng = random.Random(f"{self.seed}:redeliveries")
+        count = max(1, round(self.cfg["defects"]["redelivered_files"] * self.days * 6))
+        return {
+            (rng.choice(DAILY_FEEDS[:6]), self.start + timedelta(days=rng.randrange(self.days)))
+            for _ in range(count)
+        }
+
     def _file_name(self, feed: str, day: date) -> Path:
         ext = {"audit_pnc": "txt", "audit_pnd": "jsonl"}.get(feed, "csv")
         stamp = day.strftime("%Y%m") if feed in MONTHLY_FEEDS else day.strftime("%Y%m%d")
@@ -697,11 +707,7 @@ class Generator:
         delivered_on = day + timedelta(days=1)
         if (feed, day) in self.late_days:
             delivered_on = day + timedelta(days=self.late_days[(feed, day)])
-        if (
-            feed != "staff_directory"
-            and len(rows) > 20
-            and rng.random() < self.cfg["defects"]["redelivered_files"]
-        ):
+        if (feed, day) in self.redeliveries and len(rows) > 5:
             short = self._encode(feed, rows[: int(len(rows) * rng.uniform(0.8, 0.95))])
             first = self.out / "deliveries" / "first" / feed / path.name
             writers._publish(first, short)

@@ -53,7 +53,7 @@ CHECKS = {
         lambda v: (m := _TIME6.match(v)) is not None and _real_time(*map(int, m.groups())),
         "HHMMSS",
     ),
-    "int": (lambda v: _INT.match(v) is not None, "a whole number"),
+    "int": (lambda v: _INT.match(v) is not None, "whole number"),
 }
 
 

@@ -26,7 +26,7 @@ from dacall.settings import UserError
 from dacall.warehouse import connect
 
 META_COLUMNS = ["_file", "_line", "_sha256", "_loaded_at"]
-BATCH_ROWS = 50_000
+BATCH_ROWS = int(os.environ.get("DACALL_INGEST_BATCH_ROWS", "50000"))
 
 
 @dataclass
@@ -149,10 +149,9 @@ def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> No
         if business_date is None:
             fault = FileFault(
                 f"file name {path.name!r} is outside the pattern {feed.pattern.pattern} "
-                "or names an impossible date",
-                rows=data.count(b"\n") - (1 if feed.format == "csv" else 0),
+                "or names an impossible date"
             )
-            read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now)
+            read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now, data)
             status, reason = "rejected", fault.reason
         else:
             try:
@@ -164,7 +163,7 @@ def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> No
                     "delete from audit.quarantine where feed = ? and file_name = ?",
                     [feed.name, path.name],
                 )
-                read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now)
+                read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now, data)
                 status, reason = "rejected", fault.reason
         con.execute(
             "insert into audit.files_loaded values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -198,8 +197,15 @@ def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> No
         tally.redeliveries += 1
 
 
-def _reject(con, feed: Feed, name: str, sha: str, fault: FileFault, now) -> tuple[int, int, int]:
-    rows = max(fault.rows, 0)
+def _data_rows(feed: Feed, data: bytes) -> int:
+    """Rows a rejected file holds: its lines, less the header of a CSV."""
+    lines = data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    return max(0, lines - 1) if feed.format == "csv" else lines
+
+
+def _reject(con, feed: Feed, name: str, sha: str, fault: FileFault, now,
+            data: bytes) -> tuple[int, int, int]:
+    rows = _data_rows(feed, data)
     con.execute(
         "insert into audit.quarantine values (?, ?, ?, null, ?, null, ?, ?)",
         [feed.name, name, sha, rows, f"file rejected: {fault.reason}", now],

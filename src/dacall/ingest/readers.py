@@ -24,10 +24,9 @@ UNDEFINED_CP1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 class FileFault(Exception):
     """The file cannot be read at all; the message says why, in one line."""
 
-    def __init__(self, reason: str, rows: int = 0):
+    def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
-        self.rows = rows
 
 
 @dataclass(slots=True)
@@ -51,16 +50,14 @@ def read(feed: Feed, data: bytes) -> Iterator[Row]:
 def _check_file_end(data: bytes) -> None:
     if data and not data.endswith(b"\n"):
         raise FileFault(
-            "file ends in the middle of a row (no final line end): cut off in transfer?",
-            rows=data.count(b"\n") + 1,
+            "file ends in the middle of a row (no final line end): cut off in transfer?"
         )
 
 
 def _check_encoding_throughout(feed: Feed, data: bytes) -> None:
     if b"\x00" in data[:4096]:
         raise FileFault(
-            "file holds NUL bytes: UTF-16 or binary, not the expected text encoding",
-            rows=data.count(b"\n"),
+            "file holds NUL bytes: UTF-16 or binary, not the expected text encoding"
         )
     if feed.encoding == "cp1252" and not data.isascii():
         try:
@@ -68,8 +65,7 @@ def _check_encoding_throughout(feed: Feed, data: bytes) -> None:
         except UnicodeDecodeError:
             return
         raise FileFault(
-            "file is encoded as UTF-8 throughout, expected Windows-1252",
-            rows=max(0, data.count(b"\n") - 1),
+            "file is encoded as UTF-8 throughout, expected Windows-1252"
         )
     if feed.encoding.startswith("utf-8"):
         try:
@@ -87,8 +83,7 @@ def _check_encoding_throughout(feed: Feed, data: bytes) -> None:
         non_ascii = sum(1 for line in lines if any(b >= 0x80 for b in line))
         if non_ascii and bad == non_ascii and bad > 1:
             raise FileFault(
-                "file is not UTF-8 throughout (Windows-1252 or Latin-1?), expected UTF-8",
-                rows=max(0, data.count(b"\n") - (0 if feed.format != "csv" else 1)),
+                "file is not UTF-8 throughout (Windows-1252 or Latin-1?), expected UTF-8"
             )
 
 
@@ -121,8 +116,7 @@ def _split_records(data: bytes) -> Iterator[tuple[int, bytes]]:
             pending, quotes = [], 0
     if pending:
         raise FileFault(
-            f"a quoted field opened on line {start_line} is never closed: file cut off?",
-            rows=0,
+            f"a quoted field opened on line {start_line} is never closed: file cut off?"
         )
 
 
@@ -148,13 +142,11 @@ def _read_csv(feed: Feed, data: bytes) -> Iterator[Row]:
     if header != list(feed.columns):
         expected = ",".join(feed.columns)
         got = ",".join(header)[:200]
-        rows = data.count(b"\n") - 1
         if set(header) == set(feed.columns):
-            raise FileFault(f"header has the expected columns in another order: {got}", rows)
+            raise FileFault(f"header has the expected columns in another order: {got}")
         missing = [c for c in feed.columns if c not in header]
         raise FileFault(
-            f"unknown header (expected {expected}; missing {', '.join(missing) or 'none'})",
-            rows,
+            f"unknown header (expected {expected}; missing {', '.join(missing) or 'none'})"
         )
     width = len(feed.columns)
     columns = feed.columns
