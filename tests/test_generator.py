@@ -64,8 +64,11 @@ def test_every_feed_is_written_in_its_exact_format(generated):
     log_bytes = b"".join(p.read_bytes() for p in files(generated, "cc_log"))
     assert {b"\x93", b"\x94", b"\x92", b"\x96", b"\x80"} <= {bytes([b]) for b in log_bytes}
     # Quoted multi-line log text.
-    assert any("\n" in row[5] for p in files(generated, "cc_log")
-               for row in strict_csv(p, "cp1252", b"\r\n", False)[1:])
+    assert any(
+        "\n" in row[5]
+        for p in files(generated, "cc_log")
+        for row in strict_csv(p, "cp1252", b"\r\n", False)[1:]
+    )
     # PNC: fixed width, 96 ASCII characters a line, LF, no header.
     for path in files(generated, "audit_pnc"):
         data = path.read_bytes()
@@ -79,8 +82,13 @@ def test_every_feed_is_written_in_its_exact_format(generated):
         for line in path.read_text(encoding="utf-8").splitlines():
             event = json.loads(line)
             assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", event["ts"])
-            assert event["search"]["kind"] in {"person", "location", "telephone", "vehicle",
-                                               "organisation"}
+            assert event["search"]["kind"] in {
+                "person",
+                "location",
+                "telephone",
+                "vehicle",
+                "organisation",
+            }
             keys.update(list(event))
     assert keys["client"] > 0 and keys["session"] > 0
 
@@ -98,19 +106,23 @@ def test_local_time_and_utc_are_each_feeds_own(generated):
             from dacall.generate.clock import to_local
 
             local = to_local(at_utc)
-            text = (generated / "landing" / "audit_rms" /
-                    f"audit_rms_{local:%Y%m%d}.csv").read_text()
+            text = (
+                generated / "landing" / "audit_rms" / f"audit_rms_{local:%Y%m%d}.csv"
+            ).read_text()
             assert f"{claim['claimed_by']},SEARCH_" in text
             assert local.strftime("%Y-%m-%d %H:%M:%S") in text
             checked["RMS"] += 1
         if system == "PNC":
-            text = (generated / "landing" / "audit_pnc" / f"audit_pnc_{at_utc:%Y%m%d}.txt").read_text()
+            text = (
+                generated / "landing" / "audit_pnc" / f"audit_pnc_{at_utc:%Y%m%d}.txt"
+            ).read_text()
             assert at_utc.strftime("%Y%m%d%H%M%S") in text
             checked["PNC"] += 1
     assert checked["RMS"] >= 20 and checked["PNC"] >= 20
     # The period straddles the spring clock change: summer local times are UTC + 1.
     assert date(2025, 3, 30) in [
-        datetime.strptime(p.stem[-8:], "%Y%m%d").date() for p in files(generated, "audit_rms")]
+        datetime.strptime(p.stem[-8:], "%Y%m%d").date() for p in files(generated, "audit_rms")
+    ]
 
 
 def test_clock_changes_write_no_impossible_or_ambiguous_local_times(tmp_path):
@@ -128,7 +140,8 @@ def test_clock_changes_write_no_impossible_or_ambiguous_local_times(tmp_path):
 def _digest(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*")) if p.is_file()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -144,8 +157,11 @@ def test_volumes_scale_and_match_the_published_figures(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     r1 = generate(one, start=date(2025, 5, 1), days=14, scale=1, seed=5)
     r2 = generate(two, start=date(2025, 5, 1), days=14, scale=2, seed=5)
-    domestic = sum(1 for row in csv.DictReader((one / "truth" / "incidents.csv").open())
-                   if row["domestic"] == "Y")
+    domestic = sum(
+        1
+        for row in csv.DictReader((one / "truth" / "incidents.csv").open())
+        if row["domestic"] == "Y"
+    )
     per_year = domestic * 365 / 14
     assert 23_000 < per_year < 33_000  # about 27,500 a year (May runs a little above average)
     audit = sum(r1.rows[f] for f in ("audit_pnc", "audit_pnd", "audit_rms", "audit_cc"))
@@ -155,10 +171,18 @@ def test_volumes_scale_and_match_the_published_figures(tmp_path):
 
 
 def test_defects_and_statuses_all_occur(generated):
-    statuses = Counter(r["expected_status"] for r in
-                       csv.DictReader((generated / "truth" / "claims.csv").open()))
-    assert set(statuses) == {"VERIFIED", "VERIFIED_BY_COLLEAGUE", "OUTSIDE_WINDOW",
-                             "WRONG_SUBJECT", "NO_AUDIT", "NO_SUBJECT", "NOT_SEARCHABLE"}
+    statuses = Counter(
+        r["expected_status"] for r in csv.DictReader((generated / "truth" / "claims.csv").open())
+    )
+    assert set(statuses) == {
+        "VERIFIED",
+        "VERIFIED_BY_COLLEAGUE",
+        "OUTSIDE_WINDOW",
+        "WRONG_SUBJECT",
+        "NO_AUDIT",
+        "NO_SUBJECT",
+        "NOT_SEARCHABLE",
+    }
     deliveries = list(csv.DictReader((generated / "truth" / "deliveries.csv").open()))
     assert any(d["delivery"] == "2" for d in deliveries)
     assert any(d["note"] == "late" for d in deliveries)
@@ -200,7 +224,8 @@ def test_answer_key_agrees_with_the_feeds(generated):
         else:
             assert record["source_record_id"] in partner_ids[record["source"]]
     assert sum(len(v) for v in partner_ids.values()) == sum(
-        1 for r in people if r["source"] != "cc_incidents")
+        1 for r in people if r["source"] != "cc_incidents"
+    )
     missed = [r for r in incidents if r["missed_history"] == "Y"]
     assert missed and all(r["history_visible"] == "Y" for r in missed)
 
@@ -211,6 +236,10 @@ def test_bad_scale_is_refused(scale, tmp_path):
     import sys
 
     dacall = Path(sys.executable).with_name("dacall")
-    result = subprocess.run([dacall, "generate", "--out", tmp_path, "--scale", str(scale)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [dacall, "generate", "--out", tmp_path, "--scale", str(scale)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 2 and "scale" in result.stderr

@@ -56,6 +56,8 @@ class Vocabulary:
     systems: re.Pattern
     subjects: re.Pattern
     check_words: re.Pattern
+    done_words: re.Pattern
+    narrative: re.Pattern
     negations: re.Pattern
     no_trace: re.Pattern
     trace: re.Pattern
@@ -93,10 +95,14 @@ class Vocabulary:
                 systems=systems,
                 subjects=_phrase_pattern(subject_of),
                 check_words=_phrase_pattern(config["check_words"]),
+                done_words=_phrase_pattern(config["done_words"]),
+                narrative=_phrase_pattern(config["narrative_openings"]),
                 negations=_phrase_pattern(config["negations"]),
                 no_trace=_phrase_pattern(config["results"]["NO_TRACE"]),
                 trace=_phrase_pattern(config["results"]["TRACE"]),
-                trace_count=re.compile(rf"\b(?:X\s*)?[1-9]\d*\s*(?:X\s*)?(?:{counts})\b"),
+                trace_count=re.compile(
+                    rf"\b(?:X\s*)?[1-9]\d*\s*(?:X\s*)?(?:{counts})\b|\bX\s?[1-9]\d*\b"
+                ),
                 corrections=_phrase_pattern(corrections),
                 correction_of=corrections,
                 new_system_after_comma=re.compile(
@@ -119,8 +125,9 @@ def _clauses(text: str, vocab: Vocabulary) -> list[str]:
         pending = ""
         for part in parts:
             pending = f"{pending}, {part}" if pending else part
-            # "PND, PNC AND NICHE ON IP": a part that is only a system name continues a list.
-            if _only_systems(part, vocab):
+            # "PND, PNC AND NICHE ON IP - NTR", "CHECKED PNC, PND ... - NTR": a part with
+            # neither a subject nor a result continues into the next.
+            if not _is_complete(part, vocab):
                 continue
             clauses.append(pending)
             pending = ""
@@ -129,9 +136,17 @@ def _clauses(text: str, vocab: Vocabulary) -> list[str]:
     return [c.strip() for c in clauses if c.strip()]
 
 
-def _only_systems(part: str, vocab: Vocabulary) -> bool:
-    left = vocab.systems.sub(" ", part)
-    return re.sub(r"\bAND\b|[/&,\s]", "", left) == ""
+def _is_complete(part: str, vocab: Vocabulary) -> bool:
+    return any(
+        pattern.search(part)
+        for pattern in (
+            vocab.subjects,
+            vocab.no_trace,
+            vocab.trace,
+            vocab.trace_count,
+            vocab.negations,
+        )
+    )
 
 
 def _blank(text: str, match: re.Match) -> str:
@@ -156,24 +171,39 @@ def _claim_order(claim: Claim) -> tuple[int, int]:
     return (list(SEARCHABLE).index(claim.system), SUBJECT_TYPES.index(claim.subject_type))
 
 
-def _parse_clause(clause: str, vocab: Vocabulary) -> list[Claim]:
-    if vocab.negations.search(clause):
+_PART_SEPARATORS = re.compile(r"\s+-\s+|\s+BUT\s+|\s+AND\s+|\s+HOWEVER\s+|,\s*")
+
+
+def _parse_clause(clause: str, vocab: Vocabulary, *, part_of_negated: bool = False) -> list[Claim]:
+    if vocab.narrative.match(clause.lstrip(" -:")):
         return []
+    if vocab.negations.search(clause):
+        if part_of_negated or len(set(vocab.systems.findall(clause))) < 2:
+            return []
+        # "PNC ON IP NTR BUT PND NOT DONE": one system done, another not; only the done one
+        # is claimed. Each part stands alone and must say it was done.
+        claims = []
+        for part in _PART_SEPARATORS.split(clause):
+            claims.extend(_parse_clause(part, vocab, part_of_negated=True))
+        return claims
     rest = clause
     result = "UNSTATED"
     for match in vocab.no_trace.finditer(clause):
         result = "NO_TRACE"
         rest = _blank(rest, match)
-    trace_at = None
-    for pattern in (vocab.trace_count, vocab.trace):
-        for match in pattern.finditer(rest):
-            trace_at = match.start() if trace_at is None else min(trace_at, match.start())
-    if trace_at is not None:
-        # A trace is described to the end of the clause ("FLAGGED HIGH RISK DA VICTIM"):
-        # nothing after it names a system or subject.
-        if result == "UNSTATED" or trace_at < _first_no_trace(clause, vocab):
+    trace_words = [m for m in vocab.trace.finditer(rest)]
+    trace_counts = [m for m in vocab.trace_count.finditer(rest)]
+    if trace_words or trace_counts:
+        first = min(m.start() for m in trace_words + trace_counts)
+        if result == "UNSTATED" or first < _first_no_trace(clause, vocab):
             result = "TRACE"
-        rest = rest[:trace_at]
+    for match in trace_counts + trace_words:
+        rest = _blank(rest, match)
+    if part_of_negated and result == "UNSTATED" and not vocab.done_words.search(rest):
+        return []
+    # A trace is described to the end of its clause ("FLAGGED HIGH RISK DA VICTIM"): the
+    # subjects are named before it, though the system may be named after it.
+    subject_text = rest[: trace_words[0].start()] if trace_words else rest
     systems: list[str] = []
     implied_subjects: list[str] = []
     for match in vocab.systems.finditer(rest):
@@ -181,12 +211,20 @@ def _parse_clause(clause: str, vocab: Vocabulary) -> list[Claim]:
         systems.append(vocab.system_of[alias])
         if alias in vocab.system_subject:
             implied_subjects.append(vocab.system_subject[alias])
-        rest = _blank(rest, match)
+        subject_text = (
+            _blank(subject_text, match)
+            if match.end() <= len(subject_text)
+            else (
+                subject_text[: match.start()] if match.start() < len(subject_text) else subject_text
+            )
+        )
     if not systems:
         if not vocab.check_words.search(rest):
             return []
         systems = list(vocab.standard_set)
-    subjects = [vocab.subject_of[re.sub(r"\s+", " ", m[0])] for m in vocab.subjects.finditer(rest)]
+    subjects = [
+        vocab.subject_of[re.sub(r"\s+", " ", m[0])] for m in vocab.subjects.finditer(subject_text)
+    ]
     subjects += implied_subjects
     claims = []
     for system in dict.fromkeys(systems):

@@ -203,8 +203,9 @@ def _data_rows(feed: Feed, data: bytes) -> int:
     return max(0, lines - 1) if feed.format == "csv" else lines
 
 
-def _reject(con, feed: Feed, name: str, sha: str, fault: FileFault, now,
-            data: bytes) -> tuple[int, int, int]:
+def _reject(
+    con, feed: Feed, name: str, sha: str, fault: FileFault, now, data: bytes
+) -> tuple[int, int, int]:
     rows = _data_rows(feed, data)
     con.execute(
         "insert into audit.quarantine values (?, ?, ?, null, ?, null, ?, ?)",

@@ -56,17 +56,13 @@ def _check_file_end(data: bytes) -> None:
 
 def _check_encoding_throughout(feed: Feed, data: bytes) -> None:
     if b"\x00" in data[:4096]:
-        raise FileFault(
-            "file holds NUL bytes: UTF-16 or binary, not the expected text encoding"
-        )
+        raise FileFault("file holds NUL bytes: UTF-16 or binary, not the expected text encoding")
     if feed.encoding == "cp1252" and not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return
-        raise FileFault(
-            "file is encoded as UTF-8 throughout, expected Windows-1252"
-        )
+        raise FileFault("file is encoded as UTF-8 throughout, expected Windows-1252")
     if feed.encoding.startswith("utf-8"):
         try:
             data.decode("utf-8")

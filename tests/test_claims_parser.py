@@ -1,0 +1,87 @@
+"""The claims parser, measured: precision and recall on the spec's examples, on the project's
+own labelled set of varied real-world phrasing, and on generated log entries."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from conftest import SPEC_DIR, TEST_DATA
+from dacall.claims import Vocabulary, parse
+from dacall.settings import UserError, load_yaml
+
+TARGET = 0.98
+
+
+def measure(rows) -> tuple[float, float, int, list[str]]:
+    tp = fp = fn = 0
+    wrong = []
+    for text, expected in rows:
+        got = {str(c) for c in parse(text)}
+        want = set(filter(None, expected.split(";")))
+        tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+        if got != want:
+            wrong.append(f"{text!r}: got {sorted(got)}, want {sorted(want)}")
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, tp, wrong
+
+
+def labelled(path: Path):
+    return [(row["text"], row["claims"]) for row in csv.DictReader(path.open(encoding="utf-8"))]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [SPEC_DIR / "claims_examples.csv", TEST_DATA / "claims_labelled.csv"],
+    ids=["spec examples", "project labelled set"],
+)
+def test_precision_and_recall_meet_the_target(path):
+    rows = labelled(path)
+    precision, recall, tp, wrong = measure(rows)
+    print(
+        f"\n{path.name}: {len(rows)} entries, {tp} claims found; precision {precision:.4f}, "
+        f"recall {recall:.4f}"
+    )
+    assert precision >= TARGET and recall >= TARGET, "\n".join(wrong)
+
+
+def test_the_labelled_set_is_large_and_varied():
+    rows = labelled(TEST_DATA / "claims_labelled.csv")
+    assert len(rows) >= 150
+    texts = [t for t, _ in rows]
+    assert sum(t != t.upper() for t in texts) >= 10  # lower and mixed case
+    assert sum(not c for _, c in rows) >= 25  # negations, deferrals, narrative
+    assert sum(c.count(";") >= 2 for _, c in rows) >= 20  # several systems and subjects
+
+
+def test_generated_log_entries_are_read_as_the_generator_wrote_them(generated):
+    truth = defaultdict(set)
+    for row in csv.DictReader((generated / "truth" / "claims.csv").open()):
+        truth[(row["incident_urn"], row["log_seq"])].add(
+            f"{row['system']}:{row['subject_type']}:{row['claimed_result']}"
+        )
+    rows = []
+    for path in sorted((generated / "landing" / "cc_log").iterdir()):
+        with path.open(encoding="cp1252", newline="") as handle:
+            for record in list(csv.reader(handle))[1:]:
+                rows.append((record[5], ";".join(sorted(truth.get((record[0], record[1]), ())))))
+    precision, recall, tp, wrong = measure(rows)
+    print(
+        f"\ngenerated: {len(rows)} entries, {tp} claims; precision {precision:.4f}, "
+        f"recall {recall:.4f}"
+    )
+    assert precision >= 0.995 and recall >= 0.995, "\n".join(wrong[:20])
+
+
+def test_the_standard_check_set_is_configuration():
+    config = load_yaml("claims_vocabulary.yml")
+    config["standard_check_set"] = ["PNC"]
+    vocab = Vocabulary.from_config(config)
+    assert [str(c) for c in parse("CHECKS DONE - NTR", vocab)] == ["PNC:PERSON:NO_TRACE"]
+    config["standard_check_set"] = ["NOPE"]
+    with pytest.raises(UserError, match="unknown system"):
+        Vocabulary.from_config(config)
