@@ -66,7 +66,9 @@ def parse_run_results(results: dict, success: bool) -> DbtResult:
     outcome = DbtResult(success=success)
     for item in results.get("results", []):
         unique_id = item["unique_id"]
-        kind, name = unique_id.split(".")[0], unique_id.split(".")[-1]
+        parts = unique_id.split(".")
+        kind = parts[0]
+        name = parts[2] if kind in ("test", "unit_test") and len(parts) > 2 else parts[-1]
         status = item["status"]
         outcome.statuses[status] += 1
         outcome.nodes.append(

@@ -83,6 +83,7 @@ class AuditWriter:
     def __init__(self, seed: int):
         self.pnc_serial = 981_000 + seed % 1000
         self.rms_serial = 5_500_000 + seed % 1000
+        self.pnd_serial = 0
 
     # Each returns (sort key, row) for the feed file of the row's date.
     def pnc(
@@ -110,8 +111,9 @@ class AuditWriter:
         return at, line
 
     def pnd(self, rng, at: datetime, user: str, search: dict):
+        self.pnd_serial += 1
         event = {
-            "event_id": f"pnd-{rng.getrandbits(40):010x}",
+            "event_id": f"pnd-{self.pnd_serial:07x}{rng.getrandbits(20):05x}",
             "user": user,
             "ts": at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z",
             "search": search,
