@@ -50,10 +50,11 @@ decided as (
         ) as audit_ref
     from claims
     left join summarised
-        on claims.incident_urn = summarised.incident_urn
-        and claims.log_seq = summarised.log_seq
-        and claims.system = summarised.system
-        and claims.subject_type = summarised.subject_type
+        on
+            claims.incident_urn = summarised.incident_urn
+            and claims.log_seq = summarised.log_seq
+            and claims.system = summarised.system
+            and claims.subject_type = summarised.subject_type
 
 ),
 
@@ -66,11 +67,12 @@ with_audit as (
         evidence.seconds_outside_window
     from decided
     left join evidence
-        on decided.audit_ref = evidence.audit_ref
-        and decided.incident_urn = evidence.incident_urn
-        and decided.log_seq = evidence.log_seq
-        and decided.system = evidence.system
-        and decided.subject_type = evidence.subject_type
+        on
+            decided.audit_ref = evidence.audit_ref
+            and decided.incident_urn = evidence.incident_urn
+            and decided.log_seq = evidence.log_seq
+            and decided.system = evidence.system
+            and decided.subject_type = evidence.subject_type
 
 ),
 
@@ -89,26 +91,32 @@ final as (
         audit_ref,
         audit_at,
         case status
-            when 'NO_SUBJECT' then
-                'The incident records no ' || lower(subject_type) || ' to check, so the claim cannot be verified.'
-            when 'NOT_SEARCHABLE' then
-                system || ' cannot be searched by ' || lower(subject_type) || ', so this check cannot have been done.'
-            when 'VERIFIED' then
-                claimed_by || ' searched ' || system || ' for this ' || lower(subject_type)
-                || ' at ' || strftime(audit_at, '%H:%M:%S') || ' UTC, inside the window '
-                || strftime(window_start, '%H:%M:%S') || '-' || strftime(window_end, '%H:%M:%S') || '.'
-            when 'VERIFIED_BY_COLLEAGUE' then
-                coalesce(searched_by, 'an unmapped user') || ', not the claimant ' || claimed_by || ', searched '
-                || system || ' for this ' || lower(subject_type) || ' at ' || strftime(audit_at, '%H:%M:%S')
-                || ' UTC, inside the window.'
-            when 'OUTSIDE_WINDOW' then
-                coalesce(searched_by, 'an unmapped user') || ' searched ' || system || ' for this '
-                || lower(subject_type) || ' ' || cast(round(seconds_outside_window / 60) as integer)
-                || ' minutes ' || case when audit_at > window_end then 'after the window closed' else 'before the window opened' end
-                || ' (' || strftime(audit_at, '%d/%m %H:%M:%S') || ' UTC), not between the call and the claim.'
-            when 'WRONG_SUBJECT' then
-                claimed_by || ' searched ' || system || ' inside the window, but for another '
-                || lower(subject_type) || ' than the incident''s (for a person: another name or date of birth).'
+            when 'NO_SUBJECT'
+                then
+                    'The incident records no ' || lower(subject_type) || ' to check, so the claim cannot be verified.'
+            when 'NOT_SEARCHABLE'
+                then
+                    system || ' cannot be searched by ' || lower(subject_type) || ', so this check cannot have been done.'
+            when 'VERIFIED'
+                then
+                    claimed_by || ' searched ' || system || ' for this ' || lower(subject_type)
+                    || ' at ' || strftime(audit_at, '%H:%M:%S') || ' UTC, inside the window '
+                    || strftime(window_start, '%H:%M:%S') || '-' || strftime(window_end, '%H:%M:%S') || '.'
+            when 'VERIFIED_BY_COLLEAGUE'
+                then
+                    coalesce(searched_by, 'an unmapped user') || ', not the claimant ' || claimed_by || ', searched '
+                    || system || ' for this ' || lower(subject_type) || ' at ' || strftime(audit_at, '%H:%M:%S')
+                    || ' UTC, inside the window.'
+            when 'OUTSIDE_WINDOW'
+                then
+                    coalesce(searched_by, 'an unmapped user') || ' searched ' || system || ' for this '
+                    || lower(subject_type) || ' ' || cast(round(seconds_outside_window / 60) as integer)
+                    || ' minutes ' || case when audit_at > window_end then 'after the window closed' else 'before the window opened' end
+                    || ' (' || strftime(audit_at, '%d/%m %H:%M:%S') || ' UTC), not between the call and the claim.'
+            when 'WRONG_SUBJECT'
+                then
+                    claimed_by || ' searched ' || system || ' inside the window, but for another '
+                    || lower(subject_type) || ' than the incident''s (for a person: another name or date of birth).'
             else
                 'No ' || system || ' search for this ' || lower(subject_type) || ' by anyone within '
                 || {{ var('outside_window_band_hours') }} || ' hours of the window '

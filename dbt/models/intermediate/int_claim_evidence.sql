@@ -6,7 +6,8 @@ with
 
 claims as (
 
-    select * from {{ ref('int_claim_subjects') }} where has_subject and searchable
+    select * from {{ ref('int_claim_subjects') }}
+    where has_subject and searchable
 
 ),
 
@@ -28,71 +29,108 @@ band as (
 
 person_matches as (
 
-    select band.incident_urn, band.log_seq, band.system, band.subject_type, searches.audit_ref
+    select
+        band.incident_urn,
+        band.log_seq,
+        band.system,
+        band.subject_type,
+        searches.audit_ref
     from band
     inner join searches
-        on band.subject_type = 'PERSON'
-        and searches.subject_type = 'PERSON'
-        and searches.system = band.system
-        and searches.surname_key = band.surname_key
-        and searches.forename_initial = band.forename_initial
-        and searches.searched_at between band.band_start and band.band_end
+        on
+            band.subject_type = 'PERSON'
+            and searches.subject_type = 'PERSON'
+            and band.system = searches.system
+            and band.surname_key = searches.surname_key
+            and band.forename_initial = searches.forename_initial
+            and searches.searched_at between band.band_start and band.band_end
     where band.dob is null or searches.dob is null or band.dob = searches.dob
 
 ),
 
 address_by_uprn as (
 
-    select band.incident_urn, band.log_seq, band.system, band.subject_type, searches.audit_ref
+    select
+        band.incident_urn,
+        band.log_seq,
+        band.system,
+        band.subject_type,
+        searches.audit_ref
     from band
     inner join searches
-        on band.subject_type = 'ADDRESS'
-        and searches.subject_type = 'ADDRESS'
-        and searches.system = band.system
-        and searches.uprn = band.uprn
-        and searches.searched_at between band.band_start and band.band_end
+        on
+            band.subject_type = 'ADDRESS'
+            and searches.subject_type = 'ADDRESS'
+            and band.system = searches.system
+            and band.uprn = searches.uprn
+            and searches.searched_at between band.band_start and band.band_end
 
 ),
 
 address_by_street as (
 
     -- Building and street when either side has no UPRN; postcodes must agree when both have one.
-    select band.incident_urn, band.log_seq, band.system, band.subject_type, searches.audit_ref
+    select
+        band.incident_urn,
+        band.log_seq,
+        band.system,
+        band.subject_type,
+        searches.audit_ref
     from band
     inner join searches
-        on band.subject_type = 'ADDRESS'
-        and searches.subject_type = 'ADDRESS'
-        and searches.system = band.system
-        and searches.building_number = band.building_number
-        and searches.street_key = band.street_key
-        and searches.searched_at between band.band_start and band.band_end
-    where (band.uprn is null or searches.uprn is null)
+        on
+            band.subject_type = 'ADDRESS'
+            and searches.subject_type = 'ADDRESS'
+            and band.system = searches.system
+            and band.building_number = searches.building_number
+            and band.street_key = searches.street_key
+            and searches.searched_at between band.band_start and band.band_end
+    where
+        (band.uprn is null or searches.uprn is null)
         and (band.postcode is null or searches.postcode is null or band.postcode = searches.postcode)
 
 ),
 
 telephone_matches as (
 
-    select band.incident_urn, band.log_seq, band.system, band.subject_type, searches.audit_ref
+    select
+        band.incident_urn,
+        band.log_seq,
+        band.system,
+        band.subject_type,
+        searches.audit_ref
     from band
     inner join searches
-        on band.subject_type = 'TELEPHONE'
-        and searches.subject_type = 'TELEPHONE'
-        and searches.system = band.system
-        and searches.phone_e164 = band.phone_e164
-        and searches.searched_at between band.band_start and band.band_end
+        on
+            band.subject_type = 'TELEPHONE'
+            and searches.subject_type = 'TELEPHONE'
+            and band.system = searches.system
+            and band.phone_e164 = searches.phone_e164
+            and searches.searched_at between band.band_start and band.band_end
 
 ),
 
 subject_matches as (
 
-    select *, true as matches_subject from person_matches
+    select
+        *,
+        true as matches_subject
+    from person_matches
     union
-    select *, true as matches_subject from address_by_uprn
+    select
+        *,
+        true as matches_subject
+    from address_by_uprn
     union
-    select *, true as matches_subject from address_by_street
+    select
+        *,
+        true as matches_subject
+    from address_by_street
     union
-    select *, true as matches_subject from telephone_matches
+    select
+        *,
+        true as matches_subject
+    from telephone_matches
 
 ),
 
@@ -107,10 +145,11 @@ own_searches as (
         false as matches_subject
     from claims
     inner join searches
-        on searches.system = claims.system
-        and searches.subject_type = claims.subject_type
-        and searches.staff_no = claims.claimed_by
-        and searches.searched_at between claims.window_start and claims.window_end
+        on
+            claims.system = searches.system
+            and claims.subject_type = searches.subject_type
+            and claims.claimed_by = searches.staff_no
+            and searches.searched_at between claims.window_start and claims.window_end
 
 ),
 
@@ -121,11 +160,12 @@ evidence as (
     select own.*
     from own_searches as own
     anti join subject_matches as matched
-        on own.incident_urn = matched.incident_urn
-        and own.log_seq = matched.log_seq
-        and own.system = matched.system
-        and own.subject_type = matched.subject_type
-        and own.audit_ref = matched.audit_ref
+        on
+            own.incident_urn = matched.incident_urn
+            and own.log_seq = matched.log_seq
+            and own.system = matched.system
+            and own.subject_type = matched.subject_type
+            and own.audit_ref = matched.audit_ref
 
 ),
 
@@ -141,7 +181,7 @@ described as (
         searches.searched_at as audit_at,
         searches.staff_no as searched_by,
         searches.searched_at between claims.window_start and claims.window_end as in_window,
-        searches.staff_no is not distinct from claims.claimed_by as by_claimant,
+        coalesce(searches.staff_no = claims.claimed_by, false) as by_claimant,
         case
             when searches.searched_at < claims.window_start
                 then epoch(claims.window_start) - epoch(searches.searched_at)
@@ -152,10 +192,11 @@ described as (
         abs(epoch(searches.searched_at) - epoch(claims.claimed_at)) as seconds_from_claim
     from evidence
     inner join claims
-        on evidence.incident_urn = claims.incident_urn
-        and evidence.log_seq = claims.log_seq
-        and evidence.system = claims.system
-        and evidence.subject_type = claims.subject_type
+        on
+            evidence.incident_urn = claims.incident_urn
+            and evidence.log_seq = claims.log_seq
+            and evidence.system = claims.system
+            and evidence.subject_type = claims.subject_type
     inner join searches on evidence.audit_ref = searches.audit_ref
 
 )

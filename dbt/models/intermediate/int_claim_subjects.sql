@@ -51,8 +51,9 @@ joined as (
     from claims
     inner join incidents on claims.incident_urn = incidents.incident_urn
     inner join capabilities
-        on claims.system = capabilities.system
-        and claims.subject_type = capabilities.subject_type
+        on
+            claims.system = capabilities.system
+            and claims.subject_type = capabilities.subject_type
 
 )
 

@@ -4,7 +4,19 @@ The grammar is dacall.claims and the words are config/claims_vocabulary.yml; thi
 applies them. A Python model because free text is parsed far more clearly in Python than SQL.
 """
 
-import pandas as pd
+import pyarrow as pa
+
+SCHEMA = pa.schema(
+    [
+        ("incident_urn", pa.string()),
+        ("log_seq", pa.int32()),
+        ("system", pa.string()),
+        ("subject_type", pa.string()),
+        ("claimed_result", pa.string()),
+        ("claimed_by", pa.string()),
+        ("claimed_at", pa.timestamp("us")),
+    ]
+)
 
 
 def model(dbt, session):
@@ -14,16 +26,15 @@ def model(dbt, session):
     log = dbt.ref("stg_cc_log").select(
         "incident_urn, log_seq, operator, entry_at, entry_text"
     ).fetchall()
-    rows = []
+    columns = {name: [] for name in SCHEMA.names}
     for incident_urn, log_seq, operator, entry_at, text in log:
         for claim in parse(text):
-            rows.append(
+            for name, value in zip(
+                SCHEMA.names,
                 (incident_urn, log_seq, claim.system, claim.subject_type, claim.result,
-                 operator, entry_at)
-            )
-    columns = ["incident_urn", "log_seq", "system", "subject_type", "claimed_result",
-               "claimed_by", "claimed_at"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame["log_seq"] = frame["log_seq"].astype("int32")
-    frame["claimed_at"] = pd.to_datetime(frame["claimed_at"])
-    return frame
+                 operator, entry_at),
+                strict=True,
+            ):
+                columns[name].append(value)
+    # An explicit schema keeps the types when there are no claims at all.
+    return pa.table(columns, schema=SCHEMA)

@@ -22,7 +22,8 @@ rural as (
 
 people as (
 
-    select * from {{ ref('int_person_links') }} where source = 'cc_incidents'
+    select * from {{ ref('int_person_links') }}
+    where source = 'cc_incidents'
 
 ),
 
@@ -42,8 +43,8 @@ enriched as (
     select
         incidents.*,
         coalesce(open_codes.is_domestic_related = 'Y', false)
-            or coalesce(close_codes.is_domestic_related = 'Y', false)
-            or list_contains(string_split(incidents.qualifiers, ';'), 'DOMESTIC') as is_domestic,
+        or coalesce(close_codes.is_domestic_related = 'Y', false)
+        or list_contains(string_split(incidents.qualifiers, ';'), 'DOMESTIC') as is_domestic,
         list_contains(string_split(incidents.qualifiers, ';'), 'CHILD PRESENT') as child_present,
         list_contains(string_split(incidents.qualifiers, ';'), 'WEAPON') as weapon,
         list_contains(string_split(incidents.qualifiers, ';'), 'REPEAT VICTIM') as repeat_victim_marker,

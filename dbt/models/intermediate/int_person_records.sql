@@ -5,7 +5,8 @@ with
 
 incidents as (
 
-    select * from {{ ref('stg_cc_incidents') }} where caller_surname_key is not null
+    select * from {{ ref('stg_cc_incidents') }}
+    where caller_surname_key is not null
 
 ),
 
@@ -43,42 +44,43 @@ unioned as (
     union all
 
     select
-        'partner_marac',
-        case_ref,
+        'partner_marac' as source,
+        case_ref as source_record_id,
         surname_key,
         forename_key,
-        victim_dob,
+        victim_dob as dob,
         postcode,
-        null,
-        referral_date
+        null as phone_e164,
+        referral_date as record_date
     from marac
 
     union all
 
     select
-        'partner_mash',
-        referral_id,
+        'partner_mash' as source,
+        referral_id as source_record_id,
         surname_key,
         forename_key,
-        subject_dob,
+        subject_dob as dob,
         postcode,
-        null,
-        received_on
+        null as phone_e164,
+        received_on as record_date
     from mash
 
     union all
 
     select
-        'partner_vs',
-        vs_ref,
+        'partner_vs' as source,
+        vs_ref as source_record_id,
         surname_key,
         forename_key,
-        null,
-        null,
+        null as dob,
+        null as postcode,
         phone_e164,
-        referred_on
+        referred_on as record_date
     from victim_support
 
 )
 
-select * from unioned where surname_key is not null
+select * from unioned
+where surname_key is not null

@@ -5,13 +5,15 @@ with
 
 pnc as (
 
-    select * from {{ ref('stg_audit_pnc') }} where transaction_code = 'QNAM'
+    select * from {{ ref('stg_audit_pnc') }}
+    where transaction_code = 'QNAM'
 
 ),
 
 pnd as (
 
-    select * from {{ ref('stg_audit_pnd') }} where search_kind in ('person', 'location', 'telephone')
+    select * from {{ ref('stg_audit_pnd') }}
+    where search_kind in ('person', 'location', 'telephone')
 
 ),
 
@@ -24,7 +26,8 @@ rms as (
 
 cad as (
 
-    select * from {{ ref('stg_audit_cc') }} where search_type in ('NAME', 'ADDRESS', 'UPRN', 'TELEPHONE')
+    select * from {{ ref('stg_audit_cc') }}
+    where search_type in ('NAME', 'ADDRESS', 'UPRN', 'TELEPHONE')
 
 ),
 
@@ -140,7 +143,10 @@ unioned as (
 
 with_local_day as (
 
-    select *, {{ local_date_of('searched_at') }} as local_day from unioned
+    select
+        *,
+        {{ local_date_of('searched_at') }} as local_day
+    from unioned
 
 ),
 
@@ -151,9 +157,10 @@ pnc_users as (
         d.staff_no
     from with_local_day as s
     inner join staff as d
-        on s.system = 'PNC'
-        and d.pnc_user = s.audit_user
-        and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
+        on
+            s.system = 'PNC'
+            and s.audit_user = d.pnc_user
+            and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
     qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
 
 ),
@@ -165,9 +172,10 @@ pnd_users as (
         d.staff_no
     from with_local_day as s
     inner join staff as d
-        on s.system = 'PND'
-        and d.pnd_user = s.audit_user
-        and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
+        on
+            s.system = 'PND'
+            and s.audit_user = d.pnd_user
+            and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
     qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
 
 ),

@@ -8,7 +8,12 @@ links as (
 
 final as (
 
-    select source, source_record_id, person_key, match_probability from links
+    select
+        source,
+        source_record_id,
+        person_key,
+        match_probability
+    from links
 
 )
 

@@ -20,7 +20,7 @@ measured as (
         call_ended_at,
         epoch(answered_at) - epoch(created_at) as answer_seconds,
         channel = '999' and answered_at is not null
-            and epoch(answered_at) - epoch(created_at) <= {{ var('answer_target_seconds') }} as answered_within_target,
+        and epoch(answered_at) - epoch(created_at) <= {{ var('answer_target_seconds') }} as answered_within_target,
         callback_at,
         callback_by,
         case
@@ -28,11 +28,11 @@ measured as (
                 then (epoch(callback_at) - epoch(coalesce(call_ended_at, created_at))) / 60.0
         end as callback_delay_minutes,
         (is_abandoned or is_silent) and callback_at is not null
-            and (epoch(callback_at) - epoch(coalesce(call_ended_at, created_at))) / 60.0
-            <= {{ var('callback_target_minutes') }} as callback_within_target,
+        and (epoch(callback_at) - epoch(coalesce(call_ended_at, created_at))) / 60.0
+        <= {{ var('callback_target_minutes') }} as callback_within_target,
         init_grade,
         final_grade,
-        init_grade is distinct from final_grade as grade_changed,
+        coalesce(init_grade != final_grade, false) as grade_changed,
         is_deployed,
         first_dispatch_at,
         first_arrival_at,

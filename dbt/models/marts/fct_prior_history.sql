@@ -18,31 +18,38 @@ people as (
 
 marac as (
 
-    select people.person_key, marac.referral_date as referred_on
+    select
+        people.person_key,
+        marac.referral_date as referred_on
     from {{ ref('stg_partner_marac') }} as marac
-    inner join people on people.source = 'partner_marac' and people.source_record_id = marac.case_ref
+    inner join people on people.source = 'partner_marac' and marac.case_ref = people.source_record_id
 
 ),
 
 mash as (
 
-    select people.person_key, mash.received_on as referred_on
+    select
+        people.person_key,
+        mash.received_on as referred_on
     from {{ ref('stg_partner_mash') }} as mash
-    inner join people on people.source = 'partner_mash' and people.source_record_id = mash.referral_id
+    inner join people on people.source = 'partner_mash' and mash.referral_id = people.source_record_id
 
 ),
 
 victim_support as (
 
-    select people.person_key, vs.referred_on
+    select
+        people.person_key,
+        vs.referred_on
     from {{ ref('stg_partner_vs') }} as vs
-    inner join people on people.source = 'partner_vs' and people.source_record_id = vs.vs_ref
+    inner join people on people.source = 'partner_vs' and vs.vs_ref = people.source_record_id
 
 ),
 
 domestic as (
 
-    select * from incidents where is_domestic
+    select * from incidents
+    where is_domestic
 
 ),
 
@@ -55,30 +62,42 @@ by_person as (
         max(d.created_at) as last_at_person
     from incidents as i
     inner join domestic as d
-        on i.person_key = d.person_key
-        and d.created_at < i.created_at
+        on
+            i.person_key = d.person_key
+            and i.created_at > d.created_at
     group by i.incident_urn
 
 ),
 
 address_pairs as (
 
-    select i.incident_urn, d.incident_urn as prior_urn, d.created_at, d.risk_level
+    select
+        i.incident_urn,
+        d.incident_urn as prior_urn,
+        d.created_at,
+        d.risk_level
     from incidents as i
     inner join domestic as d
-        on i.uprn = d.uprn
-        and d.created_at < i.created_at
+        on
+            i.uprn = d.uprn
+            and i.created_at > d.created_at
 
     union
 
     -- Building and street when either side has no UPRN (claims.md's address rule).
-    select i.incident_urn, d.incident_urn as prior_urn, d.created_at, d.risk_level
+    select
+        i.incident_urn,
+        d.incident_urn as prior_urn,
+        d.created_at,
+        d.risk_level
     from incidents as i
     inner join domestic as d
-        on i.building_number = d.building_number
-        and i.street_key = d.street_key
-        and d.created_at < i.created_at
-    where (i.uprn is null or d.uprn is null)
+        on
+            i.building_number = d.building_number
+            and i.street_key = d.street_key
+            and i.created_at > d.created_at
+    where
+        (i.uprn is null or d.uprn is null)
         and (i.postcode is null or d.postcode is null or i.postcode = d.postcode)
 
 ),
@@ -104,8 +123,9 @@ by_telephone as (
         max(d.created_at) as last_at_telephone
     from incidents as i
     inner join domestic as d
-        on i.caller_tel_e164 = d.caller_tel_e164
-        and d.created_at < i.created_at
+        on
+            i.caller_tel_e164 = d.caller_tel_e164
+            and i.created_at > d.created_at
     group by i.incident_urn
 
 ),
@@ -116,7 +136,8 @@ partner_history as (
         i.incident_urn,
         (
             select count(*) from marac
-            where marac.person_key = i.person_key
+            where
+                marac.person_key = i.person_key
                 and marac.referred_on < {{ local_date_of('i.created_at') }}
                 and marac.referred_on >= {{ local_date_of('i.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
         ) as marac_referrals_12m,
@@ -179,12 +200,16 @@ final as (
         marac_referrals_12m,
         mash_referrals,
         victim_support_referrals,
-        (prior_incidents_person + prior_incidents_address + prior_incidents_telephone
-            + marac_referrals_12m + mash_referrals + victim_support_referrals) > 0 as history_visible,
-        (prior_incidents_person + prior_incidents_address + prior_incidents_telephone
-            + marac_referrals_12m + mash_referrals + victim_support_referrals) > 0
-            and (claims = 0 or unverified_claims > 0)
-            and (not is_deployed or final_grade in (3, 4)) as missed_history
+        (
+            prior_incidents_person + prior_incidents_address + prior_incidents_telephone
+            + marac_referrals_12m + mash_referrals + victim_support_referrals
+        ) > 0 as history_visible,
+        (
+            prior_incidents_person + prior_incidents_address + prior_incidents_telephone
+            + marac_referrals_12m + mash_referrals + victim_support_referrals
+        ) > 0
+        and (claims = 0 or unverified_claims > 0)
+        and (not is_deployed or final_grade in (3, 4)) as missed_history
     from combined
 
 )

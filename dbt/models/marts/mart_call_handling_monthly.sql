@@ -16,7 +16,10 @@ history as (
 
 joined as (
 
-    select incidents.*, history.prior_incidents_person > 0 as is_repeat_caller, history.missed_history
+    select
+        incidents.*,
+        history.prior_incidents_person > 0 as is_repeat_caller,
+        history.missed_history
     from incidents
     left join history on incidents.incident_urn = history.incident_urn
 

@@ -22,8 +22,9 @@ with_team as (
         coalesce(staff.team, 'UNKNOWN') as team
     from claims
     left join staff
-        on claims.claimed_by = staff.staff_no
-        and {{ local_date_of('claims.claimed_at') }} between staff.valid_from and coalesce(staff.valid_to, date '9999-12-31')
+        on
+            claims.claimed_by = staff.staff_no
+            and {{ local_date_of('claims.claimed_at') }} between staff.valid_from and coalesce(staff.valid_to, date '9999-12-31')
     qualify row_number() over (
         partition by claims.incident_urn, claims.log_seq, claims.system, claims.subject_type
         order by staff.valid_from desc

@@ -21,7 +21,8 @@ versions as (
 
 latest as (
 
-    select * from versions where version_rank = 1
+    select * from versions
+    where version_rank = 1
 
 ),
 

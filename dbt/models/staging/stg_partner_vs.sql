@@ -8,7 +8,9 @@ source as (
 
 versions as (
 
-    select *, row_number() over (partition by vs_ref order by _file desc, _line desc) as version_rank
+    select
+        *,
+        row_number() over (partition by vs_ref order by _file desc, _line desc) as version_rank
     from source
 
 ),

@@ -6,11 +6,18 @@ source as (
 
 ),
 
-latest_snapshot as (
+latest_file as (
 
     -- Each file is a full snapshot: the latest one delivered says who was who, when.
-    select * from source
-    where _file = (select max(_file) from source)
+    select max(_file) as latest_file from source
+
+),
+
+latest_snapshot as (
+
+    select source.*
+    from source
+    inner join latest_file on source._file = latest_file.latest_file
 
 ),
 

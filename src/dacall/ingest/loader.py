@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class FeedTally:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    seconds: float = 0.0
 
 
 @dataclass
@@ -128,6 +130,14 @@ def ingest(
 
 
 def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> None:
+    started = time.perf_counter()
+    try:
+        _load_file_timed(con, feed, path, known, tally)
+    finally:
+        tally.seconds += time.perf_counter() - started
+
+
+def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> None:
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     previous = known.get((feed.name, path.name))

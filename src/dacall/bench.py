@@ -1,0 +1,96 @@
+"""`make bench`: generation, ingestion and dbt build, timed at one or more scales.
+
+    python -m dacall.bench [--scales 1 5 10] [--days 365] [--out /tmp/dacall-bench]
+
+Each stage runs in a child process so its peak memory (max RSS) is its own. Prints a Markdown
+table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+STAGE = r"""
+import json, sys, time
+from pathlib import Path
+stage, scale, days, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+start = time.perf_counter()
+result = {}
+if stage == "generate":
+    from datetime import date
+    from dacall.generate import generate
+    r = generate(out, start=date(2025, 1, 1), days=days, scale=scale, seed=42)
+    result = {"rows": dict(r.rows), "claims": r.claims, "incidents": r.incidents}
+elif stage == "ingest":
+    from dacall.ingest.loader import ingest
+    r = ingest(out / "landing", out / "warehouse" / "dacall.duckdb")
+    result = {"feeds": {k: [v.rows_read, v.seconds] for k, v in r.feeds.items()}}
+elif stage == "dbt":
+    from dacall.transform import build
+    r = build(out / "warehouse" / "dacall.duckdb")
+    result = {"success": r.success, "models": {n["name"]: n["seconds"] for n in r.nodes
+                                               if n["type"] == "model"}}
+result["seconds"] = time.perf_counter() - start
+import resource
+result["peak_mib"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+print("RESULT " + json.dumps(result))
+"""
+
+
+def run_stage(stage: str, scale: float, days: int, out: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", STAGE, stage, str(scale), str(days), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {stage} at scale {scale} failed: {done.stderr[-500:]}")
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line[7:])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/dacall-bench"))
+    args = parser.parse_args(argv)
+    print("| scale | stage | seconds | peak MiB | detail |\n|---|---|---|---|---|")
+    for scale in args.scales:
+        out = args.out / f"scale-{scale:g}"
+        shutil.rmtree(out, ignore_errors=True)
+        for stage in ("generate", "ingest", "dbt"):
+            started = time.perf_counter()
+            r = run_stage(stage, scale, args.days, out)
+            detail = ""
+            if stage == "generate":
+                detail = f"{sum(r['rows'].values()):,} rows, {r['incidents']:,} incidents"
+            if stage == "ingest":
+                detail = "; ".join(
+                    f"{feed} {rows / max(secs, 1e-9):,.0f} rows/s"
+                    for feed, (rows, secs) in sorted(r["feeds"].items())
+                )
+            if stage == "dbt":
+                slowest = sorted(r["models"].items(), key=lambda kv: -kv[1])[:3]
+                detail = ", ".join(f"{k} {v:.1f} s" for k, v in slowest) + (
+                    f"; reconciliation models "
+                    f"{sum(v for k, v in r['models'].items() if 'claim' in k or 'check' in k):.1f} s"
+                )
+            print(
+                f"| {scale:g} | {stage} | {time.perf_counter() - started:.0f} | "
+                f"{r['peak_mib']:.0f} | {detail} |",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
