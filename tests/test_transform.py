@@ -128,7 +128,7 @@ def test_no_history_comes_from_the_future(generated_warehouse):
         select count(*) from marts.fct_prior_history h
         join marts.fct_incidents i using (incident_urn)
         where i.created_at = (select min(created_at) from marts.fct_incidents)
-          and (h.prior_incidents_person + h.prior_incidents_address + h.prior_incidents_telephone) > 0
+          and h.history_visible
     """,
     )
     assert first == [(0,)]

@@ -80,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
             if stage == "dbt":
                 slowest = sorted(r["models"].items(), key=lambda kv: -kv[1])[:3]
-                detail = ", ".join(f"{k} {v:.1f} s" for k, v in slowest) + (
-                    f"; reconciliation models "
-                    f"{sum(v for k, v in r['models'].items() if 'claim' in k or 'check' in k):.1f} s"
+                reconciliation = sum(
+                    v for k, v in r["models"].items() if "claim" in k or "check" in k
                 )
+                detail = ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
+                detail += f"; reconciliation models {reconciliation:.1f} s"
             print(
                 f"| {scale:g} | {stage} | {time.perf_counter() - started:.0f} | "
                 f"{r['peak_mib']:.0f} | {detail} |",
