@@ -1,0 +1,15 @@
+"""Who is who: incident callers and partner records clustered into people by probabilistic
+linkage (Splink on DuckDB, dacall.linkage; decisions in config/linkage.yml).
+
+A Python model so the linkage runs inside the one dbt build, between staging and the marts that
+need it, under the warehouse's single writer.
+"""
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from dacall.linkage import link_records
+
+    records = dbt.ref("int_person_records").to_arrow_table()
+    links, _summary = link_records(records)
+    return links

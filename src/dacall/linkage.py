@@ -1,0 +1,237 @@
+"""Probabilistic person linkage with Splink on DuckDB: who is who across the C&C's callers and
+the partners' records.
+
+Partners hold no police identifiers, and every system writes people its own way: nicknames,
+married names, typos, day and month swapped, fields missing. Splink (the UK Ministry of
+Justice's Fellegi-Sunter implementation) weighs the evidence of each field, with its
+parameters estimated from the data on every run. Decisions a data team owns (threshold,
+blocking, nicknames) are in config/linkage.yml and config/nicknames.csv.
+
+Runs on its own in-memory DuckDB, so Splink's working tables never land in the warehouse.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from functools import lru_cache
+
+import duckdb
+import pyarrow as pa
+
+from dacall.settings import UserError, config_dir, load_yaml
+
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("source_record_id", pa.string()),
+        ("person_key", pa.string()),
+        ("match_probability", pa.float64()),
+    ]
+)
+
+
+@lru_cache(maxsize=1)
+def nicknames() -> dict[str, str]:
+    """Nickname -> name; a nickname of several names maps to the first listed."""
+    path = config_dir() / "nicknames.csv"
+    try:
+        with path.open(encoding="utf-8") as handle:
+            table: dict[str, str] = {}
+            for row in csv.DictReader(handle):
+                table.setdefault(row["nickname"].strip().upper(), row["name"].strip().upper())
+            return table
+    except (FileNotFoundError, KeyError) as exc:
+        raise UserError(f"{path}: needs columns nickname,name ({exc})") from exc
+
+
+def person_key(cluster_members: list[str]) -> str:
+    """Stable for a cluster: derived from its earliest-sorting member record."""
+    return "P" + hashlib.sha256(("dacall-person|" + min(cluster_members)).encode()).hexdigest()[:16]
+
+
+PREPARE_SQL = """
+select
+    source || '|' || source_record_id as unique_id,
+    source,
+    source_record_id,
+    nullif(forename_key, '') as forename,
+    coalesce(nick.name, nullif(forename_key, '')) as forename_canonical,
+    left(nullif(forename_key, ''), 1) as forename_initial,
+    nullif(surname_key, '') as surname,
+    strftime(dob, '%Y-%m-%d') as dob,
+    case when day(dob) <= 12 and day(dob) <> month(dob)
+        then strftime(make_date(year(dob), day(dob), month(dob)), '%Y-%m-%d') end as dob_swapped,
+    postcode,
+    split_part(postcode, ' ', 1) as postcode_district,
+    phone_e164 as phone
+from records
+left join nicknames as nick on nick.nickname = records.forename_key
+"""
+
+
+def _settings(config: dict):
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    def rule(item):
+        return block_on(*item) if isinstance(item, list) else item
+
+    forename = cl.CustomComparison(
+        output_column_name="forename",
+        comparison_levels=[
+            cll.NullLevel("forename"),
+            cll.ExactMatchLevel("forename"),
+            cll.CustomLevel(
+                "forename_canonical_l = forename_canonical_r", label_for_charts="nickname"
+            ),
+            cll.JaroWinklerLevel("forename", 0.88),
+            cll.CustomLevel("forename_initial_l = forename_initial_r", label_for_charts="initial"),
+            cll.ElseLevel(),
+        ],
+    )
+    surname = cl.CustomComparison(
+        output_column_name="surname",
+        comparison_levels=[
+            cll.NullLevel("surname"),
+            cll.ExactMatchLevel("surname"),
+            cll.JaroWinklerLevel("surname", 0.92),
+            cll.JaroWinklerLevel("surname", 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+    dob = cl.CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel("dob_l = dob_swapped_r", label_for_charts="day and month swapped"),
+            cll.DamerauLevenshteinLevel("dob", 1),
+            cll.ElseLevel(),
+        ],
+    )
+    postcode = cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode"),
+            cll.CustomLevel("postcode_district_l = postcode_district_r", label_for_charts="district"),
+            cll.ElseLevel(),
+        ],
+    )
+    phone = cl.CustomComparison(
+        output_column_name="phone",
+        comparison_levels=[cll.NullLevel("phone"), cll.ExactMatchLevel("phone"), cll.ElseLevel()],
+    )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[forename, surname, dob, postcode, phone],
+        blocking_rules_to_generate_predictions=[rule(r) for r in config["blocking_rules"]],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
+    ), [rule(r) for r in config["deterministic_rules"]]
+
+
+def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Table, dict]:
+    """Cluster person records; returns the bridge rows and a summary (counts only)."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    config = config or load_yaml("linkage.yml")
+    threshold = float(config["match_threshold"])
+    con = duckdb.connect()
+    con.register("records", records)
+    nick = pa.table({"nickname": list(nicknames()), "name": list(nicknames().values())})
+    con.register("nicknames", nick)
+    prepared = con.sql(PREPARE_SQL).to_arrow_table()
+    if prepared.num_rows < 2:
+        keys = prepared.column("unique_id").to_pylist()
+        rows = {
+            "source": prepared.column("source").to_pylist(),
+            "source_record_id": prepared.column("source_record_id").to_pylist(),
+            "person_key": [person_key([k]) for k in keys],
+            "match_probability": [1.0] * len(keys),
+        }
+        return pa.table(rows, schema=OUTPUT_SCHEMA), {"records": len(keys), "pairs": 0}
+    db_api = DuckDBAPI(connection=con)
+    table = db_api.register(prepared, table_name="person_records")
+    settings, deterministic = _settings(config)
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    linker = Linker(table, settings, log_level=None)
+    linker.training.estimate_probability_two_random_records_match(
+        deterministic, recall=float(config["deterministic_recall"])
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=int(config["u_sampling_max_pairs"]))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("surname", "forename_initial")
+    )
+    low = min(float(config["review_band"][0]), threshold)
+    predictions = linker.inference.predict(threshold_match_probability=low)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=threshold
+    )
+    con.execute(f"create table pairs as select * from {predictions.physical_name}")
+    con.execute(f"create table clusters as select * from {clusters.physical_name}")
+    bridge = con.sql(
+        """
+        with members as (
+            select cluster_id, unique_id from clusters
+        ),
+        best as (
+            select unique_id, max(match_probability) as match_probability
+            from (
+                select unique_id_l as unique_id, match_probability from pairs
+                where match_probability >= $threshold
+                union all
+                select unique_id_r, match_probability from pairs
+                where match_probability >= $threshold
+            )
+            group by unique_id
+        ),
+        first_member as (
+            select cluster_id, min(unique_id) as first_id from members group by cluster_id
+        )
+        select
+            split_part(m.unique_id, '|', 1) as source,
+            substr(m.unique_id, strpos(m.unique_id, '|') + 1) as source_record_id,
+            f.first_id,
+            coalesce(b.match_probability, 1.0) as match_probability
+        from members m
+        join first_member f using (cluster_id)
+        left join best b using (unique_id)
+        """,
+        params={"threshold": threshold},
+    ).fetchall()
+    rows = {
+        "source": [r[0] for r in bridge],
+        "source_record_id": [r[1] for r in bridge],
+        "person_key": [person_key([r[2]]) for r in bridge],
+        "match_probability": [float(r[3]) for r in bridge],
+    }
+    summary = {
+        "records": prepared.num_rows,
+        "pairs_scored_above_review_floor": con.execute("select count(*) from pairs").fetchone()[0],
+        "people": con.execute("select count(distinct cluster_id) from clusters").fetchone()[0],
+    }
+    review = con.sql(
+        """
+        select unique_id_l, unique_id_r, match_probability, gamma_forename, gamma_surname,
+               gamma_dob, gamma_postcode, gamma_phone
+        from pairs where match_probability between $low and $high
+        order by abs(match_probability - $threshold), unique_id_l, unique_id_r limit 25
+        """,
+        params={"low": float(config["review_band"][0]), "high": float(config["review_band"][1]),
+                "threshold": threshold},
+    ).fetchall() if _has_gammas(con) else []
+    summary["review_pairs"] = review
+    con.close()
+    return pa.table(rows, schema=OUTPUT_SCHEMA), summary
+
+
+def _has_gammas(con) -> bool:
+    columns = {c[0] for c in con.execute("describe pairs").fetchall()}
+    return "gamma_forename" in columns
