@@ -9,6 +9,7 @@ from datetime import datetime
 
 from airflow.sdk import Asset, dag, task
 
+from dacall.alerts import on_task_failure
 from dacall.pipeline import RAW_ASSET_URI, WAREHOUSE_POOL
 
 raw_data = Asset(RAW_ASSET_URI)
@@ -24,7 +25,7 @@ raw_data = Asset(RAW_ASSET_URI)
     doc_md=__doc__,
 )
 def dacall_ingest():
-    @task(pool=WAREHOUSE_POOL, outlets=[raw_data])
+    @task(pool=WAREHOUSE_POOL, outlets=[raw_data], on_failure_callback=on_task_failure)
     def ingest(logical_date=None) -> dict:
         from dacall.pipeline import business_day, ingest_step
 

@@ -1,8 +1,13 @@
-"""Transform: the dbt build (models, tests and unit tests) whenever new raw data lands.
+"""Transform and validate, whenever new raw data lands (asset-driven, after dacall_ingest).
 
-Asset-driven: it runs after dacall_ingest updates the raw data. One build task, not one task
-per model: DuckDB takes one writer at a time, so per-model tasks could only run one by one
-while each reopened the warehouse; the task's log and return value list every model's result.
+    quality gates on raw -> dbt build of staging -> gates on staging
+        -> dbt build of linkage, reconciliation and marts -> compliance suite
+
+A failed gate stops only the models downstream of its feed (the dbt builds exclude them) and
+alerts the data team; the compliance suite's failures are findings, reported and alerted, not
+a reason to stop. Every task that writes takes the one-slot warehouse pool (DuckDB has one
+writer). dbt runs as one build per phase rather than one task per model: the models could only
+run one after another anyway, and each task's log and return value list every model's result.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from datetime import datetime
 
 from airflow.sdk import Asset, dag, task
 
+from dacall.alerts import on_task_failure
 from dacall.pipeline import MARTS_ASSET_URI, RAW_ASSET_URI, WAREHOUSE_POOL
+
+DEFAULTS = {"pool": WAREHOUSE_POOL, "on_failure_callback": on_task_failure}
 
 
 @dag(
@@ -20,20 +28,53 @@ from dacall.pipeline import MARTS_ASSET_URI, RAW_ASSET_URI, WAREHOUSE_POOL
     start_date=datetime(2025, 1, 1),
     catchup=False,
     max_active_runs=1,
+    default_args=DEFAULTS,
     tags=["dacall"],
     doc_md=__doc__,
 )
 def dacall_transform():
-    @task(pool=WAREHOUSE_POOL, outlets=[Asset(MARTS_ASSET_URI)])
-    def dbt_build() -> dict:
+    @task
+    def raw_gates(run_id=None) -> dict:
+        from dacall.pipeline import gate_step
+
+        return gate_step(run_id=run_id)
+
+    @task
+    def build_staging(gates: dict, run_id=None) -> dict:
         from dacall.pipeline import transform_step
 
-        result = transform_step()
-        for model in result["models"]:
-            print(f"dbt model {model['name']}: {model['status']} in {model['seconds']} s")
-        return result
+        return _logged(transform_step(run_id=run_id, phase="staging",
+                                      stopped_feeds=gates["stopped_feeds"]))
 
-    dbt_build()
+    @task
+    def staging_gates(_staging: dict, run_id=None) -> dict:
+        from dacall.pipeline import staging_gate_step
+
+        return staging_gate_step(run_id=run_id)
+
+    @task(outlets=[Asset(MARTS_ASSET_URI)])
+    def build_marts(gates: dict, stg_gates: dict, run_id=None) -> dict:
+        from dacall.pipeline import transform_step
+
+        return _logged(transform_step(run_id=run_id, phase="marts",
+                                      stopped_feeds=gates["stopped_feeds"],
+                                      stopped_models=stg_gates["stopped_models"]))
+
+    @task
+    def compliance(_marts: dict, run_id=None) -> dict:
+        from dacall.pipeline import compliance_step
+
+        return compliance_step(run_id=run_id)
+
+    gates = raw_gates()
+    stg_gates = staging_gates(build_staging(gates))
+    compliance(build_marts(gates, stg_gates))
+
+
+def _logged(result: dict) -> dict:
+    for model in result["models"]:
+        print(f"dbt model {model['name']}: {model['status']} in {model['seconds']} s")
+    return result
 
 
 dacall_transform()

@@ -39,6 +39,20 @@ def generated(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def force_year(tmp_path_factory) -> tuple[Path, Path]:
+    """One force-year at scale 1 (the size the quality targets are set for), through the whole
+    pipeline: (generated folder, warehouse). About four minutes on 2 cores."""
+    from dacall.generate import generate
+    from dacall.pipeline import run_pipeline
+
+    out = tmp_path_factory.mktemp("force-year")
+    generate(out, start=date(2025, 1, 1), days=365, scale=1, seed=42)
+    warehouse = out / "warehouse" / "dacall.duckdb"
+    run_pipeline(out / "landing", warehouse)
+    return out, warehouse
+
+
+@pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory, samples) -> Path:
     from dacall.pipeline import run_pipeline
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import re
+
+import pytest
 from collections import Counter
 
 from conftest import query
@@ -64,7 +66,13 @@ def test_the_samples_expectations_hold_exactly(samples, sample_warehouse):
     ) == [(0,)]
 
 
-def test_statuses_agree_with_the_generators_answer_key(generated, generated_warehouse):
+@pytest.mark.parametrize("which", ["generated", "force_year"])
+def test_statuses_agree_with_the_generators_answer_key(which, request):
+    if which == "generated":
+        generated, generated_warehouse = (request.getfixturevalue("generated"),
+                                          request.getfixturevalue("generated_warehouse"))
+    else:
+        generated, generated_warehouse = request.getfixturevalue("force_year")
     truth = {
         (r["incident_urn"], int(r["log_seq"]), r["system"], r["subject_type"]): r["expected_status"]
         for r in csv.DictReader((generated / "truth" / "claims.csv").open())

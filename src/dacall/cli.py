@@ -102,6 +102,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  warning: folder {folder!r} is not a known feed and was not read")
     statuses = result["transform"]["statuses"]
     print("dbt build: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    for feed in result["stopped_feeds"]:
+        print(f"  stopped: the models downstream of {feed} were not built (its gate failed)")
+    print("validation:")
+    for line in result["validation"]:
+        print(f"  {line}")
     print_summary(args.warehouse)
     quarantined = result["ingest"]["rows_quarantined"]
     if args.strict and quarantined:

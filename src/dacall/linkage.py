@@ -83,7 +83,7 @@ def _settings(config: dict):
         output_column_name="forename",
         comparison_levels=[
             cll.NullLevel("forename"),
-            cll.ExactMatchLevel("forename"),
+            cll.ExactMatchLevel("forename", term_frequency_adjustments=True),
             cll.CustomLevel(
                 "forename_canonical_l = forename_canonical_r", label_for_charts="nickname"
             ),
@@ -96,7 +96,7 @@ def _settings(config: dict):
         output_column_name="surname",
         comparison_levels=[
             cll.NullLevel("surname"),
-            cll.ExactMatchLevel("surname"),
+            cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
             cll.JaroWinklerLevel("surname", 0.92),
             cll.JaroWinklerLevel("surname", 0.8),
             cll.ElseLevel(),
@@ -117,7 +117,9 @@ def _settings(config: dict):
         comparison_levels=[
             cll.NullLevel("postcode"),
             cll.ExactMatchLevel("postcode"),
-            cll.CustomLevel("postcode_district_l = postcode_district_r", label_for_charts="district"),
+            cll.CustomLevel(
+                "postcode_district_l = postcode_district_r", label_for_charts="district"
+            ),
             cll.ElseLevel(),
         ],
     )
@@ -159,7 +161,7 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
     table = db_api.register(prepared, table_name="person_records")
     settings, deterministic = _settings(config)
     for name in ("splink", "splink.internals"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)
     linker = Linker(table, settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match(
         deterministic, recall=float(config["deterministic_recall"])
@@ -217,16 +219,23 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
         "pairs_scored_above_review_floor": con.execute("select count(*) from pairs").fetchone()[0],
         "people": con.execute("select count(distinct cluster_id) from clusters").fetchone()[0],
     }
-    review = con.sql(
-        """
+    review = (
+        con.sql(
+            """
         select unique_id_l, unique_id_r, match_probability, gamma_forename, gamma_surname,
                gamma_dob, gamma_postcode, gamma_phone
         from pairs where match_probability between $low and $high
         order by abs(match_probability - $threshold), unique_id_l, unique_id_r limit 25
         """,
-        params={"low": float(config["review_band"][0]), "high": float(config["review_band"][1]),
-                "threshold": threshold},
-    ).fetchall() if _has_gammas(con) else []
+            params={
+                "low": float(config["review_band"][0]),
+                "high": float(config["review_band"][1]),
+                "threshold": threshold,
+            },
+        ).fetchall()
+        if _has_gammas(con)
+        else []
+    )
     summary["review_pairs"] = review
     con.close()
     return pa.table(rows, schema=OUTPUT_SCHEMA), summary

@@ -78,37 +78,117 @@ def ingest_step(
     return summary
 
 
-def transform_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
-    """`dbt build`: every model, its tests and unit tests, in one process (one writer)."""
-    from dacall.transform import build
+def _stops(stopped_feeds, stopped_models) -> list[str]:
+    selectors = [f"source:raw.{feed}+" for feed in stopped_feeds]
+    selectors += [f"{model}+" for model in stopped_models]
+    return selectors
+
+
+def transform_step(
+    warehouse: Path | None = None,
+    run_id: str | None = None,
+    phase: str = "all",
+    stopped_feeds: list[str] | tuple = (),
+    stopped_models: list[str] | tuple = (),
+) -> dict:
+    """`dbt build` (models, data tests, unit tests) in one child process: the one writer.
+
+    phase "staging" builds staging only (so its gates can run), "marts" the rest; models
+    downstream of a feed or model whose quality gate failed are left out.
+    """
+    from dacall.transform import run_dbt
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
-    result = build(warehouse)
+    args = ["build"]
+    if phase == "staging":
+        args += ["--select", "path:models/staging", "path:seeds"]
+    excludes = _stops(stopped_feeds, stopped_models)
+    if phase == "marts":
+        excludes += ["path:models/staging", "path:seeds"]
+    if excludes:
+        args += ["--exclude", *excludes]
+    result = run_dbt(args, warehouse)
     summary = {
+        "phase": phase,
         "success": result.success,
         "statuses": dict(result.statuses),
         "failures": result.failures,
+        "excluded": excludes,
         "models": [
             {k: node[k] for k in ("name", "status", "seconds")}
             for node in result.nodes
             if node["type"] == "model"
         ],
     }
-    _record_run(
-        warehouse,
-        run_id or str(uuid.uuid4()),
-        "transform",
-        started,
-        "success" if result.success else "failed",
-        "; ".join(result.failures),
-    )
+    _record_run(warehouse, run_id or str(uuid.uuid4()), f"transform:{phase}", started,
+                "success" if result.success else "failed", "; ".join(result.failures))
     if not result.success:
         raise UserError(
             f"dbt build failed: {len(result.failures)} node(s) failed; first: "
-            f"{result.failures[0] if result.failures else 'see dbt/logs/dbt.log'}"
+            f"{result.failures[0] if result.failures else 'see the dbt log beside the warehouse'}"
         )
     return summary
+
+
+def _validate(warehouse: Path, run_id: str, work) -> list:
+    from dacall.validation.run import Validator
+    from dacall.warehouse import connect
+
+    con = connect(warehouse)
+    try:
+        validator = Validator(con, run_id)
+        verdicts = work(validator)
+        validator.build_docs()
+        return verdicts
+    finally:
+        con.close()
+
+
+def gate_step(warehouse: Path | None = None, run_id: str | None = None,
+              up_to: date | None = None) -> dict:
+    """Quality gates on the raw feeds (and freshness): which feeds must not flow on."""
+    from dacall.alerts import alert
+    from dacall.validation.run import freshness, raw_gates
+
+    warehouse = warehouse or paths.warehouse()
+    run_id = run_id or str(uuid.uuid4())
+    gates, fresh = _validate(warehouse, run_id,
+                             lambda v: (raw_gates(v), freshness(v, up_to)))
+    stopped = sorted(v.target.removeprefix("raw.") for v in gates if not v.success)
+    lines = [v.line() for v in gates + fresh]
+    failed = [v.line() for v in gates + fresh if not v.success]
+    if failed:
+        alert(f"{len(failed)} quality gate(s) failed", failed)
+    return {"verdicts": lines, "stopped_feeds": stopped}
+
+
+def staging_gate_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
+    from dacall.alerts import alert
+    from dacall.validation.run import staging_gates
+
+    warehouse = warehouse or paths.warehouse()
+    verdicts = _validate(warehouse, run_id or str(uuid.uuid4()), staging_gates)
+    stopped = sorted(v.target.removeprefix("staging.") for v in verdicts if not v.success)
+    failed = [v.line() for v in verdicts if not v.success]
+    if failed:
+        alert(f"{len(failed)} staging gate(s) failed", failed)
+    return {"verdicts": [v.line() for v in verdicts], "stopped_models": stopped}
+
+
+def compliance_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
+    """The compliance suite: a failure is a finding to report, not a reason to stop."""
+    from dacall.alerts import alert
+    from dacall.validation.run import compliance
+
+    warehouse = warehouse or paths.warehouse()
+    (verdict,) = _validate(warehouse, run_id or str(uuid.uuid4()), lambda v: [compliance(v)])
+    exceptions = len(verdict.unexpected_rows)
+    if exceptions:
+        alert("checks logged without a matching audit entry",
+              [f"compliance_check_reconciliation: {exceptions:,} claim(s) without a matching "
+               "audit entry; see the exception list and Data Docs"])
+    return {"verdicts": [verdict.line()], "exceptions": exceptions}
 
 
 def summary(warehouse: Path | None = None) -> dict:
@@ -172,6 +252,29 @@ def run_pipeline(
     say = progress or (lambda _m: None)
     say("ingest: loading the landing folder")
     ingested = ingest_step(landing, warehouse, progress=progress, run_id=run_id)
-    say("transform: dbt build (models and tests)")
-    transformed = transform_step(warehouse, run_id=run_id)
-    return {"run_id": run_id, "ingest": ingested, "transform": transformed}
+    say("validate: quality gates on the raw feeds")
+    gates = gate_step(warehouse, run_id)
+    say("transform: dbt build of staging")
+    staging = transform_step(warehouse, run_id, "staging", gates["stopped_feeds"])
+    say("validate: quality gates on staging")
+    staging_gates = staging_gate_step(warehouse, run_id)
+    say("transform: dbt build of linkage, reconciliation and marts")
+    marts = transform_step(warehouse, run_id, "marts", gates["stopped_feeds"],
+                           staging_gates["stopped_models"])
+    say("validate: compliance suite")
+    compliance = compliance_step(warehouse, run_id) if "fct_check_reconciliation" in {
+        m["name"] for m in marts["models"] if m["status"] == "success"} else {
+        "verdicts": ["compliance_check_reconciliation: not run (its mart was not built)"],
+        "exceptions": None}
+    statuses: dict[str, int] = {}
+    for phase in (staging, marts):
+        for key, value in phase["statuses"].items():
+            statuses[key] = statuses.get(key, 0) + value
+    return {
+        "run_id": run_id,
+        "ingest": ingested,
+        "transform": {"statuses": statuses, "excluded": marts["excluded"]},
+        "validation": gates["verdicts"] + staging_gates["verdicts"] + compliance["verdicts"],
+        "stopped_feeds": gates["stopped_feeds"],
+        "exceptions": compliance["exceptions"],
+    }

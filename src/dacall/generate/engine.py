@@ -288,11 +288,10 @@ class Generator:
     def _choose_victim(self, rng: random.Random) -> tuple[int, bool]:
         if self.recent_victims and rng.random() < self.cfg["repeat_victim_share"]:
             # Recent victims are likelier to call again (repeat victimisation decays).
-            index = (
-                len(self.recent_victims)
-                - 1
-                - int(min(rng.expovariate(1 / 1500), len(self.recent_victims) - 1))
-            )
+            offset = int(rng.expovariate(1 / 1500))
+            if offset >= len(self.recent_victims):
+                offset = rng.randrange(len(self.recent_victims))
+            index = len(self.recent_victims) - 1 - offset
             return self.recent_victims[index], True
         pid = self.next_person
         self.next_person += 1

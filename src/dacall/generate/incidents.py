@@ -202,11 +202,11 @@ class IncidentFactory:
         if is_call:
             wait = self._answer_seconds(rng, channel)
             if abandoned and rng.random() < 0.35:
-                call_end = created + timedelta(seconds=wait * rng.uniform(0.3, 0.9))
+                call_end = writable_local(created + timedelta(seconds=wait * rng.uniform(0.3, 0.9)))
             else:
-                answered = created + timedelta(seconds=wait)
+                answered = writable_local(created + timedelta(seconds=wait))
                 length = rng.uniform(20, 90) if abandoned else lognormal(rng, 420, 0.5)
-                call_end = answered + timedelta(seconds=length)
+                call_end = writable_local(answered + timedelta(seconds=length))
         callback_at = None
         callback_by = ""
         if (abandoned or silent) and rng.random() < self.calls["callback_attempted"]:

@@ -147,7 +147,8 @@ class PartnerView:
     ) -> list[str]:
         forename, surname = self.names(rng, person)
         name = f"{forename} {surname}" if rng.random() < 0.6 else f"{surname}, {forename}"
-        phone = phone_as_typed(person.mobile, rng) if rng.random() < 0.9 else ""
+        # Victim Support contacts clients by telephone: a referral without one is rare.
+        phone = phone_as_typed(person.mobile, rng) if rng.random() < 0.96 else ""
         engaged = rng.choice(["Y", "Y", "N", "Unknown"]) if consent else "Unknown"
         return [
             vs_ref,

@@ -1,0 +1,1 @@
+"""Great Expectations validation: quality gates before the marts, and the compliance check."""

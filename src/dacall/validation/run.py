@@ -1,0 +1,225 @@
+"""Run the suites on data handed to Great Expectations as DataFrames, and record the results.
+
+Validating through GX's DuckDB SQLAlchemy datasource does not work (every expectation raises
+inside and reports a false failure), so each table is queried with DuckDB and validated as a
+pandas DataFrame. A result that carries an exception is never taken as a verdict: it stops the
+run with the expectation and the message.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from dacall.settings import UserError
+from dacall.validation.suites import RAW_GATES, STAGING_GATES
+
+DAILY_FEEDS = ["cc_incidents", "cc_log", "audit_pnc", "audit_pnd", "audit_rms", "audit_cc",
+               "staff_directory"]
+
+RESULTS_DDL = """
+create table if not exists audit.validation_results (
+    run_id varchar not null,
+    suite varchar not null,
+    target varchar not null,
+    expectation varchar not null,
+    column_name varchar,
+    success boolean not null,
+    element_count bigint,
+    unexpected_count bigint,
+    observed_value varchar,
+    validated_at timestamp not null
+)
+"""
+
+
+@dataclass
+class Verdict:
+    suite: str
+    target: str
+    success: bool
+    expectations: int
+    failed: list[str] = field(default_factory=list)  # "expectation on column: n unexpected"
+    unexpected_rows: list[dict] = field(default_factory=list)  # compliance: the failing claims
+
+    def line(self) -> str:
+        if self.success:
+            return f"{self.suite} on {self.target}: PASS ({self.expectations} expectations)"
+        return f"{self.suite} on {self.target}: FAIL ({'; '.join(self.failed)})"
+
+
+class Validator:
+    def __init__(self, con, run_id: str):
+        from dacall.validation.context import get_context
+
+        self.con = con
+        self.run_id = run_id
+        self.context = get_context()
+        self.source = self.context.data_sources.add_or_update_pandas(name="dacall")
+        con.execute(RESULTS_DDL)
+
+    def _definition(self, suite_name: str, target: str):
+        import great_expectations as gx
+
+        try:
+            asset = self.source.get_asset(target)
+        except LookupError:
+            asset = self.source.add_dataframe_asset(name=target)
+        try:
+            batch = asset.get_batch_definition("whole table")
+        except KeyError:
+            batch = asset.add_batch_definition_whole_dataframe("whole table")
+        suite = self.context.suites.get(suite_name)
+        return self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"{suite_name}__{target}", data=batch, suite=suite)
+        )
+
+    def validate(self, suite_name: str, target: str, frame, parameters: dict | None = None,
+                 index_columns: list[str] | None = None) -> Verdict:
+        definition = self._definition(suite_name, target)
+        result_format = {"result_format": "SUMMARY"}
+        if index_columns:
+            result_format = {"result_format": "COMPLETE",
+                             "unexpected_index_column_names": index_columns}
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            expectation_parameters=parameters or {},
+            result_format=result_format,
+        )
+        verdict = Verdict(suite_name, target, bool(result.success), len(result.results))
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = []
+        for item in result.results:
+            config = item.expectation_config
+            if item.exception_info.get("raised_exception"):
+                message = (item.exception_info.get("exception_message") or "").splitlines()[0]
+                raise UserError(
+                    f"Great Expectations raised inside {config.type} ({suite_name} on "
+                    f"{target}): {message}; this is not a verdict on the data"
+                )
+            column = config.kwargs.get("column") or config.kwargs.get("column_A")
+            details = item.result or {}
+            unexpected = details.get("unexpected_count")
+            observed = details.get("observed_value")
+            rows.append([
+                self.run_id, suite_name, target, config.type, column, bool(item.success),
+                details.get("element_count"), unexpected,
+                None if observed is None else json.dumps(observed, default=str)[:500], now,
+            ])
+            if not item.success:
+                what = f"{config.type.replace('expect_', '')}" + (f" on {column}" if column else "")
+                count = f"{unexpected:,} unexpected" if unexpected is not None else (
+                    f"observed {json.dumps(observed, default=str)[:80]}")
+                verdict.failed.append(f"{what}: {count}")
+                if index_columns:
+                    verdict.unexpected_rows.extend(
+                        {k: _plain(v) for k, v in row.items()}
+                        for row in details.get("unexpected_index_list") or []
+                    )
+        self.con.executemany(
+            "insert into audit.validation_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+        return verdict
+
+    def build_docs(self) -> None:
+        self.context.build_data_docs()
+
+
+def _exists(con, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and "
+        "table_name = ?", [schema, table]).fetchall()[0][0])
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
+def _ledger_rows(con, feed: str) -> int:
+    return con.execute(
+        "select coalesce(sum(rows_loaded), 0) from (select * from audit.files_loaded "
+        "where feed = ? qualify row_number() over (partition by file_name order by delivery "
+        "desc) = 1)", [feed]
+    ).fetchall()[0][0]
+
+
+def raw_gates(validator: Validator) -> list[Verdict]:
+    """Quality gates on every raw feed; a failure stops the models downstream of that feed."""
+    con = validator.con
+    codes = [r[0] for r in con.execute(
+        "select code from read_csv(?, header = true, all_varchar = true)",
+        [str(_reference("ref_incident_codes.csv"))]).fetchall()]
+    verdicts = []
+    for feed, expectations in RAW_GATES.items():
+        columns = sorted({e.column for e in expectations if hasattr(e, "column")})
+        table = f"raw.{feed}"
+        if not _exists(con, "raw", feed):
+            continue
+        frame = con.execute(f"select {', '.join(columns)} from {table}").df()
+        parameters = {"ledger_rows": int(_ledger_rows(con, feed)), "incident_codes": codes}
+        verdicts.append(validator.validate(f"gate_raw_{feed}", table, frame, parameters))
+    return verdicts
+
+
+def staging_gates(validator: Validator) -> list[Verdict]:
+    con = validator.con
+    verdicts = []
+    for model in STAGING_GATES:
+        if not _exists(con, "staging", model):
+            continue  # not built: its feed's gate stopped it
+        frame = con.execute(f"""
+            select incident_urn, created_at, answered_at, call_ended_at, first_arrival_at,
+                   date_diff('day',
+                       strptime(regexp_extract(source_file, '(\\d{{8}})', 1), '%Y%m%d')::date,
+                       cast(timezone('Europe/London', timezone('UTC', closed_at)) as date)
+                   ) as closed_day_offset
+            from staging.{model}
+        """).df()
+        verdicts.append(validator.validate(f"gate_{model}", f"staging.{model}", frame))
+    return verdicts
+
+
+def freshness(validator: Validator, up_to: date | None) -> list[Verdict]:
+    """Every daily feed has a file for every business day up to `up_to` (reported by name)."""
+    con = validator.con
+    verdicts = []
+    for feed in DAILY_FEEDS:
+        rows = con.execute(
+            "select distinct business_date from audit.files_loaded where feed = ? "
+            "and status = 'loaded' and business_date is not null order by 1", [feed]
+        ).fetchall()
+        days = [r[0] for r in rows]
+        if not days:
+            continue
+        last = up_to or max(days)
+        expected = [(days[0] + timedelta(n)).isoformat() for n in range((last - days[0]).days + 1)]
+        import pandas as pd
+
+        frame = pd.DataFrame({"business_date": [d.isoformat() for d in days]})
+        verdict = validator.validate("gate_freshness", f"files of {feed}", frame,
+                                     {"expected_days": expected})
+        missing = sorted(set(expected) - set(frame["business_date"]))
+        if missing:
+            verdict.failed = [f"{feed} has no file for {len(missing)} day(s): "
+                              + ", ".join(missing[:5]) + ("..." if len(missing) > 5 else "")]
+        verdicts.append(verdict)
+    return verdicts
+
+
+def compliance(validator: Validator) -> Verdict:
+    """Every logged check has a matching audit entry; the failing claims are listed."""
+    frame = validator.con.execute(
+        "select incident_urn, log_seq, system, subject_type, status, has_matching_audit "
+        "from marts.fct_check_reconciliation order by incident_urn, log_seq, system, subject_type"
+    ).df()
+    return validator.validate(
+        "compliance_check_reconciliation", "marts.fct_check_reconciliation", frame,
+        index_columns=["incident_urn", "log_seq", "system", "subject_type", "status"],
+    )
+
+
+def _reference(name: str):
+    from dacall.transform import DBT_DIR
+
+    return DBT_DIR / "seeds" / name

@@ -1,0 +1,139 @@
+"""Great Expectations on real data: seeded defects counted exactly, no result that raised,
+gates that stop only what is downstream, and the compliance suite against the answer key."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pytest
+
+from conftest import query
+from dacall.pipeline import run_pipeline
+
+
+@pytest.fixture(scope="module")
+def defective(samples, tmp_path_factory, monkeypatch_module):
+    """The samples with known defects seeded in two feeds."""
+    root = tmp_path_factory.mktemp("defective")
+    landing = root / "landing"
+    shutil.copytree(samples, landing)
+    path = landing / "cc_incidents" / "cc_incidents_20250709.csv"
+    rows = path.read_bytes().decode("cp1252").split("\r\n")
+    row = rows[1]
+    extra = [
+        row.replace("HC-250709-0088", "HC-250709-0090").replace(",101,", ",FAX,"),
+        row.replace("HC-250709-0088", "HC-250709-0091").replace(",101,", ",FAX,"),
+        row.replace("HC-250709-0088", "HC-250709-0092").replace(",MEDIUM,", ",EXTREME,"),
+    ]
+    path.write_bytes("\r\n".join([*rows[:2], *extra, ""]).encode("cp1252"))
+    vs = landing / "partner_vs" / "partner_vs_202502.csv"
+    vs.write_text(vs.read_text().replace(",N,General,", ",MAYBE,General,"))
+    monkeypatch_module.setenv("DACALL_REPORTS", str(root / "reports"))
+    warehouse = root / "w.duckdb"
+    result = run_pipeline(landing, warehouse)
+    return warehouse, result, root
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def test_seeded_defects_are_counted_exactly(defective):
+    warehouse, result, _ = defective
+    counts = {
+        (suite, expectation, column): (success, unexpected)
+        for suite, expectation, column, success, unexpected in query(
+            warehouse, "select suite, expectation, column_name, success, unexpected_count "
+            "from audit.validation_results")
+    }
+    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set", "channel")] \
+        == (False, 2)
+    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set",
+                   "risk_level")] == (False, 1)
+    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set",
+                   "abandoned")] == (True, 0)
+    assert counts[("gate_raw_partner_vs", "expect_column_values_to_be_in_set", "consent")] \
+        == (False, 1)
+    assert counts[("gate_raw_audit_rms", "expect_column_values_to_be_unique", "audit_id")] \
+        == (True, 0)
+    assert result["stopped_feeds"] == ["cc_incidents", "partner_vs"]
+    lines = "\n".join(result["validation"])
+    assert "gate_raw_cc_incidents on raw.cc_incidents: FAIL" in lines
+    assert "column_values_to_be_in_set on channel: 2 unexpected" in lines
+
+
+def test_a_failed_gate_stops_only_what_is_downstream(defective):
+    warehouse, result, _ = defective
+    tables = {t for (t,) in query(warehouse, "select table_schema || '.' || table_name "
+                                              "from information_schema.tables")}
+    assert "staging.stg_audit_rms" in tables and "staging.stg_partner_mash" in tables
+    assert "staging.stg_cc_incidents" not in tables and "staging.stg_partner_vs" not in tables
+    assert "marts.fct_check_reconciliation" not in tables
+    assert "source:raw.cc_incidents+" in result["transform"]["excluded"]
+
+
+def test_the_ledger_row_count_gate_sees_a_lost_row(samples, tmp_path, monkeypatch):
+    from dacall.ingest.loader import ingest
+    from dacall.pipeline import gate_step
+    from dacall.warehouse import connect
+
+    monkeypatch.setenv("DACALL_REPORTS", str(tmp_path / "reports"))
+    warehouse = tmp_path / "w.duckdb"
+    ingest(samples, warehouse)
+    con = connect(warehouse)
+    con.execute("delete from raw.cc_log where seq = '4'")
+    con.close()
+    gates = gate_step(warehouse)
+    assert gates["stopped_feeds"] == ["cc_log"]
+    assert query(warehouse, "select observed_value from audit.validation_results where "
+                 "suite = 'gate_raw_cc_log' and expectation = 'expect_table_row_count_to_equal'"
+                 ) == [("8",)]
+
+
+def test_a_missing_day_is_reported_by_feed_and_date(generated, tmp_path, monkeypatch):
+    from dacall.ingest.loader import ingest
+    from dacall.pipeline import gate_step
+
+    monkeypatch.setenv("DACALL_REPORTS", str(tmp_path / "reports"))
+    landing = tmp_path / "landing"
+    shutil.copytree(generated / "landing", landing)
+    (landing / "audit_pnd" / "audit_pnd_20250320.jsonl").unlink()
+    warehouse = tmp_path / "w.duckdb"
+    ingest(landing, warehouse)
+    lines = gate_step(warehouse)["verdicts"]
+    assert "gate_freshness on files of audit_pnd: FAIL (audit_pnd has no file for 1 day(s): " \
+           "2025-03-20)" in lines
+    assert "gate_freshness on files of audit_pnc: PASS (1 expectations)" in lines
+
+
+def test_compliance_lists_exactly_the_claims_without_a_matching_audit(
+    generated, generated_warehouse, tmp_path, monkeypatch
+):
+    from dacall.validation.run import Validator, compliance
+    from dacall.warehouse import connect
+
+    monkeypatch.setenv("DACALL_REPORTS", str(tmp_path / "reports"))
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(generated_warehouse, warehouse)
+    con = connect(warehouse)
+    try:
+        verdict = compliance(Validator(con, "test"))
+    finally:
+        con.close()
+    truth = {
+        (r["incident_urn"], int(r["log_seq"]), r["system"], r["subject_type"])
+        for r in csv.DictReader((generated / "truth" / "claims.csv").open())
+        if r["expected_status"] not in ("VERIFIED", "VERIFIED_BY_COLLEAGUE")
+    }
+    listed = {(r["incident_urn"], r["log_seq"], r["system"], r["subject_type"])
+              for r in verdict.unexpected_rows}
+    assert not verdict.success
+    assert listed == truth
+    assert all(r["status"] not in ("VERIFIED", "VERIFIED_BY_COLLEAGUE")
+               for r in verdict.unexpected_rows)
+    assert query(warehouse, "select count(*) from audit.validation_results where run_id = "
+                 "'test' and suite = 'compliance_check_reconciliation' and not success") == [(1,)]
+    assert (tmp_path / "reports" / "data_docs" / "index.html").exists()
