@@ -43,8 +43,9 @@ def dacall_transform():
     def build_staging(gates: dict, run_id=None) -> dict:
         from dacall.pipeline import transform_step
 
-        return _logged(transform_step(run_id=run_id, phase="staging",
-                                      stopped_feeds=gates["stopped_feeds"]))
+        return _logged(
+            transform_step(run_id=run_id, phase="staging", stopped_feeds=gates["stopped_feeds"])
+        )
 
     @task
     def staging_gates(_staging: dict, run_id=None) -> dict:
@@ -56,9 +57,14 @@ def dacall_transform():
     def build_marts(gates: dict, stg_gates: dict, run_id=None) -> dict:
         from dacall.pipeline import transform_step
 
-        return _logged(transform_step(run_id=run_id, phase="marts",
-                                      stopped_feeds=gates["stopped_feeds"],
-                                      stopped_models=stg_gates["stopped_models"]))
+        return _logged(
+            transform_step(
+                run_id=run_id,
+                phase="marts",
+                stopped_feeds=gates["stopped_feeds"],
+                stopped_models=stg_gates["stopped_models"],
+            )
+        )
 
     @task
     def compliance(_marts: dict, run_id=None) -> dict:

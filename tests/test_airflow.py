@@ -25,6 +25,7 @@ def airflow_env(tmp_path_factory, samples):
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         DACALL_LANDING=str(samples),
         DACALL_WAREHOUSE=str(home / "warehouse" / "dacall.duckdb"),
+        DACALL_REPORTS=str(home / "reports"),
     )
     for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
         done = subprocess.run(
@@ -80,4 +81,15 @@ def test_ingest_then_transform_through_airflow(airflow_env):
     # Run for 10 July: the business day 9 July and everything before it was loaded.
     assert query(warehouse, "select count(*) from raw.cc_incidents") == [(3,)]
     assert query(warehouse, "select count(*) from marts.fct_check_reconciliation") == [(11,)]
-    assert query(warehouse, "select count(*) from audit.pipeline_runs") == [(2,)]
+    assert query(warehouse, "select step from audit.pipeline_runs order by started_at") == [
+        ("ingest",),
+        ("transform:staging",),
+        ("transform:marts",),
+    ]
+    # The gates and the compliance suite ran inside the DAG and recorded their results.
+    suites = {s for (s,) in query(warehouse, "select distinct suite from audit.validation_results")}
+    assert {
+        "gate_raw_cc_incidents",
+        "gate_stg_cc_incidents",
+        "compliance_check_reconciliation",
+    } <= suites

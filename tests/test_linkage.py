@@ -7,33 +7,48 @@ from dacall.linkage_quality import exact_match_baseline, pairwise_quality, read_
 
 
 def test_the_samples_links_are_found(sample_warehouse):
-    key = dict(((s, r), k) for s, r, k in query(
-        sample_warehouse,
-        "select source, source_record_id, person_key from marts.bridge_person_records"))
+    key = dict(
+        ((s, r), k)
+        for s, r, k in query(
+            sample_warehouse,
+            "select source, source_record_id, person_key from marts.bridge_person_records",
+        )
+    )
     # Chloé HARGREAVES 03/07/1991 is MARAC's Chloe Hargreaves 07/03/1991 (day and month swapped).
     assert key[("cc_incidents", "HC-250214-0412")] == key[("partner_marac", "M-2025-0032")]
     caller = key[("cc_incidents", "HC-250214-0415")]
-    for partner in (("partner_marac", "M-2025-0031"), ("partner_mash", "LA-88121"),
-                    ("partner_vs", "VS/25/00417")):
+    for partner in (
+        ("partner_marac", "M-2025-0031"),
+        ("partner_mash", "LA-88121"),
+        ("partner_vs", "VS/25/00417"),
+    ):
         assert key[partner] == caller, partner
     alone = key[("partner_vs", "VS/25/00422")]
     assert list(key.values()).count(alone) == 1
     assert key[("cc_incidents", "HC-250214-0412")] != caller
     # The referral nine days before her call is now history the checks would have surfaced.
-    assert query(sample_warehouse, "select marac_referrals_12m, history_visible, missed_history "
-                 "from marts.fct_prior_history where incident_urn = 'HC-250214-0412'") == [
-        (1, True, True)]
+    assert query(
+        sample_warehouse,
+        "select marac_referrals_12m, history_visible, missed_history "
+        "from marts.fct_prior_history where incident_urn = 'HC-250214-0412'",
+    ) == [(1, True, True)]
 
 
 def test_linkage_quality_meets_the_targets_on_a_force_year(force_year):
     generated, generated_warehouse = force_year
     truth = read_truth(generated / "truth")
-    links = dict(((s, r), k) for s, r, k in query(
+    links = dict(
+        ((s, r), k)
+        for s, r, k in query(
+            generated_warehouse,
+            "select source, source_record_id, person_key from marts.bridge_person_records",
+        )
+    )
+    records = query(
         generated_warehouse,
-        "select source, source_record_id, person_key from marts.bridge_person_records"))
-    records = query(generated_warehouse,
-                    "select source, source_record_id, surname_key, forename_key, "
-                    "cast(dob as varchar), phone_e164 from intermediate.int_person_records")
+        "select source, source_record_id, surname_key, forename_key, "
+        "cast(dob as varchar), phone_e164 from intermediate.int_person_records",
+    )
     splink = pairwise_quality(links, truth)
     baseline = pairwise_quality(exact_match_baseline(records), truth)
     print(f"\nsplink {splink}\nexact  {baseline}")

@@ -12,12 +12,22 @@ BIN = Path(sys.executable).parent
 
 
 def test_ruff_passes():
-    done = subprocess.run([BIN / "ruff", "check", "src", "tests", "dags"], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [BIN / "ruff", "check", "src", "tests", "dags"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-3000:]
 
 
 def test_sqlfluff_passes_on_every_model():
-    done = subprocess.run([BIN / "sqlfluff", "lint", "models"], cwd=PROJECT_ROOT / "dbt",
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [BIN / "sqlfluff", "lint", "models"],
+        cwd=PROJECT_ROOT / "dbt",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-3000:]

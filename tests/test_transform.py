@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 
 import pytest
-from collections import Counter
 
 from conftest import query
 
@@ -69,8 +69,10 @@ def test_the_samples_expectations_hold_exactly(samples, sample_warehouse):
 @pytest.mark.parametrize("which", ["generated", "force_year"])
 def test_statuses_agree_with_the_generators_answer_key(which, request):
     if which == "generated":
-        generated, generated_warehouse = (request.getfixturevalue("generated"),
-                                          request.getfixturevalue("generated_warehouse"))
+        generated, generated_warehouse = (
+            request.getfixturevalue("generated"),
+            request.getfixturevalue("generated_warehouse"),
+        )
     else:
         generated, generated_warehouse = request.getfixturevalue("force_year")
     truth = {

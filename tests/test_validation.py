@@ -46,19 +46,31 @@ def test_seeded_defects_are_counted_exactly(defective):
     counts = {
         (suite, expectation, column): (success, unexpected)
         for suite, expectation, column, success, unexpected in query(
-            warehouse, "select suite, expectation, column_name, success, unexpected_count "
-            "from audit.validation_results")
+            warehouse,
+            "select suite, expectation, column_name, success, unexpected_count "
+            "from audit.validation_results",
+        )
     }
-    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set", "channel")] \
-        == (False, 2)
-    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set",
-                   "risk_level")] == (False, 1)
-    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set",
-                   "abandoned")] == (True, 0)
-    assert counts[("gate_raw_partner_vs", "expect_column_values_to_be_in_set", "consent")] \
-        == (False, 1)
-    assert counts[("gate_raw_audit_rms", "expect_column_values_to_be_unique", "audit_id")] \
-        == (True, 0)
+    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set", "channel")] == (
+        False,
+        2,
+    )
+    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set", "risk_level")] == (
+        False,
+        1,
+    )
+    assert counts[("gate_raw_cc_incidents", "expect_column_values_to_be_in_set", "abandoned")] == (
+        True,
+        0,
+    )
+    assert counts[("gate_raw_partner_vs", "expect_column_values_to_be_in_set", "consent")] == (
+        False,
+        1,
+    )
+    assert counts[("gate_raw_audit_rms", "expect_column_values_to_be_unique", "audit_id")] == (
+        True,
+        0,
+    )
     assert result["stopped_feeds"] == ["cc_incidents", "partner_vs"]
     lines = "\n".join(result["validation"])
     assert "gate_raw_cc_incidents on raw.cc_incidents: FAIL" in lines
@@ -67,8 +79,12 @@ def test_seeded_defects_are_counted_exactly(defective):
 
 def test_a_failed_gate_stops_only_what_is_downstream(defective):
     warehouse, result, _ = defective
-    tables = {t for (t,) in query(warehouse, "select table_schema || '.' || table_name "
-                                              "from information_schema.tables")}
+    tables = {
+        t
+        for (t,) in query(
+            warehouse, "select table_schema || '.' || table_name from information_schema.tables"
+        )
+    }
     assert "staging.stg_audit_rms" in tables and "staging.stg_partner_mash" in tables
     assert "staging.stg_cc_incidents" not in tables and "staging.stg_partner_vs" not in tables
     assert "marts.fct_check_reconciliation" not in tables
@@ -88,9 +104,11 @@ def test_the_ledger_row_count_gate_sees_a_lost_row(samples, tmp_path, monkeypatc
     con.close()
     gates = gate_step(warehouse)
     assert gates["stopped_feeds"] == ["cc_log"]
-    assert query(warehouse, "select observed_value from audit.validation_results where "
-                 "suite = 'gate_raw_cc_log' and expectation = 'expect_table_row_count_to_equal'"
-                 ) == [("8",)]
+    assert query(
+        warehouse,
+        "select observed_value from audit.validation_results where "
+        "suite = 'gate_raw_cc_log' and expectation = 'expect_table_row_count_to_equal'",
+    ) == [("8",)]
 
 
 def test_a_missing_day_is_reported_by_feed_and_date(generated, tmp_path, monkeypatch):
@@ -104,8 +122,10 @@ def test_a_missing_day_is_reported_by_feed_and_date(generated, tmp_path, monkeyp
     warehouse = tmp_path / "w.duckdb"
     ingest(landing, warehouse)
     lines = gate_step(warehouse)["verdicts"]
-    assert "gate_freshness on files of audit_pnd: FAIL (audit_pnd has no file for 1 day(s): " \
-           "2025-03-20)" in lines
+    assert (
+        "gate_freshness on files of audit_pnd: FAIL (audit_pnd has no file for 1 day(s): "
+        "2025-03-20)" in lines
+    )
     assert "gate_freshness on files of audit_pnc: PASS (1 expectations)" in lines
 
 
@@ -120,7 +140,9 @@ def test_compliance_lists_exactly_the_claims_without_a_matching_audit(
     shutil.copy(generated_warehouse, warehouse)
     con = connect(warehouse)
     try:
-        verdict = compliance(Validator(con, "test"))
+        validator = Validator(con, "test")
+        verdict = compliance(validator)
+        validator.build_docs()
     finally:
         con.close()
     truth = {
@@ -128,12 +150,22 @@ def test_compliance_lists_exactly_the_claims_without_a_matching_audit(
         for r in csv.DictReader((generated / "truth" / "claims.csv").open())
         if r["expected_status"] not in ("VERIFIED", "VERIFIED_BY_COLLEAGUE")
     }
-    listed = {(r["incident_urn"], r["log_seq"], r["system"], r["subject_type"])
-              for r in verdict.unexpected_rows}
+    listed = {
+        (r["incident_urn"], r["log_seq"], r["system"], r["subject_type"])
+        for r in verdict.unexpected_rows
+    }
     assert not verdict.success
     assert listed == truth
-    assert all(r["status"] not in ("VERIFIED", "VERIFIED_BY_COLLEAGUE")
-               for r in verdict.unexpected_rows)
-    assert query(warehouse, "select count(*) from audit.validation_results where run_id = "
-                 "'test' and suite = 'compliance_check_reconciliation' and not success") == [(1,)]
-    assert (tmp_path / "reports" / "data_docs" / "index.html").exists()
+    assert all(
+        r["status"] not in ("VERIFIED", "VERIFIED_BY_COLLEAGUE") for r in verdict.unexpected_rows
+    )
+    assert query(
+        warehouse,
+        "select count(*) from audit.validation_results where run_id = "
+        "'test' and suite = 'compliance_check_reconciliation' and not success",
+    ) == [(1,)]
+    docs = tmp_path / "reports" / "data_docs"
+    assert (docs / "index.html").exists()
+    pages = {p.name for p in docs.rglob("*.html")}
+    assert "compliance_check_reconciliation.html" in pages  # the suite's page
+    assert "gate_raw_cc_incidents.html" in pages

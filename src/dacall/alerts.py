@@ -31,8 +31,11 @@ def alert(subject: str, lines: list[str]) -> list[str]:
                 )
             delivered.append("email")
         except Exception as exc:  # noqa: BLE001 - an unset mail server must not stop the pipeline
-            log.warning("alert email not sent (%s): configure the Airflow connection %s",
-                        type(exc).__name__, email.get("conn_id", "smtp_default"))
+            log.warning(
+                "alert email not sent (%s): configure the Airflow connection %s",
+                type(exc).__name__,
+                email.get("conn_id", "smtp_default"),
+            )
     return delivered
 
 
@@ -41,6 +44,10 @@ def on_task_failure(context) -> None:
     task_instance = context.get("task_instance")
     dag_id = getattr(task_instance, "dag_id", "?")
     task_id = getattr(task_instance, "task_id", "?")
-    alert(f"task failed: {dag_id}.{task_id}",
-          [f"{dag_id}.{task_id} failed (try {getattr(task_instance, 'try_number', '?')}); "
-           "see its Airflow log"])
+    alert(
+        f"task failed: {dag_id}.{task_id}",
+        [
+            f"{dag_id}.{task_id} failed (try {getattr(task_instance, 'try_number', '?')}); "
+            "see its Airflow log"
+        ],
+    )

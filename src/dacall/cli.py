@@ -82,6 +82,10 @@ def print_summary(warehouse: Path) -> None:
         print("  by status: " + ", ".join(f"{k} {v:,}" for k, v in facts["statuses"].items()))
     if facts["missed_history_incidents"] is not None:
         print(f"incidents with missed history: {facts['missed_history_incidents']:,}")
+    if facts.get("validation"):
+        print("validation (latest of each suite):")
+        for line in facts["validation"]:
+            print(f"  {line}")
     print(f"warehouse: {warehouse}")
 
 

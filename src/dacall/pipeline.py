@@ -121,8 +121,14 @@ def transform_step(
             if node["type"] == "model"
         ],
     }
-    _record_run(warehouse, run_id or str(uuid.uuid4()), f"transform:{phase}", started,
-                "success" if result.success else "failed", "; ".join(result.failures))
+    _record_run(
+        warehouse,
+        run_id or str(uuid.uuid4()),
+        f"transform:{phase}",
+        started,
+        "success" if result.success else "failed",
+        "; ".join(result.failures),
+    )
     if not result.success:
         raise UserError(
             f"dbt build failed: {len(result.failures)} node(s) failed; first: "
@@ -145,16 +151,16 @@ def _validate(warehouse: Path, run_id: str, work) -> list:
         con.close()
 
 
-def gate_step(warehouse: Path | None = None, run_id: str | None = None,
-              up_to: date | None = None) -> dict:
+def gate_step(
+    warehouse: Path | None = None, run_id: str | None = None, up_to: date | None = None
+) -> dict:
     """Quality gates on the raw feeds (and freshness): which feeds must not flow on."""
     from dacall.alerts import alert
     from dacall.validation.run import freshness, raw_gates
 
     warehouse = warehouse or paths.warehouse()
     run_id = run_id or str(uuid.uuid4())
-    gates, fresh = _validate(warehouse, run_id,
-                             lambda v: (raw_gates(v), freshness(v, up_to)))
+    gates, fresh = _validate(warehouse, run_id, lambda v: (raw_gates(v), freshness(v, up_to)))
     stopped = sorted(v.target.removeprefix("raw.") for v in gates if not v.success)
     lines = [v.line() for v in gates + fresh]
     failed = [v.line() for v in gates + fresh if not v.success]
@@ -185,9 +191,13 @@ def compliance_step(warehouse: Path | None = None, run_id: str | None = None) ->
     (verdict,) = _validate(warehouse, run_id or str(uuid.uuid4()), lambda v: [compliance(v)])
     exceptions = len(verdict.unexpected_rows)
     if exceptions:
-        alert("checks logged without a matching audit entry",
-              [f"compliance_check_reconciliation: {exceptions:,} claim(s) without a matching "
-               "audit entry; see the exception list and Data Docs"])
+        alert(
+            "checks logged without a matching audit entry",
+            [
+                f"compliance_check_reconciliation: {exceptions:,} claim(s) without a matching "
+                "audit entry; see the exception list and Data Docs"
+            ],
+        )
     return {"verdicts": [verdict.line()], "exceptions": exceptions}
 
 
@@ -237,9 +247,38 @@ def summary(warehouse: Path | None = None) -> dict:
             "missed_history_incidents": scalar(
                 "select count(*) from marts.fct_prior_history where missed_history"
             ),
+            "validation": _latest_verdicts(con),
         }
     finally:
         con.close()
+
+
+def _latest_verdicts(con) -> list[str]:
+    """One line per suite and target from the latest validation of each."""
+    try:
+        rows = con.execute(
+            """
+            with latest as (
+                select suite, target, max(validated_at) as at
+                from audit.validation_results group by suite, target
+            )
+            select r.suite, r.target, bool_and(r.success), count(*),
+                   sum(coalesce(r.unexpected_count, 0)) filter (where not r.success)
+            from audit.validation_results r
+            join latest l on r.suite = l.suite and r.target = l.target and r.validated_at = l.at
+            group by r.suite, r.target order by r.suite, r.target
+            """
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - validation has not run on this warehouse yet
+        return []
+    passed = sum(1 for row in rows if row[2])
+    lines = [f"{passed} of {len(rows)} suite validations passed"] if rows else []
+    for suite, target, ok, _n, bad in rows:
+        if not ok:
+            lines.append(
+                f"{suite} on {target}: FAIL" + (f" ({int(bad):,} unexpected)" if bad else "")
+            )
+    return lines
 
 
 def run_pipeline(
@@ -259,13 +298,19 @@ def run_pipeline(
     say("validate: quality gates on staging")
     staging_gates = staging_gate_step(warehouse, run_id)
     say("transform: dbt build of linkage, reconciliation and marts")
-    marts = transform_step(warehouse, run_id, "marts", gates["stopped_feeds"],
-                           staging_gates["stopped_models"])
+    marts = transform_step(
+        warehouse, run_id, "marts", gates["stopped_feeds"], staging_gates["stopped_models"]
+    )
     say("validate: compliance suite")
-    compliance = compliance_step(warehouse, run_id) if "fct_check_reconciliation" in {
-        m["name"] for m in marts["models"] if m["status"] == "success"} else {
-        "verdicts": ["compliance_check_reconciliation: not run (its mart was not built)"],
-        "exceptions": None}
+    compliance = (
+        compliance_step(warehouse, run_id)
+        if "fct_check_reconciliation"
+        in {m["name"] for m in marts["models"] if m["status"] == "success"}
+        else {
+            "verdicts": ["compliance_check_reconciliation: not run (its mart was not built)"],
+            "exceptions": None,
+        }
+    )
     statuses: dict[str, int] = {}
     for phase in (staging, marts):
         for key, value in phase["statuses"].items():

@@ -18,8 +18,8 @@ def get_context():
 
     # Results and Data Docs hold incident references: they go to the restricted report folder,
     # never into the repository.
-    os.environ.setdefault("DACALL_DATA_DOCS_DIR", str(paths.reports() / "data_docs"))
-    os.environ.setdefault("DACALL_GX_RESULTS_DIR", str(paths.reports() / "gx_validations"))
+    os.environ["DACALL_DATA_DOCS_DIR"] = str(paths.reports() / "data_docs")
+    os.environ["DACALL_GX_RESULTS_DIR"] = str(paths.reports() / "gx_validations")
     from dacall.warehouse import private_dir
 
     for variable in ("DACALL_DATA_DOCS_DIR", "DACALL_GX_RESULTS_DIR"):

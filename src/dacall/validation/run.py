@@ -15,8 +15,15 @@ from datetime import UTC, date, datetime, timedelta
 from dacall.settings import UserError
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
 
-DAILY_FEEDS = ["cc_incidents", "cc_log", "audit_pnc", "audit_pnd", "audit_rms", "audit_cc",
-               "staff_directory"]
+DAILY_FEEDS = [
+    "cc_incidents",
+    "cc_log",
+    "audit_pnc",
+    "audit_pnd",
+    "audit_rms",
+    "audit_cc",
+    "staff_directory",
+]
 
 RESULTS_DDL = """
 create table if not exists audit.validation_results (
@@ -75,13 +82,21 @@ class Validator:
             gx.ValidationDefinition(name=f"{suite_name}__{target}", data=batch, suite=suite)
         )
 
-    def validate(self, suite_name: str, target: str, frame, parameters: dict | None = None,
-                 index_columns: list[str] | None = None) -> Verdict:
+    def validate(
+        self,
+        suite_name: str,
+        target: str,
+        frame,
+        parameters: dict | None = None,
+        index_columns: list[str] | None = None,
+    ) -> Verdict:
         definition = self._definition(suite_name, target)
         result_format = {"result_format": "SUMMARY"}
         if index_columns:
-            result_format = {"result_format": "COMPLETE",
-                             "unexpected_index_column_names": index_columns}
+            result_format = {
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": index_columns,
+            }
         result = definition.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters or {},
@@ -102,15 +117,27 @@ class Validator:
             details = item.result or {}
             unexpected = details.get("unexpected_count")
             observed = details.get("observed_value")
-            rows.append([
-                self.run_id, suite_name, target, config.type, column, bool(item.success),
-                details.get("element_count"), unexpected,
-                None if observed is None else json.dumps(observed, default=str)[:500], now,
-            ])
+            rows.append(
+                [
+                    self.run_id,
+                    suite_name,
+                    target,
+                    config.type,
+                    column,
+                    bool(item.success),
+                    details.get("element_count"),
+                    unexpected,
+                    None if observed is None else json.dumps(observed, default=str)[:500],
+                    now,
+                ]
+            )
             if not item.success:
                 what = f"{config.type.replace('expect_', '')}" + (f" on {column}" if column else "")
-                count = f"{unexpected:,} unexpected" if unexpected is not None else (
-                    f"observed {json.dumps(observed, default=str)[:80]}")
+                count = (
+                    f"{unexpected:,} unexpected"
+                    if unexpected is not None
+                    else (f"observed {json.dumps(observed, default=str)[:80]}")
+                )
                 verdict.failed.append(f"{what}: {count}")
                 if index_columns:
                     verdict.unexpected_rows.extend(
@@ -127,9 +154,13 @@ class Validator:
 
 
 def _exists(con, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and "
-        "table_name = ?", [schema, table]).fetchall()[0][0])
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and "
+            "table_name = ?",
+            [schema, table],
+        ).fetchall()[0][0]
+    )
 
 
 def _plain(value):
@@ -140,16 +171,21 @@ def _ledger_rows(con, feed: str) -> int:
     return con.execute(
         "select coalesce(sum(rows_loaded), 0) from (select * from audit.files_loaded "
         "where feed = ? qualify row_number() over (partition by file_name order by delivery "
-        "desc) = 1)", [feed]
+        "desc) = 1)",
+        [feed],
     ).fetchall()[0][0]
 
 
 def raw_gates(validator: Validator) -> list[Verdict]:
     """Quality gates on every raw feed; a failure stops the models downstream of that feed."""
     con = validator.con
-    codes = [r[0] for r in con.execute(
-        "select code from read_csv(?, header = true, all_varchar = true)",
-        [str(_reference("ref_incident_codes.csv"))]).fetchall()]
+    codes = [
+        r[0]
+        for r in con.execute(
+            "select code from read_csv(?, header = true, all_varchar = true)",
+            [str(_reference("ref_incident_codes.csv"))],
+        ).fetchall()
+    ]
     verdicts = []
     for feed, expectations in RAW_GATES.items():
         columns = sorted({e.column for e in expectations if hasattr(e, "column")})
@@ -187,7 +223,8 @@ def freshness(validator: Validator, up_to: date | None) -> list[Verdict]:
     for feed in DAILY_FEEDS:
         rows = con.execute(
             "select distinct business_date from audit.files_loaded where feed = ? "
-            "and status = 'loaded' and business_date is not null order by 1", [feed]
+            "and status = 'loaded' and business_date is not null order by 1",
+            [feed],
         ).fetchall()
         days = [r[0] for r in rows]
         if not days:
@@ -197,12 +234,16 @@ def freshness(validator: Validator, up_to: date | None) -> list[Verdict]:
         import pandas as pd
 
         frame = pd.DataFrame({"business_date": [d.isoformat() for d in days]})
-        verdict = validator.validate("gate_freshness", f"files of {feed}", frame,
-                                     {"expected_days": expected})
+        verdict = validator.validate(
+            "gate_freshness", f"files of {feed}", frame, {"expected_days": expected}
+        )
         missing = sorted(set(expected) - set(frame["business_date"]))
         if missing:
-            verdict.failed = [f"{feed} has no file for {len(missing)} day(s): "
-                              + ", ".join(missing[:5]) + ("..." if len(missing) > 5 else "")]
+            verdict.failed = [
+                f"{feed} has no file for {len(missing)} day(s): "
+                + ", ".join(missing[:5])
+                + ("..." if len(missing) > 5 else "")
+            ]
         verdicts.append(verdict)
     return verdicts
 
@@ -214,7 +255,9 @@ def compliance(validator: Validator) -> Verdict:
         "from marts.fct_check_reconciliation order by incident_urn, log_seq, system, subject_type"
     ).df()
     return validator.validate(
-        "compliance_check_reconciliation", "marts.fct_check_reconciliation", frame,
+        "compliance_check_reconciliation",
+        "marts.fct_check_reconciliation",
+        frame,
         index_columns=["incident_urn", "log_seq", "system", "subject_type", "status"],
     )
 

@@ -67,8 +67,18 @@ RAW_GATES: dict[str, list] = {
         _ledger_rows(),
         _not_null("user_id"),
         gxe.ExpectColumnValuesToBeUnique(column="audit_id"),
-        _in_set("action", ["SEARCH_PERSON", "SEARCH_LOCATION", "SEARCH_TELEPHONE",
-                           "VIEW_OCCURRENCE", "VIEW_PERSON", "UPDATE_RECORD", "LOGIN"]),
+        _in_set(
+            "action",
+            [
+                "SEARCH_PERSON",
+                "SEARCH_LOCATION",
+                "SEARCH_TELEPHONE",
+                "VIEW_OCCURRENCE",
+                "VIEW_PERSON",
+                "UPDATE_RECORD",
+                "LOGIN",
+            ],
+        ),
     ],
     "audit_cc": [
         _ledger_rows(),
@@ -78,14 +88,17 @@ RAW_GATES: dict[str, list] = {
     "staff_directory": [
         _ledger_rows(),
         _not_null("staff_no"),
-        _in_set("role", ["CALL HANDLER", "CONTROLLER", "SUPERVISOR", "OFFICER", "RESEARCHER",
-                         "ANALYST"]),
+        _in_set(
+            "role", ["CALL HANDLER", "CONTROLLER", "SUPERVISOR", "OFFICER", "RESEARCHER", "ANALYST"]
+        ),
     ],
     "partner_marac": [
         _ledger_rows(),
         _not_null("case_ref"),
-        _in_set("referring_agency", ["Police", "IDVA", "Health", "Children's Services",
-                                     "Housing", "Probation", "Other"]),
+        _in_set(
+            "referring_agency",
+            ["Police", "IDVA", "Health", "Children's Services", "Housing", "Probation", "Other"],
+        ),
         _in_set("risk_basis", ["DASH 14+", "Professional Judgement", "Escalation", "Repeat"]),
         _in_set("repeat", ["Yes", "No"]),
     ],
@@ -109,15 +122,21 @@ RAW_GATES: dict[str, list] = {
 STAGING_GATES: dict[str, list] = {
     "stg_cc_incidents": [
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="call_ended_at", column_B="answered_at", or_equal=True,
+            column_A="call_ended_at",
+            column_B="answered_at",
+            or_equal=True,
             ignore_row_if="either_value_is_missing",
         ),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="first_arrival_at", column_B="created_at", or_equal=True,
+            column_A="first_arrival_at",
+            column_B="created_at",
+            or_equal=True,
             ignore_row_if="either_value_is_missing",
         ),
         gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="answered_at", column_B="created_at", or_equal=True,
+            column_A="answered_at",
+            column_B="created_at",
+            or_equal=True,
             ignore_row_if="either_value_is_missing",
         ),
         gxe.ExpectColumnValuesToBeBetween(column="closed_day_offset", min_value=0, max_value=1),
