@@ -95,6 +95,22 @@ def _decode_record(feed: Feed, raw: bytes) -> tuple[str, str | None]:
         )
 
 
+def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """The numbered lines of a file with one record a line, without their line ends."""
+    for line_no, raw in enumerate(data.split(b"\n")[:-1], start=1):
+        yield line_no, raw[:-1] if raw.endswith(b"\r") else raw
+
+
+def _decoded(feed: Feed, records) -> Iterator[tuple[int, str, str | None]]:
+    """Each record decoded, with the fault that quarantines it: an undecodable byte, or
+    nothing on the line at all."""
+    for line, raw in records:
+        text, fault = _decode_record(feed, raw)
+        if fault is None and not text.strip():
+            fault = "blank line"
+        yield line, text, fault
+
+
 def _split_records(data: bytes) -> Iterator[tuple[int, bytes]]:
     """CSV records with their first line number: a quoted field may hold line breaks."""
     line_no = 0
@@ -146,14 +162,9 @@ def _read_csv(feed: Feed, data: bytes) -> Iterator[Row]:
         )
     width = len(feed.columns)
     columns = feed.columns
-    for line, raw in records:
-        record = _strip_line_end(raw)
-        text, fault = _decode_record(feed, record)
+    for line, text, fault in _decoded(feed, ((n, _strip_line_end(r)) for n, r in records)):
         if fault is not None:
             yield Row(line, text, None, fault)
-            continue
-        if not text.strip():
-            yield Row(line, text, None, "blank line")
             continue
         try:
             values = next(csv.reader([text]))
@@ -172,9 +183,7 @@ def _read_fixed(feed: Feed, data: bytes) -> Iterator[Row]:
     _check_file_end(data)
     width = max(start - 1 + size for _, start, size in feed.fields)
     names = [name for name, _, _ in feed.fields]
-    for line_no, raw in enumerate(data.split(b"\n")[:-1], start=1):
-        raw = raw[:-1] if raw.endswith(b"\r") else raw
-        text, fault = _decode_record(feed, raw)
+    for line_no, text, fault in _decoded(feed, _lines(data)):
         if fault is not None:
             yield Row(line_no, text, None, fault)
             continue
@@ -213,14 +222,9 @@ def _read_jsonl(feed: Feed, data: bytes) -> Iterator[Row]:
     _check_encoding_throughout(feed, data)
     _check_file_end(data)
     columns = feed.columns
-    for line_no, raw in enumerate(data.split(b"\n")[:-1], start=1):
-        raw = raw[:-1] if raw.endswith(b"\r") else raw
-        text, fault = _decode_record(feed, raw)
+    for line_no, text, fault in _decoded(feed, _lines(data)):
         if fault is not None:
             yield Row(line_no, text, None, fault)
-            continue
-        if not text.strip():
-            yield Row(line_no, text, None, "blank line")
             continue
         try:
             event = json.loads(text)

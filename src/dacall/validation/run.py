@@ -218,9 +218,11 @@ def staging_gates(validator: Validator) -> list[Verdict]:
 
 def freshness(validator: Validator, up_to: date | None) -> list[Verdict]:
     """Every daily feed has a file for every business day up to `up_to` (reported by name)."""
+    from dacall.ingest.feeds import load_feeds
+
     con = validator.con
     verdicts = []
-    for feed in DAILY_FEEDS:
+    for feed in (name for name, spec in load_feeds().items() if not spec.monthly):
         rows = con.execute(
             "select distinct business_date from audit.files_loaded where feed = ? "
             "and status = 'loaded' and business_date is not null order by 1",
