@@ -219,21 +219,32 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
         "pairs_scored_above_review_floor": con.execute("select count(*) from pairs").fetchone()[0],
         "people": con.execute("select count(distinct cluster_id) from clusters").fetchone()[0],
     }
+    # For a reviewer: the pairs nearest the threshold, one per distinct pattern of evidence.
     review = (
         con.sql(
             """
-        select unique_id_l, unique_id_r, match_probability, gamma_forename, gamma_surname,
-               gamma_dob, gamma_postcode, gamma_phone
-        from pairs where match_probability between $low and $high
-        order by abs(match_probability - $threshold), unique_id_l, unique_id_r limit 25
-        """,
+            with weighed as (
+                select unique_id_l, unique_id_r, match_probability,
+                       mw_forename + coalesce(mw_tf_adj_forename, 0) as forename,
+                       mw_surname + coalesce(mw_tf_adj_surname, 0) as surname,
+                       mw_dob as dob, mw_postcode as postcode, mw_phone as phone
+                from pairs where match_probability between $low and $high
+            )
+            select * from weighed
+            qualify row_number() over (
+                partition by round(forename), round(surname), round(dob), round(postcode),
+                             round(phone)
+                order by abs(match_probability - $threshold), unique_id_l, unique_id_r) = 1
+            order by abs(match_probability - $threshold), unique_id_l, unique_id_r
+            limit 25
+            """,
             params={
                 "low": float(config["review_band"][0]),
                 "high": float(config["review_band"][1]),
                 "threshold": threshold,
             },
         ).fetchall()
-        if _has_gammas(con)
+        if _has_field_weights(con)
         else []
     )
     summary["review_pairs"] = review
@@ -241,6 +252,6 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
     return pa.table(rows, schema=OUTPUT_SCHEMA), summary
 
 
-def _has_gammas(con) -> bool:
+def _has_field_weights(con) -> bool:
     columns = {c[0] for c in con.execute("describe pairs").fetchall()}
-    return "gamma_forename" in columns
+    return {"mw_forename", "mw_dob", "mw_phone"} <= columns

@@ -117,32 +117,22 @@ def report(warehouse: Path, truth_dir: Path) -> str:
             f"| {name} | {q['precision']:.4f} | {q['recall']:.4f} | {q['f1']:.4f} | "
             f"{q['predicted_pairs']:,} | {q['true_pairs']:,} |"
         )
-    levels = {
-        "forename": ["null", "exact", "nickname", "similar", "same initial", "different"],
-        "surname": ["null", "exact", "very similar", "similar", "different"],
-        "dob": ["null", "exact", "day/month swapped", "one character", "different"],
-        "postcode": ["null", "exact", "same district", "different"],
-        "phone": ["null", "exact", "different"],
-    }
     lines += [
         "",
-        "Uncertain pairs nearest the threshold (evidence per field; same person in the "
-        "answer key?):",
+        "Uncertain pairs nearest the threshold, with the evidence of each field as a "
+        "match weight (log2 Bayes factor: positive agrees, negative disagrees, 0 missing) "
+        "and whether the answer key says they are one person:",
         "",
         "| record | record | probability | forename | surname | date of birth | postcode | "
         "telephone | truly the same |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for left, right, probability, *gammas in summary["review_pairs"][:15]:
-        words = []
-        for field, gamma in zip(levels, gammas, strict=True):
-            names = levels[field]
-            # Splink numbers levels from the top: the highest is the first after null.
-            words.append("null" if gamma == -1 else names[len(names) - 1 - gamma])
+    for left, right, probability, *weights in summary["review_pairs"][:15]:
         same = truth.get(tuple(left.split("|", 1))) == truth.get(tuple(right.split("|", 1)))
+        left, right = left.replace("|", " "), right.replace("|", " ")
         lines.append(
             f"| {left} | {right} | {probability:.3f} | "
-            + " | ".join(words)
+            + " | ".join(f"{w:+.1f}" for w in weights)
             + f" | {'yes' if same else 'no'} |"
         )
     return "\n".join(lines) + "\n"
