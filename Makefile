@@ -23,6 +23,11 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export DACALL_LANDING := $(CURDIR)/$(DATA)/landing
 export DACALL_WAREHOUSE := $(CURDIR)/warehouse/dacall.duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DACALL_REPORTS := $(CURDIR)/reports
+export DACALL_EXTRACTS := $(CURDIR)/extracts
+# The demo's pseudonym key: a local file readable only by its owner. Production sets
+# DACALL_PSEUDONYM_KEY or the Airflow connection dacall_pseudonym instead.
+DEMO_KEY := $(CURDIR)/.demo-key
 
 .PHONY: help install demo airflow test lint bench clean
 
@@ -53,13 +58,17 @@ $(AIRFLOW_HOME)/.initialised: | $(VENV)/.installed
 	$(BIN)/airflow pools set dacall_warehouse 1 "DuckDB takes one writer at a time" > /dev/null
 	touch $@
 
-demo: $(GENERATED) $(AIRFLOW_HOME)/.initialised
-	$(BIN)/python -m dacall.demo --date $(DEMO_DATE)
+$(DEMO_KEY):
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+	@echo "created the demo pseudonym key $@ (readable only by you); never use it for real data"
 
-airflow: $(AIRFLOW_HOME)/.initialised
+demo: $(GENERATED) $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
+	DACALL_PSEUDONYM_KEY_FILE=$(DEMO_KEY) $(BIN)/python -m dacall.demo --date $(DEMO_DATE)
+
+airflow: $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
 	@echo "Airflow starts on http://localhost:8080 ; log in as 'admin' with the password in"
 	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
-	$(BIN)/airflow standalone
+	DACALL_PSEUDONYM_KEY_FILE=$(DEMO_KEY) $(BIN)/airflow standalone
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
@@ -73,4 +82,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m dacall.bench
 
 clean:
-	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs
+	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY)

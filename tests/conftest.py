@@ -22,6 +22,18 @@ GENERATED_DAYS = 40
 GENERATED_SCALE = 0.5
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_outputs(tmp_path_factory):
+    """Reports and extracts of the tests go to a temporary folder, never the project's."""
+    root = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DACALL_REPORTS", str(root / "reports"))
+        patch.setenv("DACALL_EXTRACTS", str(root / "extracts"))
+        patch.delenv("DACALL_PSEUDONYM_KEY_FILE", raising=False)
+        patch.setenv("DACALL_PSEUDONYM_KEY", "test-only-key")
+        yield root
+
+
 @pytest.fixture(scope="session")
 def samples() -> Path:
     if not SAMPLES.is_dir():

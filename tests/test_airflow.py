@@ -26,6 +26,8 @@ def airflow_env(tmp_path_factory, samples):
         DACALL_LANDING=str(samples),
         DACALL_WAREHOUSE=str(home / "warehouse" / "dacall.duckdb"),
         DACALL_REPORTS=str(home / "reports"),
+        DACALL_EXTRACTS=str(home / "extracts"),
+        DACALL_PSEUDONYM_KEY="airflow-test-key",
     )
     for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
         done = subprocess.run(
@@ -60,11 +62,45 @@ def test_dags_import_without_errors(airflow_env):
         text=True,
         check=False,
     )
-    for dag_id in ("dacall_ingest", "dacall_transform"):
+    for dag_id in ("dacall_ingest", "dacall_transform", "dacall_extracts"):
         assert dag_id in listed.stdout
 
 
+PERSONAL = [
+    "HARGREAVES",
+    "Hargreaves",
+    "Chlo",
+    "O'NEILL",
+    "ONEILL",
+    "O'Neill",
+    "MENSAH",
+    "Abena",
+    "03/07/1991",
+    "1991-07-03",
+    "21/11/1986",
+    "1986-11-21",
+    "07/03/1991",
+    "900412",
+    "900733",
+    "8012 3456",
+    "HIGH STREET",
+    "HIGH ST",
+    "ST CROSS",
+    "ORCHARD LANE",
+    "SO23 8AA",
+    "so23 8aa",
+    "SO23 9PJ",
+    "SO51 8GF",
+    "Liz Turner",
+    "900 988",
+    "HC-250214-0412",
+    "HC-250214-0415",
+    "HC-250709-0088",
+]
+
+
 def test_ingest_then_transform_through_airflow(airflow_env):
+    outputs = []
     for dag_id in ("dacall_ingest", "dacall_transform"):
         done = subprocess.run(
             [AIRFLOW, "dags", "test", dag_id, "2025-07-10"],
@@ -74,9 +110,12 @@ def test_ingest_then_transform_through_airflow(airflow_env):
             check=False,
         )
         output = done.stdout + done.stderr
+        outputs.append(output)
         assert f"DagRun Finished: dag_id={dag_id}" in output and "state=success" in output, output[
             -3000:
         ]
+    leaked = [t for t in PERSONAL for output in outputs if t in output]
+    assert not leaked, f"the task logs hold {leaked}"
     warehouse = Path(airflow_env["DACALL_WAREHOUSE"])
     # Run for 10 July: the business day 9 July and everything before it was loaded.
     assert query(warehouse, "select count(*) from raw.cc_incidents") == [(3,)]
@@ -93,3 +132,47 @@ def test_ingest_then_transform_through_airflow(airflow_env):
         "gate_stg_cc_incidents",
         "compliance_check_reconciliation",
     } <= suites
+
+
+def test_extracts_through_airflow_and_no_personal_data_in_logs_or_xcom(airflow_env):
+    done = subprocess.run(
+        [AIRFLOW, "dags", "test", "dacall_extracts", "2025-03-01"],
+        env=airflow_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert "DagRun Finished: dag_id=dacall_extracts" in output and "state=success" in output, (
+        output[-3000:]
+    )
+    home = Path(airflow_env["AIRFLOW_HOME"])
+    for partner in ("marac", "mash", "victim_support", "home_office"):
+        assert (home / "extracts" / partner / "2025-02" / "manifest.json").exists(), partner
+    warehouse = Path(airflow_env["DACALL_WAREHOUSE"])
+    assert query(warehouse, "select count(*) from audit.disclosures") == [(4,)]
+    # Everything Airflow kept: task logs, and the metadata database holding XCom.
+    kept = [
+        p
+        for p in home.rglob("*")
+        if p.is_file() and (p.suffix in (".log", ".db") or "logs" in p.parts)
+    ]
+    assert any(p.suffix == ".db" for p in kept)
+    for path in kept:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        leaked = [token for token in PERSONAL if token in text]
+        assert not leaked, f"{path.relative_to(home)} holds {leaked}"
+    leaked = [token for token in PERSONAL if token in output]
+    assert not leaked, f"the task logs hold {leaked}"
+    xcom = query_sqlite(home / "airflow.db", "select value from xcom")
+    assert xcom and not [t for t in PERSONAL if any(t in str(v) for (v,) in xcom)]
+
+
+def query_sqlite(path: Path, sql: str):
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()

@@ -123,6 +123,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    from dacall.extracts import make_extract
+
+    manifest = make_extract(args.partner, args.period, args.warehouse, args.out)
+    folder = (args.out or paths_extracts()) / manifest["partner"] / manifest["period"]
+    print(
+        f"extract for {manifest['partner']} ({manifest['agreement']}), {manifest['period']}: "
+        f"{manifest['rows']:,} rows, fields {', '.join(manifest['fields'])}"
+    )
+    if manifest["suppression"]["cells_suppressed"]:
+        print(
+            f"  {manifest['suppression']['cells_suppressed']} small count(s) suppressed "
+            f"(threshold {manifest['suppression']['threshold']})"
+        )
+    print(f"  written to {folder} and recorded in audit.disclosures")
+    return 0
+
+
+def paths_extracts() -> Path:
+    from dacall import paths
+
+    return paths.extracts()
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     print_summary(args.warehouse)
     return 0
@@ -175,6 +199,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="fail (exit 1) if any row or file was quarantined"
     )
     run.set_defaults(func=cmd_run)
+
+    ext = verbs.add_parser(
+        "extract",
+        help="a partner's extract for one month",
+        description="Write extracts/<partner>/<period>/ (CSV, Parquet and "
+        "manifest.json) under the partner's information sharing agreement "
+        "(config/sharing/<partner>.yml) and record it in audit.disclosures.",
+    )
+    ext.add_argument("--partner", required=True, help="marac, mash, victim_support, home_office")
+    ext.add_argument("--period", required=True, help="the month, YYYY-MM")
+    ext.add_argument("--warehouse", type=Path, default=paths.warehouse())
+    ext.add_argument("--out", type=Path, default=None, help="default extracts/")
+    ext.set_defaults(func=cmd_extract)
 
     summ = verbs.add_parser("summary", help="headline counts from the warehouse")
     summ.add_argument("--warehouse", type=Path, default=paths.warehouse())

@@ -16,7 +16,7 @@ from pathlib import Path
 from dacall import paths
 from dacall.cli import print_summary
 
-DAGS = ("dacall_ingest", "dacall_transform")
+DAGS = ("dacall_ingest", "dacall_transform", "dacall_extracts")
 _FINISHED = re.compile(r"DagRun Finished: dag_id=(\S+),.*?state=(\w+)")
 
 

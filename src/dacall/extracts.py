@@ -1,0 +1,379 @@
+"""Partner extracts: what each information sharing agreement allows, and nothing more.
+
+Each partner has one file in config/sharing/ naming its agreement, purpose, lawful basis, the
+dataset it draws from, and the allow-list of fields that may leave. The datasets below are
+the only queries an extract can run; none of them offers a name, date of birth, telephone,
+address or URN, and a partner's own reference (Case Ref, referral_id, VS_REF) is offered only
+to that partner. People appear under a keyed hash that differs per partner.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import hmac
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from dacall import paths
+from dacall.settings import UserError, config_dir, load_yaml
+from dacall.warehouse import connect, private_dir
+
+_PARTNER = re.compile(r"[a-z][a-z_]{1,40}")
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+# Never shared, whatever an allow-list says: identifiers a partner does not already hold.
+FORBIDDEN = {
+    "incident_urn",
+    "urn",
+    "caller_name",
+    "caller_dob",
+    "caller_tel",
+    "location",
+    "postcode",
+    "uprn",
+    "person_key",
+    "surname",
+    "forename",
+    "dob",
+    "phone",
+    "address",
+}
+
+DATASETS: dict[str, str] = {
+    # Per MARAC referral in the period: the person's domestic incidents of the 12 months before.
+    "marac_prior_incidents": """
+        with referrals as (
+            select m.case_ref, m.referral_date, b.person_key
+            from staging.stg_partner_marac as m
+            join marts.bridge_person_records as b
+              on b.source = 'partner_marac' and b.source_record_id = m.case_ref
+            where strftime(m.referral_date, '%Y-%m') = $period
+        )
+        select r.case_ref, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
+               i.channel, i.init_grade, i.final_grade, i.is_deployed as deployed, i.risk_level,
+               i.child_present, i.weapon, i.claims as checks_claimed,
+               i.claims - i.unverified_claims as checks_verified, i.created_at as _order
+        from referrals as r
+        join marts.fct_incidents as i
+          on i.person_key = r.person_key and i.is_domestic
+         and i.created_at < r.referral_date
+         and i.created_at >= r.referral_date - interval 12 month
+    """,
+    # Per MASH referral in the period: the person's domestic incidents with a child present.
+    "mash_child_present_incidents": """
+        with referrals as (
+            select m.referral_id, m.received_on, b.person_key
+            from staging.stg_partner_mash as m
+            join marts.bridge_person_records as b
+              on b.source = 'partner_mash' and b.source_record_id = m.referral_id
+            where strftime(m.received_on, '%Y-%m') = $period
+        )
+        select r.referral_id, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
+               i.channel, i.final_grade, i.is_deployed as deployed, i.risk_level, i.weapon,
+               i.created_at as _order
+        from referrals as r
+        join marts.fct_incidents as i
+          on i.person_key = r.person_key and i.is_domestic and i.child_present
+         and i.created_at < r.received_on
+         and i.created_at >= r.received_on - interval 12 month
+    """,
+    # Clients who consented: their domestic incidents in the period after the referral.
+    "victim_support_repeat_incidents": """
+        with clients as (
+            select v.vs_ref, v.referred_on, b.person_key
+            from staging.stg_partner_vs as v
+            join marts.bridge_person_records as b
+              on b.source = 'partner_vs' and b.source_record_id = v.vs_ref
+            where v.has_consent
+        )
+        select c.vs_ref, c.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
+               i.channel, i.risk_level, i.is_deployed as deployed, i.created_at as _order
+        from clients as c
+        join marts.fct_incidents as i
+          on i.person_key = c.person_key and i.is_domestic
+         and cast(i.created_at as date) > c.referred_on
+         and strftime(i.created_month, '%Y-%m') = $period
+    """,
+    # Aggregate counts for the month by channel, grade, risk level and repeat victim.
+    "home_office_counts": """
+        with month as (
+            select i.*, coalesce(h.prior_incidents_person, 0) > 0 as is_repeat
+            from marts.fct_incidents as i
+            left join marts.fct_prior_history as h using (incident_urn)
+            where i.is_domestic and strftime(i.created_month, '%Y-%m') = $period
+        )
+        select $period as month, 'total' as dimension, 'all' as value, count(*) as incidents
+        from month
+        union all
+        select $period, 'channel', channel, count(*) from month group by channel
+        union all
+        select $period, 'init_grade', cast(init_grade as varchar), count(*) from month
+        group by init_grade
+        union all
+        select $period, 'risk_level', risk_level, count(*) from month group by risk_level
+        union all
+        select $period, 'repeat_victim', case when is_repeat then 'Y' else 'N' end, count(*)
+        from month group by is_repeat
+    """,
+}
+REFERENCE_OF = {"marac": "case_ref", "mash": "referral_id", "victim_support": "vs_ref"}
+
+
+@dataclass(frozen=True)
+class Agreement:
+    partner: str
+    agreement: str
+    purpose: str
+    lawful_basis: str
+    dataset: str
+    fields: tuple[str, ...]
+    threshold: int
+
+
+def validate_partner(name: str) -> str:
+    if not _PARTNER.fullmatch(name or ""):
+        raise UserError(f"not a partner name: {name!r} (lower-case letters and underscores)")
+    return name
+
+
+def validate_period(text: str) -> str:
+    match = _PERIOD.fullmatch(text or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise UserError(f"not a period in YYYY-MM form: {text!r}")
+    return text
+
+
+def load_agreement(partner: str) -> Agreement:
+    partner = validate_partner(partner)
+    folder = config_dir() / "sharing"
+    if not (folder / f"{partner}.yml").is_file():
+        known = sorted(p.stem for p in folder.glob("*.yml"))
+        raise UserError(f"no sharing agreement for partner {partner!r} (known: {', '.join(known)})")
+    spec = load_yaml(f"sharing/{partner}.yml")
+    where = f"config/sharing/{partner}.yml"
+    try:
+        agreement = Agreement(
+            partner=partner,
+            agreement=spec["agreement"],
+            purpose=spec["purpose"].strip(),
+            lawful_basis=spec["lawful_basis"],
+            dataset=spec["dataset"],
+            fields=tuple(spec["fields"]),
+            threshold=int(spec.get("small_number_threshold", 5)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UserError(f"{where}: missing or malformed {exc}") from exc
+    if agreement.dataset not in DATASETS:
+        raise UserError(f"{where}: unknown dataset {agreement.dataset!r}")
+    return agreement
+
+
+def pseudonym_key() -> bytes:
+    """The secret behind pseudonyms: environment, key file, or the Airflow connection."""
+    if os.environ.get("DACALL_PSEUDONYM_KEY"):
+        return os.environ["DACALL_PSEUDONYM_KEY"].encode()
+    key_file = os.environ.get("DACALL_PSEUDONYM_KEY_FILE")
+    if key_file:
+        try:
+            return Path(key_file).read_bytes().strip()
+        except OSError as exc:
+            raise UserError(
+                f"cannot read the pseudonym key file {key_file}: {exc.strerror}"
+            ) from exc
+    try:
+        from airflow.sdk import BaseHook
+
+        password = BaseHook.get_connection("dacall_pseudonym").password
+        if password:
+            return password.encode()
+    except Exception:  # noqa: BLE001 - no Airflow, or no such connection
+        pass
+    raise UserError(
+        "no pseudonym key: set DACALL_PSEUDONYM_KEY (or the Airflow connection "
+        "dacall_pseudonym); refusing to write an extract"
+    )
+
+
+def pseudonym(master: bytes, partner: str, person_key: str) -> str:
+    """HMAC-SHA256 under a key derived per partner, so two partners cannot join extracts."""
+    partner_key = hmac.new(master, f"dacall-partner|{partner}".encode(), hashlib.sha256).digest()
+    return hmac.new(partner_key, person_key.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def suppress(rows: list[dict], threshold: int) -> tuple[list[dict], int]:
+    """Counts from 1 to threshold-1 are withheld; where a dimension has exactly one withheld
+    cell, its smallest other cell is withheld too, so no cell can be worked out from the total
+    minus the others."""
+    suppressed = 0
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["month"], row["dimension"]), []).append(row)
+    for (_month, dimension), cells in groups.items():
+        hidden = [c for c in cells if 0 < c["incidents"] < threshold]
+        if dimension != "total" and len(hidden) == 1:
+            others = sorted(
+                (c for c in cells if c not in hidden and c["incidents"] > 0),
+                key=lambda c: (c["incidents"], c["value"]),
+            )
+            hidden += others[:1]
+        for cell in hidden:
+            cell["incidents"] = None
+            suppressed += 1
+    return rows, suppressed
+
+
+def make_extract(
+    partner: str,
+    period: str,
+    warehouse: Path | None = None,
+    out: Path | None = None,
+    run_by: str | None = None,
+) -> dict:
+    agreement = load_agreement(partner)
+    period = validate_period(period)
+    key = pseudonym_key()
+    warehouse = Path(warehouse or paths.warehouse())
+    con = connect(warehouse, read_only=True)
+    try:
+        frame = con.execute(DATASETS[agreement.dataset], {"period": period}).df()
+    finally:
+        con.close()
+    available = [c for c in frame.columns if not c.startswith("_")]
+    if "person_key" in available:
+        available.append("person_pseudonym")
+    for field in agreement.fields:
+        if field in FORBIDDEN:
+            raise UserError(f"config/sharing/{partner}.yml: field {field!r} is never shared")
+        if field not in available:
+            raise UserError(
+                f"config/sharing/{partner}.yml: field {field!r} is not in dataset "
+                f"{agreement.dataset} (it has: {', '.join(sorted(available))})"
+            )
+        own = REFERENCE_OF.get(partner)
+        if field in REFERENCE_OF.values() and field != own:
+            raise UserError(
+                f"config/sharing/{partner}.yml: {field!r} is another partner's reference"
+            )
+    if "person_key" in frame.columns:
+        frame["person_pseudonym"] = [pseudonym(key, partner, k) for k in frame["person_key"]]
+    order = [
+        c
+        for c in (
+            "case_ref",
+            "referral_id",
+            "vs_ref",
+            "person_pseudonym",
+            "_order",
+            "month",
+            "dimension",
+            "value",
+        )
+        if c in frame.columns
+    ]
+    frame = frame.sort_values(order, kind="stable").reset_index(drop=True)
+    suppressed = 0
+    if agreement.dataset == "home_office_counts":
+        rows, suppressed = suppress(frame.to_dict("records"), agreement.threshold)
+        import pandas as pd
+
+        frame = pd.DataFrame(rows, columns=frame.columns).astype({"incidents": "Int64"})
+    frame = frame[list(agreement.fields)]
+    folder = private_dir(Path(out or paths.extracts()) / partner / period)
+    for stale in folder.iterdir():
+        stale.unlink()
+    stem = f"{partner}_{period}"
+    files = _write(frame, folder, stem)
+    manifest = {
+        "partner": partner,
+        "agreement": agreement.agreement,
+        "purpose": agreement.purpose,
+        "lawful_basis": agreement.lawful_basis,
+        "period": period,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fields": list(agreement.fields),
+        "rows": len(frame),
+        "files": files,
+        "suppression": {
+            "threshold": agreement.threshold,
+            "cells_suppressed": suppressed,
+            "applies_to": "aggregate counts",
+        },
+    }
+    _write_private(folder / "manifest.json", json.dumps(manifest, indent=2).encode() + b"\n")
+    _record_disclosure(
+        warehouse, manifest, run_by or os.environ.get("DACALL_RUN_BY") or getpass.getuser()
+    )
+    return manifest
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+
+
+def _write(frame, folder: Path, stem: str) -> dict:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    csv_bytes = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    _write_private(folder / f"{stem}.csv", csv_bytes)
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
+    _write_private(folder / f"{stem}.parquet", buffer.getvalue())
+    files = {}
+    for name in (f"{stem}.csv", f"{stem}.parquet"):
+        data = (folder / name).read_bytes()
+        files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "rows": len(frame)}
+    return files
+
+
+DISCLOSURES_DDL = """
+create table if not exists audit.disclosures (
+    partner varchar not null,
+    agreement varchar not null,
+    period varchar not null,
+    fields varchar not null,
+    rows bigint not null,
+    file_hashes varchar not null,
+    made_by varchar not null,
+    made_at timestamp not null
+)
+"""
+
+
+def _record_disclosure(warehouse: Path, manifest: dict, made_by: str) -> None:
+    con = connect(warehouse)
+    try:
+        con.execute(DISCLOSURES_DDL)
+        con.execute(
+            "insert into audit.disclosures values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                manifest["partner"],
+                manifest["agreement"],
+                manifest["period"],
+                ",".join(manifest["fields"]),
+                manifest["rows"],
+                json.dumps({k: v["sha256"] for k, v in manifest["files"].items()}),
+                made_by,
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
+        )
+    finally:
+        con.close()
+
+
+def partners() -> list[str]:
+    return sorted(p.stem for p in (config_dir() / "sharing").glob("*.yml"))
+
+
+def previous_month(day: date) -> str:
+    first = day.replace(day=1)
+    year, month = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
+    return f"{year:04d}-{month:02d}"
