@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     print()
     print_summary(paths.warehouse())
+    print(f"partner extracts: {paths.extracts()}/<partner>/<period>/ (CSV, Parquet, manifest)")
+    print(f"Data Docs: {paths.reports() / 'data_docs' / 'index.html'}")
     print(
         "open the data: duckdb -readonly " + str(paths.warehouse()) + "   (schemas raw, staging,"
         " intermediate, marts, audit)"
