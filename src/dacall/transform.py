@@ -91,9 +91,3 @@ def build(warehouse: Path, select: str | None = None) -> DbtResult:
     if select:
         args += ["--select", select]
     return run_dbt(args, warehouse)
-
-
-def main() -> None:  # pragma: no cover - `python -m dacall.transform build`
-    result = run_dbt(sys.argv[1:], Path(os.environ["DACALL_WAREHOUSE"]))
-    print(json.dumps(dict(result.statuses)))
-    sys.exit(0 if result.success else 1)

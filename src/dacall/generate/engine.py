@@ -22,7 +22,7 @@ from pathlib import Path
 
 from dacall.generate import audit, writers
 from dacall.generate.clock import fmt_local, local_midnight_utc, to_local, writable_local
-from dacall.generate.incidents import Incident, IncidentFactory, LogEntry
+from dacall.generate.incidents import Incident, IncidentFactory, LogEntry, PlannedSearch
 from dacall.generate.oracle import Oracle, Search
 from dacall.generate.partners import MARAC_HEADER, MASH_HEADER, VS_HEADER, PartnerView
 from dacall.generate.staff import CONTROL_ROLES, build_roster
@@ -446,8 +446,6 @@ class Generator:
             return
         share = 0.08
         midnight = local_midnight_utc(day)
-        from dacall.generate.incidents import PlannedSearch
-
         for system, per_day in self.cfg["volumes"]["audit_background_rows_per_day"].items():
             count = _poisson(rng, per_day * self.scale * share)
             types = ["PERSON"] if system == "PNC" else ["PERSON", "ADDRESS", "TELEPHONE"]
@@ -709,7 +707,7 @@ class Generator:
         if (feed, day) in self.redeliveries and len(rows) > 5:
             short = self._encode(feed, rows[: int(len(rows) * rng.uniform(0.8, 0.95))])
             first = self.out / "deliveries" / "first" / feed / path.name
-            writers._publish(first, short)
+            writers.publish(first, short)
             self.deliveries.append(
                 [
                     feed,
@@ -746,7 +744,7 @@ class Generator:
                     note,
                 ]
             )
-        writers._publish(path, data)
+        writers.publish(path, data)
         self.result.rows[feed] += len(rows)
         self.result.files[feed] += 1
 
@@ -884,7 +882,7 @@ class Generator:
             data = writers.csv_bytes(header, rows, encoding="utf-8", crlf=True, bom=True)
         else:
             data = writers.csv_bytes(header, rows, encoding="utf-8", crlf=False)
-        writers._publish(path, data)
+        writers.publish(path, data)
         month_end = (month + timedelta(days=32)).replace(day=1)
         self.deliveries.append(
             [

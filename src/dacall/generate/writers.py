@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 
-def _publish(path: Path, data: bytes) -> None:
+def publish(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_bytes(data)
@@ -39,12 +39,12 @@ def csv_bytes(
 
 def write_csv(path: Path, header, rows, *, encoding="utf-8", crlf=False, bom=False) -> int:
     data = csv_bytes(header, rows, encoding=encoding, crlf=crlf, bom=bom)
-    _publish(path, data)
+    publish(path, data)
     return len(rows)
 
 
 def write_lines(path: Path, lines: list[str], encoding: str = "ascii") -> int:
-    _publish(path, "".join(line + "\n" for line in lines).encode(encoding))
+    publish(path, "".join(line + "\n" for line in lines).encode(encoding))
     return len(lines)
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from dacall.ingest.feeds import Feed, load_feeds
@@ -272,14 +271,3 @@ def _insert_rows(con, feed: Feed, name: str, sha: str, data: bytes, now) -> tupl
     if bad:
         con.executemany("insert into audit.quarantine values (?, ?, ?, ?, ?, ?, ?, ?)", bad)
     return read_n, loaded, len(bad)
-
-
-def quarantine_reasons(warehouse: Path) -> list[tuple[str, str, int]]:
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
-        raise UserError(f"cannot open warehouse {warehouse}: {exc}") from exc
-    with con:
-        return con.execute(
-            "select feed, reason, sum(rows) from audit.quarantine group by all order by 3 desc"
-        ).fetchall()
