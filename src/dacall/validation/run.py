@@ -15,15 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from dacall.settings import UserError
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
 
-DAILY_FEEDS = [
-    "cc_incidents",
-    "cc_log",
-    "audit_pnc",
-    "audit_pnd",
-    "audit_rms",
-    "audit_cc",
-    "staff_directory",
-]
 
 RESULTS_DDL = """
 create table if not exists audit.validation_results (
