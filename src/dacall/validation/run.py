@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from dacall.settings import UserError
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
 
-
 RESULTS_DDL = """
 create table if not exists audit.validation_results (
     run_id varchar not null,
