@@ -2,6 +2,7 @@
 
     quality gates on raw -> dbt build of staging -> gates on staging
         -> dbt build of linkage, reconciliation and marts -> compliance suite
+        -> publish (dbt docs, the HTML report, the exception list)
 
 A failed gate stops only the models downstream of its feed (the dbt builds exclude them) and
 alerts the data team; the compliance suite's failures are findings, reported and alerted, not
@@ -72,9 +73,15 @@ def dacall_transform():
 
         return compliance_step(run_id=run_id)
 
+    @task
+    def publish(_compliance: dict, run_id=None) -> dict:
+        from dacall.pipeline import report_step
+
+        return report_step(run_id=run_id)
+
     gates = raw_gates()
     stg_gates = staging_gates(build_staging(gates))
-    compliance(build_marts(gates, stg_gates))
+    publish(compliance(build_marts(gates, stg_gates)))
 
 
 def _logged(result: dict) -> dict:

@@ -112,6 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in result["validation"]:
         print(f"  {line}")
     print_summary(args.warehouse)
+    if result.get("report"):
+        print(f"report: {result['report']} (and exceptions.csv beside it)")
     quarantined = result["ingest"]["rows_quarantined"]
     if args.strict and quarantined:
         print(
@@ -145,6 +147,24 @@ def paths_extracts() -> Path:
     from dacall import paths
 
     return paths.extracts()
+
+
+def _month(text: str) -> str:
+    from dacall.extracts import validate_period
+
+    try:
+        return validate_period(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dacall.report import make_report
+
+    path = make_report(args.warehouse, args.out, args.start, args.end)
+    print(f"report: {path}")
+    print(f"exception list: {path.with_name('exceptions.csv')}")
+    return 0
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -212,6 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--warehouse", type=Path, default=paths.warehouse())
     ext.add_argument("--out", type=Path, default=None, help="default extracts/")
     ext.set_defaults(func=cmd_extract)
+
+    rep = verbs.add_parser(
+        "report",
+        help="the HTML report and the exception list",
+        description="Write report.html (charts, opens offline) and "
+        "exceptions.csv into OUT (default reports/).",
+    )
+    rep.add_argument("--warehouse", type=Path, default=paths.warehouse())
+    rep.add_argument("--out", type=Path, default=None, help="default reports/")
+    rep.add_argument("--from", dest="start", type=_month, default=None, help="first month YYYY-MM")
+    rep.add_argument("--to", dest="end", type=_month, default=None, help="last month YYYY-MM")
+    rep.set_defaults(func=cmd_report)
 
     summ = verbs.add_parser("summary", help="headline counts from the warehouse")
     summ.add_argument("--warehouse", type=Path, default=paths.warehouse())

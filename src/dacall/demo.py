@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print_summary(paths.warehouse())
     print(f"partner extracts: {paths.extracts()}/<partner>/<period>/ (CSV, Parquet, manifest)")
+    print(f"report: {paths.reports() / 'report.html'} (exception list: exceptions.csv beside it)")
     print(f"Data Docs: {paths.reports() / 'data_docs' / 'index.html'}")
     print(
         "open the data: duckdb -readonly " + str(paths.warehouse()) + "   (schemas raw, staging,"

@@ -281,6 +281,26 @@ def _latest_verdicts(con) -> list[str]:
     return lines
 
 
+def report_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
+    """Publish: the dbt docs site, the HTML report and the exception list."""
+    from dacall.report import make_report
+    from dacall.transform import run_dbt
+
+    warehouse = warehouse or paths.warehouse()
+    started = _now()
+    docs = run_dbt(["docs", "generate", "--static"], warehouse)
+    report = make_report(warehouse)
+    _record_run(
+        warehouse,
+        run_id or str(uuid.uuid4()),
+        "report",
+        started,
+        "success",
+        f"dbt docs {'built' if docs.success else 'failed'}",
+    )
+    return {"report": str(report), "exceptions": str(report.with_name("exceptions.csv"))}
+
+
 def run_pipeline(
     landing: Path,
     warehouse: Path,
@@ -311,6 +331,8 @@ def run_pipeline(
             "exceptions": None,
         }
     )
+    say("report: dbt docs, the HTML report and the exception list")
+    published = report_step(warehouse, run_id) if compliance["exceptions"] is not None else {}
     statuses: dict[str, int] = {}
     for phase in (staging, marts):
         for key, value in phase["statuses"].items():
@@ -322,4 +344,5 @@ def run_pipeline(
         "validation": gates["verdicts"] + staging_gates["verdicts"] + compliance["verdicts"],
         "stopped_feeds": gates["stopped_feeds"],
         "exceptions": compliance["exceptions"],
+        "report": published.get("report"),
     }

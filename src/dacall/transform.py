@@ -38,7 +38,10 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
 
 def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
     """`dbt <args>` on the project; results parsed from run_results.json."""
-    target = target_path or DBT_DIR / "target"
+    # dbt's artifacts (run results, the docs site) live beside the warehouse they describe,
+    # so two warehouses never share them.
+    target = Path(target_path or Path(warehouse).resolve().parent / "dbt_target")
+    target.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
         "-m",
@@ -50,6 +53,8 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
         str(DBT_DIR),
         "--target-path",
         str(target),
+        "--log-path",
+        str(target / "logs"),
     ]
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)

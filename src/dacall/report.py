@@ -1,0 +1,309 @@
+"""`dacall report`: a self-contained HTML report and the exception list for reviewers.
+
+The charts are drawn with matplotlib and embedded as SVG, so the page opens offline and makes
+no request to any address. Each chart carries one sentence saying what it shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dacall import paths
+from dacall.settings import UserError
+from dacall.warehouse import connect, private_dir
+
+EXCEPTION_COLUMNS = [
+    "kind",
+    "incident_urn",
+    "log_seq",
+    "entry_text",
+    "claimed_by",
+    "claimed_at",
+    "system",
+    "subject_type",
+    "status",
+    "reason",
+    "nearest_audit_ref",
+    "nearest_audit_at",
+]
+
+
+def _svg(figure) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _months_filter(column: str, start: str | None, end: str | None) -> str:
+    clauses = []
+    if start:
+        clauses.append(f"strftime({column}, '%Y-%m') >= $start")
+    if end:
+        clauses.append(f"strftime({column}, '%Y-%m') <= $end")
+    return " and ".join(clauses) or "true"
+
+
+def make_report(
+    warehouse: Path | None = None,
+    out: Path | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    warehouse = Path(warehouse or paths.warehouse())
+    folder = private_dir(Path(out or paths.reports()))
+    params = {k: v for k, v in (("start", start), ("end", end)) if v}
+    con = connect(warehouse, read_only=True)
+    try:
+        try:
+            monthly = con.execute(
+                f"select * from marts.mart_call_handling_monthly where "
+                f"{_months_filter('month', start, end)} order by month",
+                params,
+            ).df()
+            compliance = con.execute(
+                f"select * from marts.mart_check_compliance_monthly where "
+                f"{_months_filter('month', start, end)}",
+                params,
+            ).df()
+            statuses = con.execute(
+                f"select status, count(*) as claims from marts.fct_check_reconciliation where "
+                f"not has_matching_audit and {_months_filter('claimed_at', start, end)} "
+                "group by status order by claims desc",
+                params,
+            ).df()
+            exceptions = _exceptions(con, start, end, params)
+        except Exception as exc:  # noqa: BLE001 - the marts are not built yet
+            raise UserError(
+                f"the marts are not built in {warehouse}: run `dacall run` first "
+                f"({str(exc).splitlines()[0]})"
+            ) from exc
+    finally:
+        con.close()
+    if monthly.empty:
+        raise UserError("no incidents in the period asked for")
+    months = monthly["month"].astype(str).str[:7]
+    sections = []
+
+    def chart(title: str, sentence: str, draw) -> None:
+        figure, axis = plt.subplots(figsize=(8, 3.2))
+        draw(axis)
+        axis.spines[["top", "right"]].set_visible(False)
+        sections.append((title, sentence, _svg(figure)))
+
+    pct = monthly["pct_999_answered_within_10s"]
+    latest = pct.iloc[-1]
+    verdict = "meeting" if latest >= 90 else "below"
+    chart(
+        "999 calls answered within 10 seconds",
+        f"In {months.iloc[-1]} {latest:.1f}% of 999 calls were answered within 10 seconds, "
+        f"{verdict} the 90% standard; {int((pct >= 90).sum())} of {len(pct)} months met it.",
+        lambda ax: (
+            ax.plot(months, pct, marker="o", label="answered within 10 s"),
+            ax.axhline(90, color="red", linestyle="--", label="90% standard"),
+            ax.set_ylabel("% of 999 calls"),
+            ax.legend(frameon=False),
+            ax.tick_params(axis="x", rotation=45),
+        ),
+    )
+    chart(
+        "Abandoned and silent calls, and call-backs within 15 minutes",
+        f"Over the period {int(monthly['abandoned_calls'].sum()):,} calls were abandoned and "
+        f"{int(monthly['silent_calls'].sum()):,} were silent; "
+        f"{monthly['pct_called_back_within_15_minutes'].mean():.0f}% of them were called back "
+        "within 15 minutes on average.",
+        lambda ax: (
+            ax.bar(months, monthly["abandoned_calls"], label="abandoned"),
+            ax.bar(
+                months, monthly["silent_calls"], bottom=monthly["abandoned_calls"], label="silent"
+            ),
+            ax.twinx().plot(
+                months, monthly["pct_called_back_within_15_minutes"], color="black", marker="o"
+            ),
+            ax.set_ylabel("calls (line: % called back in 15 min)"),
+            ax.legend(frameon=False),
+            ax.tick_params(axis="x", rotation=45),
+        ),
+    )
+    chart(
+        "Grade 1 attendance within target",
+        f"{monthly['pct_grade1_within_target'].mean():.0f}% of Grade 1 incidents were attended "
+        "within 15 minutes (urban) or 20 minutes (rural) on average.",
+        lambda ax: (
+            ax.plot(months, monthly["pct_grade1_within_target"], marker="o"),
+            ax.set_ylabel("% within target"),
+            ax.tick_params(axis="x", rotation=45),
+        ),
+    )
+    chart(
+        "Repeat callers",
+        f"{int(monthly['repeat_caller_incidents'].sum()):,} incidents came from callers with an "
+        "earlier domestic incident.",
+        lambda ax: (
+            ax.bar(months, monthly["repeat_caller_incidents"]),
+            ax.set_ylabel("incidents"),
+            ax.tick_params(axis="x", rotation=45),
+        ),
+    )
+    by_system = compliance.groupby("system")[["claims", "verified", "verified_by_colleague"]].sum()
+    worst = (by_system["verified"] + by_system["verified_by_colleague"]) / by_system["claims"]
+    chart(
+        "Checks claimed and verified, by system",
+        f"{worst.idxmin()} has the lowest share of claimed checks with a matching audit entry "
+        f"({100 * worst.min():.0f}%).",
+        lambda ax: (
+            ax.bar(by_system.index, by_system["claims"], label="claimed"),
+            ax.bar(
+                by_system.index,
+                by_system["verified"] + by_system["verified_by_colleague"],
+                label="with a matching audit entry",
+            ),
+            ax.legend(frameon=False),
+            ax.set_ylabel("claims"),
+        ),
+    )
+    by_team = compliance.groupby("team")[["claims", "exceptions"]].sum()
+    by_team = by_team[by_team["claims"] > 0].sort_values("exceptions")
+    chart(
+        "Exceptions by the claimant's team",
+        f"{by_team['exceptions'].idxmax()} logged the most checks without a matching audit "
+        f"entry ({int(by_team['exceptions'].max()):,}).",
+        lambda ax: (
+            ax.barh(by_team.index, by_team["exceptions"]),
+            ax.set_xlabel("claims without a matching audit entry"),
+        ),
+    )
+    chart(
+        "Exceptions by status",
+        f"The commonest exception is {statuses.iloc[0]['status']} "
+        f"({int(statuses.iloc[0]['claims']):,} claims)."
+        if not statuses.empty
+        else "No claim is without a matching audit entry.",
+        lambda ax: (
+            ax.bar(statuses["status"], statuses["claims"]),
+            ax.tick_params(axis="x", rotation=30),
+            ax.set_ylabel("claims"),
+        ),
+    )
+    chart(
+        "Incidents with missed history",
+        f"{int(monthly['missed_history_incidents'].sum()):,} incidents had history the checks "
+        "would have shown, checks not all verified, and no deployment or a grade 3-4.",
+        lambda ax: (
+            ax.bar(months, monthly["missed_history_incidents"], color="firebrick"),
+            ax.set_ylabel("incidents"),
+            ax.tick_params(axis="x", rotation=45),
+        ),
+    )
+
+    exceptions_path = folder / "exceptions.csv"
+    descriptor = os.open(exceptions_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(EXCEPTION_COLUMNS)
+        writer.writerows(exceptions)
+    dbt_docs = _copy_dbt_docs(warehouse, folder)
+    page = _page(
+        sections,
+        start or months.iloc[0],
+        end or months.iloc[-1],
+        len(exceptions),
+        dbt_docs,
+        (folder / "data_docs" / "index.html").exists(),
+    )
+    report_path = folder / "report.html"
+    descriptor = os.open(report_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(page)
+    return report_path
+
+
+def _exceptions(con, start, end, params) -> list[list]:
+    claims = con.execute(
+        f"""
+        select 'claim without matching audit', r.incident_urn, r.log_seq, l.entry_text,
+               r.claimed_by, strftime(r.claimed_at, '%Y-%m-%d %H:%M:%S'), r.system,
+               r.subject_type, r.status, r.reason, r.audit_ref,
+               strftime(r.audit_at, '%Y-%m-%d %H:%M:%S')
+        from marts.fct_check_reconciliation r
+        left join staging.stg_cc_log l using (incident_urn, log_seq)
+        where not r.has_matching_audit and {_months_filter("r.claimed_at", start, end)}
+        order by r.incident_urn, r.log_seq, r.system, r.subject_type
+    """,
+        params,
+    ).fetchall()
+    missed = con.execute(
+        f"""
+        select 'missed history', h.incident_urn, null, null, i.handler,
+               strftime(i.created_at, '%Y-%m-%d %H:%M:%S'), null, null, null,
+               'History was visible (' || h.prior_incidents_person || ' earlier incidents of the '
+               || 'caller, ' || h.prior_incidents_address || ' at the address, '
+               || h.prior_incidents_telephone || ' from the number, ' || h.marac_referrals_12m
+               || ' MARAC referrals in 12 months, ' || h.mash_referrals || ' MASH, '
+               || h.victim_support_referrals || ' Victim Support), ' || i.unverified_claims
+               || ' of ' || i.claims || ' claimed checks unverified, final grade '
+               || i.final_grade
+               || case when i.is_deployed then ', deployed' else ', not deployed' end
+               || '.', null, null
+        from marts.fct_prior_history h join marts.fct_incidents i using (incident_urn)
+        where h.missed_history and {_months_filter("i.created_at", start, end)}
+        order by h.incident_urn
+    """,
+        params,
+    ).fetchall()
+    return [list(row) for row in claims + missed]
+
+
+def _copy_dbt_docs(warehouse: Path, folder: Path) -> bool:
+    source = warehouse.resolve().parent / "dbt_target" / "static_index.html"
+    if source.exists():
+        shutil.copyfile(source, folder / "dbt_docs.html")
+        os.chmod(folder / "dbt_docs.html", 0o600)
+        return True
+    return False
+
+
+def _page(sections, start, end, exceptions, dbt_docs: bool, data_docs: bool) -> str:
+    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    links = []
+    if data_docs:
+        links.append('<a href="data_docs/index.html">Great Expectations Data Docs</a>')
+    if dbt_docs:
+        links.append('<a href="dbt_docs.html">dbt documentation of the models</a>')
+    body = "\n".join(
+        f'<section><h2>{html.escape(title)}</h2><p class="reading">{html.escape(sentence)}</p>'
+        f'<figure class="chart">{svg}</figure></section>'
+        for title, sentence, svg in sections
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy"
+  content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>dacall report {html.escape(start)} to {html.escape(end)}</title>
+<style>
+body {{ font-family: sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.15rem; margin-top: 2rem; }}
+.reading {{ margin: .3rem 0 .6rem; }} figure {{ margin: 0; }}
+svg {{ max-width: 100%; height: auto; }}
+</style></head><body>
+<h1>Call handling and check compliance, {html.escape(start)} to {html.escape(end)}</h1>
+<p>Made {made}. The exception list beside this page (<a href="exceptions.csv">exceptions.csv</a>,
+{exceptions:,} rows) gives reviewers the evidence for every claim without a matching audit entry
+and every incident with missed history. {" · ".join(links)}</p>
+{body}
+</body></html>
+"""
