@@ -36,3 +36,9 @@ def test_exception_list_matches_the_compliance_failures(generated_warehouse, tmp
     assert len(claims) == expected_claims and len(missed) == expected_missed
     assert all(r["status"] not in ("VERIFIED", "VERIFIED_BY_COLLEAGUE") for r in claims)
     assert all(r["entry_text"] and r["reason"] for r in claims)
+
+
+def test_a_period_without_incidents_gives_an_empty_report(generated_warehouse, tmp_path):
+    path = make_report(generated_warehouse, tmp_path, "2030-01", "2030-02")
+    assert "No incidents in this period." in path.read_text()
+    assert (tmp_path / "exceptions.csv").read_text().splitlines() == [",".join(EXCEPTION_COLUMNS)]

@@ -94,10 +94,10 @@ def make_report(
             ) from exc
     finally:
         con.close()
-    if monthly.empty:
-        raise UserError("no incidents in the period asked for")
-    months = monthly["month"].astype(str).str[:7]
     sections = []
+    if monthly.empty:
+        return _publish(folder, warehouse, sections, start or "-", end or "-", exceptions)
+    months = monthly["month"].astype(str).str[:7]
 
     def chart(title: str, sentence: str, draw) -> None:
         figure, axis = plt.subplots(figsize=(8, 3.2))
@@ -210,6 +210,14 @@ def make_report(
         ),
     )
 
+    return _publish(
+        folder, warehouse, sections, start or months.iloc[0], end or months.iloc[-1], exceptions
+    )
+
+
+def _publish(
+    folder: Path, warehouse: Path, sections, start: str, end: str, exceptions: list
+) -> Path:
     exceptions_path = folder / "exceptions.csv"
     descriptor = os.open(exceptions_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
@@ -219,8 +227,8 @@ def make_report(
     dbt_docs = _copy_dbt_docs(warehouse, folder)
     page = _page(
         sections,
-        start or months.iloc[0],
-        end or months.iloc[-1],
+        start,
+        end,
         len(exceptions),
         dbt_docs,
         (folder / "data_docs" / "index.html").exists(),
@@ -284,10 +292,14 @@ def _page(sections, start, end, exceptions, dbt_docs: bool, data_docs: bool) -> 
         links.append('<a href="data_docs/index.html">Great Expectations Data Docs</a>')
     if dbt_docs:
         links.append('<a href="dbt_docs.html">dbt documentation of the models</a>')
-    body = "\n".join(
-        f'<section><h2>{html.escape(title)}</h2><p class="reading">{html.escape(sentence)}</p>'
-        f'<figure class="chart">{svg}</figure></section>'
-        for title, sentence, svg in sections
+    body = (
+        "<p>No incidents in this period.</p>"
+        if not sections
+        else "\n".join(
+            f'<section><h2>{html.escape(title)}</h2><p class="reading">{html.escape(sentence)}</p>'
+            f'<figure class="chart">{svg}</figure></section>'
+            for title, sentence, svg in sections
+        )
     )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
