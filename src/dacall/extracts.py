@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dacall import paths
 from dacall.settings import UserError, config_dir, load_yaml
-from dacall.warehouse import connect, private_dir
+from dacall.warehouse import connect, private_dir, write_private
 
 _PARTNER = re.compile(r"[a-z][a-z_]{1,40}")
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
@@ -303,17 +303,11 @@ def make_extract(
             "applies_to": "aggregate counts",
         },
     }
-    _write_private(folder / "manifest.json", json.dumps(manifest, indent=2).encode() + b"\n")
+    write_private(folder / "manifest.json", json.dumps(manifest, indent=2).encode() + b"\n")
     _record_disclosure(
         warehouse, manifest, run_by or os.environ.get("DACALL_RUN_BY") or getpass.getuser()
     )
     return manifest
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
 
 
 def _write(frame, folder: Path, stem: str) -> dict:
@@ -323,10 +317,10 @@ def _write(frame, folder: Path, stem: str) -> dict:
     import pyarrow.parquet as pq
 
     csv_bytes = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    _write_private(folder / f"{stem}.csv", csv_bytes)
+    write_private(folder / f"{stem}.csv", csv_bytes)
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
-    _write_private(folder / f"{stem}.parquet", buffer.getvalue())
+    write_private(folder / f"{stem}.parquet", buffer.getvalue())
     files = {}
     for name in (f"{stem}.csv", f"{stem}.parquet"):
         data = (folder / name).read_bytes()

@@ -9,14 +9,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dacall import paths
 from dacall.settings import UserError
-from dacall.warehouse import connect, private_dir
+from dacall.warehouse import connect, private_dir, write_private
 
 EXCEPTION_COLUMNS = [
     "kind",
@@ -218,12 +216,11 @@ def make_report(
 def _publish(
     folder: Path, warehouse: Path, sections, start: str, end: str, exceptions: list
 ) -> Path:
-    exceptions_path = folder / "exceptions.csv"
-    descriptor = os.open(exceptions_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(EXCEPTION_COLUMNS)
-        writer.writerows(exceptions)
+    table = io.StringIO()
+    writer = csv.writer(table)
+    writer.writerow(EXCEPTION_COLUMNS)
+    writer.writerows(exceptions)
+    write_private(folder / "exceptions.csv", table.getvalue().encode("utf-8"))
     dbt_docs = _copy_dbt_docs(warehouse, folder)
     page = _page(
         sections,
@@ -234,9 +231,7 @@ def _publish(
         (folder / "data_docs" / "index.html").exists(),
     )
     report_path = folder / "report.html"
-    descriptor = os.open(report_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(page)
+    write_private(report_path, page.encode("utf-8"))
     return report_path
 
 
@@ -279,8 +274,7 @@ def _exceptions(con, start, end, params) -> list[list]:
 def _copy_dbt_docs(warehouse: Path, folder: Path) -> bool:
     source = warehouse.resolve().parent / "dbt_target" / "static_index.html"
     if source.exists():
-        shutil.copyfile(source, folder / "dbt_docs.html")
-        os.chmod(folder / "dbt_docs.html", 0o600)
+        write_private(folder / "dbt_docs.html", source.read_bytes())
         return True
     return False
 
