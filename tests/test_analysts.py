@@ -9,8 +9,9 @@ import pytest
 
 from dacall.settings import PROJECT_ROOT
 
-EXAMPLES = re.findall(r"```sql\n(.*?)```", (PROJECT_ROOT / "docs" / "analysts.md").read_text(),
-                      flags=re.S)
+EXAMPLES = re.findall(
+    r"```sql\n(.*?)```", (PROJECT_ROOT / "docs" / "analysts.md").read_text(), flags=re.S
+)
 
 
 def test_there_are_worked_examples():

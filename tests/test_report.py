@@ -29,10 +29,13 @@ def test_exception_list_matches_the_compliance_failures(generated_warehouse, tmp
     assert list(rows[0]) == EXCEPTION_COLUMNS
     claims = [r for r in rows if r["kind"] == "claim without matching audit"]
     missed = [r for r in rows if r["kind"] == "missed history"]
-    expected_claims = query(generated_warehouse, "select count(*) from "
-                            "marts.fct_check_reconciliation where not has_matching_audit")[0][0]
-    expected_missed = query(generated_warehouse, "select count(*) from marts.fct_prior_history "
-                            "where missed_history")[0][0]
+    expected_claims = query(
+        generated_warehouse,
+        "select count(*) from marts.fct_check_reconciliation where not has_matching_audit",
+    )[0][0]
+    expected_missed = query(
+        generated_warehouse, "select count(*) from marts.fct_prior_history where missed_history"
+    )[0][0]
     assert len(claims) == expected_claims and len(missed) == expected_missed
     assert all(r["status"] not in ("VERIFIED", "VERIFIED_BY_COLLEAGUE") for r in claims)
     assert all(r["entry_text"] and r["reason"] for r in claims)
