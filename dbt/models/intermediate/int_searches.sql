@@ -150,31 +150,41 @@ with_local_day as (
 
 ),
 
-pnc_users as (
+directory_users as (
+
+    -- Who held each PNC and PND user id, when: the directory in one shape per system.
+    select
+        'PNC' as system,
+        pnc_user as audit_user,
+        staff_no,
+        valid_from,
+        valid_to
+    from staff
+    where pnc_user is not null
+
+    union all
 
     select
-        s.audit_ref,
-        d.staff_no
-    from with_local_day as s
-    inner join staff as d
-        on
-            s.system = 'PNC'
-            and s.audit_user = d.pnc_user
-            and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
-    qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
+        'PND' as system,
+        pnd_user as audit_user,
+        staff_no,
+        valid_from,
+        valid_to
+    from staff
+    where pnd_user is not null
 
 ),
 
-pnd_users as (
+searchers as (
 
     select
         s.audit_ref,
         d.staff_no
     from with_local_day as s
-    inner join staff as d
+    inner join directory_users as d
         on
-            s.system = 'PND'
-            and s.audit_user = d.pnd_user
+            s.system = d.system
+            and s.audit_user = d.audit_user
             and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
     qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
 
@@ -190,8 +200,7 @@ mapped as (
         s.audit_user,
         -- RMS and the C&C audit users are staff numbers already.
         case
-            when s.system = 'PNC' then pnc_users.staff_no
-            when s.system = 'PND' then pnd_users.staff_no
+            when s.system in ('PNC', 'PND') then searchers.staff_no
             else s.audit_user
         end as staff_no,
         s.surname_key,
@@ -203,8 +212,7 @@ mapped as (
         s.postcode,
         s.phone_e164
     from with_local_day as s
-    left join pnc_users on s.audit_ref = pnc_users.audit_ref
-    left join pnd_users on s.audit_ref = pnd_users.audit_ref
+    left join searchers on s.audit_ref = searchers.audit_ref
 
 )
 
