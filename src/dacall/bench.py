@@ -1,6 +1,10 @@
 """`make bench`: generation, ingestion and dbt build, timed at one or more scales.
 
     python -m dacall.bench [--scales 1 5 10] [--days 365] [--out /tmp/dacall-bench]
+                           [--stages generate ingest dbt]
+
+Leaving out `generate` reuses the data of an earlier run in --out (e.g. `--stages dbt` times a
+changed dbt project on the same warehouse).
 
 Each stage runs in a child process so its peak memory (max RSS) is its own. Prints a Markdown
 table for docs/benchmarks.md.
@@ -44,6 +48,9 @@ print("RESULT " + json.dumps(result))
 """
 
 
+STAGES = ("generate", "ingest", "dbt")
+
+
 def run_stage(stage: str, scale: float, days: int, out: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", STAGE, stage, str(scale), str(days), str(out)],
@@ -62,12 +69,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--out", type=Path, default=Path("/tmp/dacall-bench"))
+    parser.add_argument(
+        "--stages", nargs="+", choices=STAGES, default=list(STAGES), help="stages to time"
+    )
     args = parser.parse_args(argv)
     print("| scale | stage | seconds | peak MiB | detail |\n|---|---|---|---|---|")
     for scale in args.scales:
         out = args.out / f"scale-{scale:g}"
-        shutil.rmtree(out, ignore_errors=True)
-        for stage in ("generate", "ingest", "dbt"):
+        if "generate" in args.stages:
+            shutil.rmtree(out, ignore_errors=True)
+        elif not out.is_dir():
+            raise SystemExit(f"bench: no earlier run in {out}; include the generate stage")
+        for stage in (s for s in STAGES if s in args.stages):
             started = time.perf_counter()
             r = run_stage(stage, scale, args.days, out)
             detail = ""
