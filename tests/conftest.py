@@ -74,12 +74,21 @@ def sample_warehouse(tmp_path_factory, samples) -> Path:
 
 
 @pytest.fixture(scope="session")
-def generated_warehouse(tmp_path_factory, generated) -> Path:
+def generated_run(tmp_path_factory, generated) -> tuple[Path, Path]:
+    """The whole pipeline on the generated landing: (warehouse, the reports folder it published:
+    report.html, exceptions.csv, Data Docs, dbt docs)."""
     from dacall.pipeline import run_pipeline
 
-    warehouse = tmp_path_factory.mktemp("generated-wh") / "dacall.duckdb"
-    run_pipeline(generated / "landing", warehouse)
-    return warehouse
+    root = tmp_path_factory.mktemp("generated-wh")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DACALL_REPORTS", str(root / "reports"))
+        run_pipeline(generated / "landing", root / "dacall.duckdb")
+    return root / "dacall.duckdb", root / "reports"
+
+
+@pytest.fixture(scope="session")
+def generated_warehouse(generated_run) -> Path:
+    return generated_run[0]
 
 
 def query(warehouse: Path, sql: str, params=None):

@@ -42,6 +42,13 @@ def _svg(figure) -> str:
     return text[text.index("<svg") :]
 
 
+def _percent_line(axis, x, y, label: str) -> None:
+    """A share on a 0-100 axis: a truncated axis makes a one-point change look like a fall."""
+    axis.plot(x, y, color="black", marker="o")
+    axis.set_ylim(0, 100)
+    axis.set_ylabel(label)
+
+
 def _months_filter(column: str, start: str | None, end: str | None) -> str:
     clauses = []
     if start:
@@ -113,6 +120,7 @@ def make_report(
         lambda ax: (
             ax.plot(months, pct, marker="o", label="answered within 10 s"),
             ax.axhline(90, color="red", linestyle="--", label="90% standard"),
+            ax.set_ylim(0, 100),
             ax.set_ylabel("% of 999 calls"),
             ax.legend(frameon=False),
             ax.tick_params(axis="x", rotation=45),
@@ -129,11 +137,14 @@ def make_report(
             ax.bar(
                 months, monthly["silent_calls"], bottom=monthly["abandoned_calls"], label="silent"
             ),
-            ax.twinx().plot(
-                months, monthly["pct_called_back_within_15_minutes"], color="black", marker="o"
+            _percent_line(
+                ax.twinx(),
+                months,
+                monthly["pct_called_back_within_15_minutes"],
+                "% called back within 15 min (line)",
             ),
-            ax.set_ylabel("calls (line: % called back in 15 min)"),
-            ax.legend(frameon=False),
+            ax.set_ylabel("calls"),
+            ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2),
             ax.tick_params(axis="x", rotation=45),
         ),
     )
@@ -143,6 +154,7 @@ def make_report(
         "within 15 minutes (urban) or 20 minutes (rural) on average.",
         lambda ax: (
             ax.plot(months, monthly["pct_grade1_within_target"], marker="o"),
+            ax.set_ylim(0, 100),
             ax.set_ylabel("% within target"),
             ax.tick_params(axis="x", rotation=45),
         ),
@@ -172,6 +184,24 @@ def make_report(
             ),
             ax.legend(frameon=False),
             ax.set_ylabel("claims"),
+        ),
+    )
+    by_month = compliance.groupby(compliance["month"].astype(str).str[:7])[
+        ["claims", "verified", "verified_by_colleague"]
+    ].sum()
+    verified_share = (
+        100
+        * (by_month["verified"] + by_month["verified_by_colleague"])
+        / by_month["claims"].where(by_month["claims"] > 0)
+    )
+    chart(
+        "Checks with a matching audit entry, by month",
+        f"In {verified_share.index[-1]} {verified_share.iloc[-1]:.0f}% of claimed checks had a "
+        f"matching audit entry; the lowest month was {verified_share.idxmin()} "
+        f"({verified_share.min():.0f}%).",
+        lambda ax: (
+            _percent_line(ax, verified_share.index, verified_share, "% of claimed checks"),
+            ax.tick_params(axis="x", rotation=45),
         ),
     )
     by_team = compliance.groupby("team")[["claims", "exceptions"]].sum()

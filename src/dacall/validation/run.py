@@ -140,7 +140,11 @@ class Validator:
         return verdict
 
     def build_docs(self) -> None:
+        from dacall import paths
+        from dacall.validation.data_docs import make_offline
+
         self.context.build_data_docs()
+        make_offline(paths.reports() / "data_docs")
 
 
 def _exists(con, schema: str, table: str) -> bool:
