@@ -143,7 +143,9 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
 
     config = config or load_yaml("linkage.yml")
     threshold = float(config["match_threshold"])
-    con = duckdb.connect()
+    con = duckdb.connect(
+        config={"memory_limit": str(config["memory_limit"]), "temp_directory": str(_spill_dir())}
+    )
     con.register("records", records)
     nick = pa.table({"nickname": list(nicknames()), "name": list(nicknames().values())})
     con.register("nicknames", nick)
@@ -167,10 +169,8 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
         deterministic, recall=float(config["deterministic_recall"])
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=int(config["u_sampling_max_pairs"]))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("surname", "forename_initial")
-    )
+    for columns in config["training_blocking_rules"]:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
     low = min(float(config["review_band"][0]), threshold)
     predictions = linker.inference.predict(threshold_match_probability=low)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
@@ -250,6 +250,15 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
     summary["review_pairs"] = review
     con.close()
     return pa.table(rows, schema=OUTPUT_SCHEMA), summary
+
+
+def _spill_dir():
+    """Where DuckDB may spill the linkage's working tables: they hold names and dates of birth,
+    so beside the warehouse, owner-only, never the working directory."""
+    from dacall import paths
+    from dacall.warehouse import private_dir
+
+    return private_dir(paths.warehouse().parent / "linkage_spill")
 
 
 def _has_field_weights(con) -> bool:
