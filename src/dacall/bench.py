@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 detail = ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
                 detail += f"; reconciliation models {reconciliation:.1f} s"
+                detail += f"; linkage {r['models'].get('int_person_links', 0):.1f} s"
             print(
                 f"| {scale:g} | {stage} | {time.perf_counter() - started:.0f} | "
                 f"{r['peak_mib']:.0f} | {detail} |",

@@ -206,13 +206,21 @@ def make_report(
     )
     by_team = compliance.groupby("team")[["claims", "exceptions"]].sum()
     by_team = by_team[by_team["claims"] > 0].sort_values("exceptions")
+    team_share = 100 * (1 - by_team["exceptions"] / by_team["claims"])
     chart(
-        "Exceptions by the claimant's team",
+        "Checks claimed and verified, by the claimant's team",
         f"{by_team['exceptions'].idxmax()} logged the most checks without a matching audit "
-        f"entry ({int(by_team['exceptions'].max()):,}).",
+        f"entry ({int(by_team['exceptions'].max()):,}); {team_share.idxmin()} has the lowest "
+        f"share with one ({team_share.min():.0f}%).",
         lambda ax: (
-            ax.barh(by_team.index, by_team["exceptions"]),
-            ax.set_xlabel("claims without a matching audit entry"),
+            ax.barh(by_team.index, by_team["claims"], label="claimed"),
+            ax.barh(
+                by_team.index,
+                by_team["claims"] - by_team["exceptions"],
+                label="with a matching audit entry",
+            ),
+            ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2),
+            ax.set_xlabel("claims"),
         ),
     )
     chart(
