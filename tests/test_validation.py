@@ -169,3 +169,31 @@ def test_compliance_lists_exactly_the_claims_without_a_matching_audit(
     pages = {p.name for p in docs.rglob("*.html")}
     assert "compliance_check_reconciliation.html" in pages  # the suite's page
     assert "gate_raw_cc_incidents.html" in pages
+
+
+def test_data_docs_load_nothing_from_outside(generated_run):
+    """Every page the pipeline built points at the vendored copies, none at a CDN or at GX's
+    storage (whose logo address carried this installation's id)."""
+    from dacall.validation.data_docs import EXTERNAL_RESOURCE
+
+    site = generated_run[1] / "data_docs"
+    pages = list(site.rglob("*.html"))
+    assert len(pages) > 10
+    outside = {u for page in pages for u in EXTERNAL_RESOURCE.findall(page.read_text())}
+    assert outside == set()
+    assert not [p for p in pages if "dataContextId" in p.read_text()]
+    assert (site / "static" / "vendor" / "jquery.min.js").is_file()
+
+
+def test_an_altered_vendored_data_docs_file_stops_the_build(tmp_path, monkeypatch):
+    from dacall.settings import UserError
+    from dacall.validation import data_docs
+
+    assets = tmp_path / "assets"
+    shutil.copytree(data_docs.ASSETS_DIR, assets)
+    (assets / "jquery.min.js").write_text("alert('not jQuery')")
+    monkeypatch.setattr(data_docs, "ASSETS_DIR", assets)
+    site = tmp_path / "site"
+    site.mkdir()
+    with pytest.raises(UserError, match="jquery.min.js is missing or altered"):
+        data_docs.make_offline(site)
