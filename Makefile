@@ -82,4 +82,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m dacall.bench
 
 clean:
-	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY)
+	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY) build
