@@ -3,6 +3,7 @@ one is configured (config/alerts.yml). Messages carry suite names and counts onl
 
 from __future__ import annotations
 
+import html
 import logging
 
 from dacall.settings import load_yaml
@@ -27,7 +28,8 @@ def alert(subject: str, lines: list[str]) -> list[str]:
                 hook.send_email_smtp(
                     to=email.get("to", []),
                     subject=f"{email.get('subject_prefix', '[dacall]')} {subject}",
-                    html_content="<pre>" + body + "</pre>",
+                    html_content="<pre>" + html.escape(body) + "</pre>",
+                    from_email=email.get("from"),
                 )
             delivered.append("email")
         except Exception as exc:  # noqa: BLE001 - an unset mail server must not stop the pipeline
