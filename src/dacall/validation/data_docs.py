@@ -62,13 +62,10 @@ def make_offline(site: Path) -> int:
         target = vendor / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-    logo = site / "static" / "images" / "logo-long.png"
     rewritten = 0
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         new = _rewrite(text, config, Path(os.path.relpath(site, page.parent)))
-        if not logo.is_file():
-            new = LOGO.sub("", new)
         if new != text:
             page.write_text(new, encoding="utf-8")
             rewritten += 1
