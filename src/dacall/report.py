@@ -42,6 +42,15 @@ def _svg(figure) -> str:
     return text[text.index("<svg") :]
 
 
+def _matched_checks(compliance, key):
+    """Claims summed by `key`, with those that have a matching audit entry (verified by the
+    claimant or a colleague) as a count and a percentage."""
+    totals = compliance.groupby(key)[["claims", "verified", "verified_by_colleague"]].sum()
+    totals["matched"] = totals["verified"] + totals["verified_by_colleague"]
+    totals["matched_pct"] = 100 * totals["matched"] / totals["claims"].where(totals["claims"] > 0)
+    return totals
+
+
 def _percent_line(axis, x, y, label: str) -> None:
     """A share on a 0-100 axis: a truncated axis makes a one-point change look like a fall."""
     axis.plot(x, y, color="black", marker="o")
@@ -169,38 +178,28 @@ def make_report(
             ax.tick_params(axis="x", rotation=45),
         ),
     )
-    by_system = compliance.groupby("system")[["claims", "verified", "verified_by_colleague"]].sum()
-    worst = (by_system["verified"] + by_system["verified_by_colleague"]) / by_system["claims"]
+    by_system = _matched_checks(compliance, compliance["system"])
     chart(
         "Checks claimed and verified, by system",
-        f"{worst.idxmin()} has the lowest share of claimed checks with a matching audit entry "
-        f"({100 * worst.min():.0f}%).",
+        f"{by_system['matched_pct'].idxmin()} has the lowest share of claimed checks with a "
+        f"matching audit entry ({by_system['matched_pct'].min():.0f}%).",
         lambda ax: (
             ax.bar(by_system.index, by_system["claims"], label="claimed"),
-            ax.bar(
-                by_system.index,
-                by_system["verified"] + by_system["verified_by_colleague"],
-                label="with a matching audit entry",
-            ),
+            ax.bar(by_system.index, by_system["matched"], label="with a matching audit entry"),
             ax.legend(frameon=False),
             ax.set_ylabel("claims"),
         ),
     )
-    by_month = compliance.groupby(compliance["month"].astype(str).str[:7])[
-        ["claims", "verified", "verified_by_colleague"]
-    ].sum()
-    verified_share = (
-        100
-        * (by_month["verified"] + by_month["verified_by_colleague"])
-        / by_month["claims"].where(by_month["claims"] > 0)
-    )
+    matched_pct = _matched_checks(compliance, compliance["month"].astype(str).str[:7])[
+        "matched_pct"
+    ]
     chart(
         "Checks with a matching audit entry, by month",
-        f"In {verified_share.index[-1]} {verified_share.iloc[-1]:.0f}% of claimed checks had a "
-        f"matching audit entry; the lowest month was {verified_share.idxmin()} "
-        f"({verified_share.min():.0f}%).",
+        f"In {matched_pct.index[-1]} {matched_pct.iloc[-1]:.0f}% of claimed checks had a "
+        f"matching audit entry; the lowest month was {matched_pct.idxmin()} "
+        f"({matched_pct.min():.0f}%).",
         lambda ax: (
-            _percent_line(ax, verified_share.index, verified_share, "% of claimed checks"),
+            _percent_line(ax, matched_pct.index, matched_pct, "% of claimed checks"),
             ax.tick_params(axis="x", rotation=45),
         ),
     )
