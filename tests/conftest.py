@@ -15,6 +15,17 @@ SPEC_DIR = Path(os.environ.get("DACALL_SPEC_DIR", PROJECT_ROOT.parent / "shared"
 SAMPLES = SPEC_DIR / "samples"
 TEST_DATA = Path(__file__).parent / "data"
 
+# The reconciliation statuses of claims.md, in its order of precedence.
+STATUSES = [
+    "VERIFIED",
+    "VERIFIED_BY_COLLEAGUE",
+    "OUTSIDE_WINDOW",
+    "WRONG_SUBJECT",
+    "NO_AUDIT",
+    "NO_SUBJECT",
+    "NOT_SEARCHABLE",
+]
+
 # A small but complete generated landing: every feed, every defect, both clock changes are
 # exercised elsewhere; 40 days is enough for every status to occur many times.
 GENERATED_START = date(2025, 3, 10)

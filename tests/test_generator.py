@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import STATUSES
 from dacall.generate import generate
 
 CSV_FEEDS = {
@@ -174,15 +175,7 @@ def test_defects_and_statuses_all_occur(generated):
     statuses = Counter(
         r["expected_status"] for r in csv.DictReader((generated / "truth" / "claims.csv").open())
     )
-    assert set(statuses) == {
-        "VERIFIED",
-        "VERIFIED_BY_COLLEAGUE",
-        "OUTSIDE_WINDOW",
-        "WRONG_SUBJECT",
-        "NO_AUDIT",
-        "NO_SUBJECT",
-        "NOT_SEARCHABLE",
-    }
+    assert set(statuses) == set(STATUSES)
     deliveries = list(csv.DictReader((generated / "truth" / "deliveries.csv").open()))
     assert any(d["delivery"] == "2" for d in deliveries)
     assert any(d["note"] == "late" for d in deliveries)

@@ -9,17 +9,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import query
-
-STATUSES = [
-    "VERIFIED",
-    "VERIFIED_BY_COLLEAGUE",
-    "OUTSIDE_WINDOW",
-    "WRONG_SUBJECT",
-    "NO_AUDIT",
-    "NO_SUBJECT",
-    "NOT_SEARCHABLE",
-]
+from conftest import STATUSES, query
 
 
 def expected_rows(samples) -> list[tuple[str, int, str, str, str, str]]:
