@@ -15,6 +15,11 @@ from dacall.settings import PROJECT_ROOT
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
+def airflow(env: dict, *args: str) -> subprocess.CompletedProcess:
+    """Run the airflow CLI of this environment; the caller judges the result."""
+    return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, check=False)
+
+
 @pytest.fixture(scope="module")
 def airflow_env(tmp_path_factory, samples):
     home = tmp_path_factory.mktemp("airflow_home")
@@ -30,38 +35,18 @@ def airflow_env(tmp_path_factory, samples):
         DACALL_PSEUDONYM_KEY="airflow-test-key",
     )
     for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
-        done = subprocess.run(
-            [AIRFLOW, *command], env=env, capture_output=True, text=True, check=False
-        )
+        done = airflow(env, *command)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return env
 
 
 def test_dags_import_without_errors(airflow_env):
-    parsed = subprocess.run(
-        [AIRFLOW, "dags", "reserialize"],
-        env=airflow_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    parsed = airflow(airflow_env, "dags", "reserialize")
     assert parsed.returncode == 0, parsed.stderr[-2000:]
-    done = subprocess.run(
-        [AIRFLOW, "dags", "list-import-errors", "-o", "plain"],
-        env=airflow_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = airflow(airflow_env, "dags", "list-import-errors", "-o", "plain")
     assert done.returncode == 0
     assert "No data found" in done.stdout or done.stdout.strip() == "", done.stdout
-    listed = subprocess.run(
-        [AIRFLOW, "dags", "list", "-o", "plain"],
-        env=airflow_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    listed = airflow(airflow_env, "dags", "list", "-o", "plain")
     for dag_id in ("dacall_ingest", "dacall_transform", "dacall_extracts"):
         assert dag_id in listed.stdout
 
@@ -102,13 +87,7 @@ PERSONAL = [
 def test_ingest_then_transform_through_airflow(airflow_env):
     outputs = []
     for dag_id in ("dacall_ingest", "dacall_transform"):
-        done = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id, "2025-07-10"],
-            env=airflow_env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        done = airflow(airflow_env, "dags", "test", dag_id, "2025-07-10")
         output = done.stdout + done.stderr
         outputs.append(output)
         assert f"DagRun Finished: dag_id={dag_id}" in output and "state=success" in output, output[
@@ -139,13 +118,7 @@ def test_ingest_then_transform_through_airflow(airflow_env):
 
 
 def test_extracts_through_airflow_and_no_personal_data_in_logs_or_xcom(airflow_env):
-    done = subprocess.run(
-        [AIRFLOW, "dags", "test", "dacall_extracts", "2025-03-01"],
-        env=airflow_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = airflow(airflow_env, "dags", "test", "dacall_extracts", "2025-03-01")
     output = done.stdout + done.stderr
     assert "DagRun Finished: dag_id=dacall_extracts" in output and "state=success" in output, (
         output[-3000:]
@@ -155,7 +128,6 @@ def test_extracts_through_airflow_and_no_personal_data_in_logs_or_xcom(airflow_e
         assert (home / "extracts" / partner / "2025-02" / "manifest.json").exists(), partner
     warehouse = Path(airflow_env["DACALL_WAREHOUSE"])
     assert query(warehouse, "select count(*) from audit.disclosures") == [(4,)]
-    # Everything Airflow kept: task logs, and the metadata database holding XCom.
     # Everything Airflow itself kept: its task logs and its metadata database (XCom). The
     # warehouse folder beside them is restricted and holds personal data by design.
     kept = [p for p in (home / "logs").rglob("*") if p.is_file()] + [home / "airflow.db"]
