@@ -53,7 +53,12 @@ class Validator:
         self.con = con
         self.run_id = run_id
         self.context = get_context()
-        self.source = self.context.data_sources.add_or_update_pandas(name="dacall")
+        # Get before add: updating the data source would drop its assets and re-add them with
+        # new ids, rewriting the committed GX config on every run.
+        try:
+            self.source = self.context.data_sources.get("dacall")
+        except KeyError:
+            self.source = self.context.data_sources.add_pandas(name="dacall")
         con.execute(RESULTS_DDL)
 
     def _definition(self, suite_name: str, target: str):
