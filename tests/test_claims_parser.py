@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SPEC_DIR, TEST_DATA
+from conftest import TEST_DATA
 from dacall.claims import Vocabulary, parse
 from dacall.settings import UserError, load_yaml
 
@@ -36,7 +36,7 @@ def labelled(path: Path):
 
 @pytest.mark.parametrize(
     "path",
-    [SPEC_DIR / "claims_examples.csv", TEST_DATA / "claims_labelled.csv"],
+    [TEST_DATA / "claims_examples.csv", TEST_DATA / "claims_labelled.csv"],
     ids=["spec examples", "project labelled set"],
 )
 def test_precision_and_recall_meet_the_target(path):
