@@ -6,9 +6,11 @@
 
 A failed gate stops only the models downstream of its feed (the dbt builds exclude them) and
 alerts the data team; the compliance suite's failures are findings, reported and alerted, not
-a reason to stop. Every task that writes takes the one-slot warehouse pool (DuckDB has one
-writer). dbt runs as one build per phase rather than one task per model: the models could only
-run one after another anyway, and each task's log and return value list every model's result.
+a reason to stop. When a gate stopped part of the build, the last task (`verdict`) fails, so
+the run is marked failed and alerts, and the report is not published from stale marts.
+Every task that writes takes the one-slot warehouse pool (DuckDB has one writer). dbt runs as
+one build per phase rather than one task per model: the models could only run one after
+another anyway, and each task's log and return value list every model's result.
 """
 
 from __future__ import annotations
@@ -68,9 +70,13 @@ def dacall_transform():
         )
 
     @task
-    def compliance(_marts: dict, run_id=None) -> dict:
-        from dacall.pipeline import compliance_step
+    def compliance(marts: dict, run_id=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
 
+        from dacall.pipeline import compliance_step, mart_built
+
+        if not mart_built(marts, "fct_check_reconciliation"):
+            raise AirflowSkipException("fct_check_reconciliation was not built (a gate failed)")
         return compliance_step(run_id=run_id)
 
     @task
@@ -79,9 +85,16 @@ def dacall_transform():
 
         return report_step(run_id=run_id)
 
+    @task(trigger_rule="none_failed")
+    def verdict(gates: dict, stg_gates: dict) -> dict:
+        from dacall.pipeline import outcome_step
+
+        return outcome_step(gates, stg_gates)
+
     gates = raw_gates()
     stg_gates = staging_gates(build_staging(gates))
-    publish(compliance(build_marts(gates, stg_gates)))
+    published = publish(compliance(build_marts(gates, stg_gates)))
+    published >> verdict(gates, stg_gates)
 
 
 def _logged(result: dict) -> dict:

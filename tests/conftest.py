@@ -42,7 +42,7 @@ def private_outputs(tmp_path_factory):
         patch.setenv("DACALL_REPORTS", str(root / "reports"))
         patch.setenv("DACALL_EXTRACTS", str(root / "extracts"))
         patch.delenv("DACALL_PSEUDONYM_KEY_FILE", raising=False)
-        patch.setenv("DACALL_PSEUDONYM_KEY", "test-only-key")
+        patch.setenv("DACALL_PSEUDONYM_KEY", "test-only-key-for-synthetic-data-0123456789")
         yield root
 
 

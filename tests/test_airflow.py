@@ -32,7 +32,7 @@ def airflow_env(tmp_path_factory, samples):
         DACALL_WAREHOUSE=str(home / "warehouse" / "dacall.duckdb"),
         DACALL_REPORTS=str(home / "reports"),
         DACALL_EXTRACTS=str(home / "extracts"),
-        DACALL_PSEUDONYM_KEY="airflow-test-key",
+        DACALL_PSEUDONYM_KEY="airflow-test-key-for-synthetic-data-0123456789",
     )
     for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
         done = airflow(env, *command)

@@ -1,13 +1,28 @@
-"""The `dacall` command line: generate, run, extract, report."""
+"""The `dacall` command line: generate, run, extract, report.
+
+Exit codes (a scheduler can act on them):
+  0  done: everything was built (for `run`: every model, the report and the exception list)
+  1  `run --strict`: everything was built, but rows or files were quarantined
+  2  error: nothing, or not all, was done (a mistake in the arguments or configuration, an
+     unreadable warehouse, a failed dbt build); the message says why
+  3  `run`: a quality gate stopped part of the build; what was built is sound, the rest
+     (named in the output) still holds the figures of an earlier run
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from dacall.settings import UserError
+
+EXIT_OK = 0
+EXIT_QUARANTINED = 1
+EXIT_ERROR = 2
+EXIT_STOPPED = 3
 
 
 def _date(text: str) -> date:
@@ -72,6 +87,21 @@ def print_summary(warehouse: Path) -> None:
             f"  {feed['feed']:<16} {feed['files']:>4} files {feed['rows_loaded']:>10,} rows"
             f" loaded {feed['rows_quarantined']:>6,} quarantined"
         )
+    runs = facts.get("marts_run") or {}
+    complete, partial = runs.get("complete"), runs.get("partial")
+    if complete:
+        print(
+            f"figures below: marts last fully built by run {complete['run_id']} at "
+            f"{complete['finished_at']} UTC"
+        )
+    if partial:
+        print(
+            f"  run {partial['run_id']} at {partial['finished_at']} UTC built them only in part "
+            f"({partial['detail']}); what it did not build still shows "
+            + (f"run {complete['run_id']}'s figures" if complete else "no figures")
+        )
+    if not complete and not partial:
+        print("marts: not built yet")
     if facts["incidents"] is not None:
         print(f"incidents: {facts['incidents']:,} ({facts['domestic_incidents']:,} domestic)")
     if facts["claims"] is not None:
@@ -94,7 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if not args.landing.is_dir():
         raise UserError(f"landing folder not found: {args.landing}")
-    result = run_pipeline(args.landing, args.warehouse, progress=_progress)
+    result = run_pipeline(args.landing, args.warehouse, progress=_progress, reports=args.reports)
+    print(f"run {result['run_id']}")
     print("ingested, per feed:")
     for feed, tally in result["ingest"]["feeds"].items():
         print(
@@ -102,27 +133,38 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"{tally['files_skipped']:>4}, rejected {tally['files_rejected']:>3}; rows loaded "
             f"{tally['rows_loaded']:>9,}, quarantined {tally['rows_quarantined']:>6,}"
         )
+        for rejected in tally["rejected"]:
+            print(f"    rejected {rejected}")
     for folder in result["ingest"]["unknown_folders"]:
         print(f"  warning: folder {folder!r} is not a known feed and was not read")
+    for entry in result["ingest"]["stray_entries"]:
+        print(f"  warning: {entry}")
     statuses = result["transform"]["statuses"]
     print("dbt build: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
-    for feed in result["stopped_feeds"]:
-        print(f"  stopped: the models downstream of {feed} were not built (its gate failed)")
+    for line in result["stopped"]:
+        print(f"  stopped: {line}")
     print("validation:")
     for line in result["validation"]:
         print(f"  {line}")
     print_summary(args.warehouse)
     if result.get("report"):
         print(f"report: {result['report']} (and exceptions.csv beside it)")
+    if not result["complete"]:
+        print(
+            f"dacall: stopped: run {result['run_id']} did not build everything "
+            f"({len(result['stopped'])} part(s) stopped, listed above); exit {EXIT_STOPPED}",
+            file=sys.stderr,
+        )
+        return EXIT_STOPPED
     quarantined = result["ingest"]["rows_quarantined"]
-    if args.strict and quarantined:
+    if args.strict and (quarantined or result["ingest"]["files_rejected"]):
         print(
             f"dacall: error: --strict: {quarantined} row(s) quarantined "
             f"({result['ingest']['files_rejected']} file(s) rejected)",
             file=sys.stderr,
         )
-        return 1
-    return 0
+        return EXIT_QUARANTINED
+    return EXIT_OK
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -173,7 +215,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dacall", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="dacall", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     gen = verbs.add_parser(
@@ -216,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="DuckDB warehouse file (default warehouse/dacall.duckdb)",
     )
     run.add_argument(
+        "--reports",
+        type=Path,
+        default=None,
+        help="folder for the report, exception list and Data Docs (default: reports/ beside "
+        "the warehouse; the configured reports folder for the configured warehouse)",
+    )
+    run.add_argument(
         "--strict", action="store_true", help="fail (exit 1) if any row or file was quarantined"
     )
     run.set_defaults(func=cmd_run)
@@ -240,7 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
         "exceptions.csv into OUT (default reports/).",
     )
     rep.add_argument("--warehouse", type=Path, default=paths.warehouse())
-    rep.add_argument("--out", type=Path, default=None, help="default reports/")
+    rep.add_argument(
+        "--out", type=Path, default=None, help="default: the reports folder of the warehouse"
+    )
     rep.add_argument("--from", dest="start", type=_month, default=None, help="first month YYYY-MM")
     rep.add_argument("--to", dest="end", type=_month, default=None, help="last month YYYY-MM")
     rep.set_defaults(func=cmd_report)
@@ -255,10 +308,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        # Everything dacall writes holds personal data: owner-only, whatever the shell's umask.
+        os.umask(0o077)
         return args.func(args)
     except UserError as exc:
         print(f"dacall: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
+    except OSError as exc:
+        # A folder or file the operating system refused: one line, not a traceback.
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"dacall: error: {exc.strerror or exc}:{where}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("dacall: interrupted", file=sys.stderr)
         return 130

@@ -20,11 +20,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dacall import paths
-from dacall.settings import UserError, config_dir, load_yaml
-from dacall.warehouse import connect, private_dir, write_private
+from dacall.csv_out import frame_csv_bytes
+from dacall.settings import UserError, config_dir
+from dacall.warehouse import connect, owner_only, private_dir, write_private
 
-_PARTNER = re.compile(r"[a-z][a-z_]{1,40}")
-_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+_PARTNER = re.compile(r"[a-z][a-z_]{1,40}", re.ASCII)
+_PERIOD = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)  # ASCII digits only, never "٢٠٢٥"
+FIRST_YEAR = 1990  # no control room's data is older; "0000-01" is a typing mistake
+MIN_KEY_BYTES = 32  # HMAC-SHA256's own strength: a shorter secret can be guessed
+AGGREGATE_DATASETS = {"home_office_counts"}  # counts, where small numbers are suppressed
+MIN_THRESHOLD = 2  # below 2 nothing is suppressed: a count of 1 is one identifiable person
 # Never shared, whatever an allow-list says: identifiers a partner does not already hold.
 FORBIDDEN = {
     "incident_urn",
@@ -144,6 +149,8 @@ def validate_period(text: str) -> str:
     match = _PERIOD.fullmatch(text or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise UserError(f"not a period in YYYY-MM form: {text!r}")
+    if not FIRST_YEAR <= int(match.group(1)) <= 2999:
+        raise UserError(f"not a plausible period: {text!r} (years {FIRST_YEAR} to 2999)")
     return text
 
 
@@ -153,7 +160,9 @@ def load_agreement(partner: str) -> Agreement:
     if not (folder / f"{partner}.yml").is_file():
         known = sorted(p.stem for p in folder.glob("*.yml"))
         raise UserError(f"no sharing agreement for partner {partner!r} (known: {', '.join(known)})")
-    spec = load_yaml(f"sharing/{partner}.yml")
+    from dacall.config_schema import validate_file
+
+    spec = validate_file(f"sharing/{partner}.yml")
     where = f"config/sharing/{partner}.yml"
     try:
         agreement = Agreement(
@@ -169,17 +178,35 @@ def load_agreement(partner: str) -> Agreement:
         raise UserError(f"{where}: missing or malformed {exc}") from exc
     if agreement.dataset not in DATASETS:
         raise UserError(f"{where}: unknown dataset {agreement.dataset!r}")
+    if agreement.dataset in AGGREGATE_DATASETS and agreement.threshold < MIN_THRESHOLD:
+        raise UserError(
+            f"{where}: small_number_threshold {agreement.threshold} suppresses nothing; "
+            f"an aggregate dataset needs at least {MIN_THRESHOLD} (default 5)"
+        )
     return agreement
 
 
 def pseudonym_key() -> bytes:
-    """The secret behind pseudonyms: environment, key file, or the Airflow connection."""
+    """The secret behind pseudonyms: environment, key file, or the Airflow connection; at
+    least MIN_KEY_BYTES long."""
+    key, source = _pseudonym_key()
+    if len(key) < MIN_KEY_BYTES:
+        raise UserError(
+            f"the pseudonym key from {source} is {len(key)} byte(s); at least {MIN_KEY_BYTES} "
+            "are needed (for example 64 hex digits from a password manager or "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`); refusing to write "
+            "an extract"
+        )
+    return key
+
+
+def _pseudonym_key() -> tuple[bytes, str]:
     if os.environ.get("DACALL_PSEUDONYM_KEY"):
-        return os.environ["DACALL_PSEUDONYM_KEY"].encode()
+        return os.environ["DACALL_PSEUDONYM_KEY"].encode(), "DACALL_PSEUDONYM_KEY"
     key_file = os.environ.get("DACALL_PSEUDONYM_KEY_FILE")
     if key_file:
         try:
-            return Path(key_file).read_bytes().strip()
+            return Path(key_file).read_bytes().strip(), "DACALL_PSEUDONYM_KEY_FILE"
         except OSError as exc:
             raise UserError(
                 f"cannot read the pseudonym key file {key_file}: {exc.strerror}"
@@ -189,7 +216,7 @@ def pseudonym_key() -> bytes:
 
         password = BaseHook.get_connection("dacall_pseudonym").password
         if password:
-            return password.encode()
+            return password.encode(), "the Airflow connection dacall_pseudonym"
     except Exception:  # noqa: BLE001 - no Airflow, or no such connection
         pass
     raise UserError(
@@ -282,9 +309,16 @@ def make_extract(
 
         frame = pd.DataFrame(rows, columns=frame.columns).astype({"incidents": "Int64"})
     frame = frame[list(agreement.fields)]
+    with owner_only():
+        return _publish(agreement, period, frame, suppressed, warehouse, out, run_by)
+
+
+def _publish(agreement, period, frame, suppressed, warehouse, out, run_by) -> dict:
+    partner = agreement.partner
     folder = private_dir(Path(out or paths.extracts()) / partner / period)
     for stale in folder.iterdir():
-        stale.unlink()
+        if stale.is_file() or stale.is_symlink():
+            stale.unlink()
     stem = f"{partner}_{period}"
     files = _write(frame, folder, stem)
     manifest = {
@@ -316,8 +350,7 @@ def _write(frame, folder: Path, stem: str) -> dict:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    csv_bytes = frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    write_private(folder / f"{stem}.csv", csv_bytes)
+    write_private(folder / f"{stem}.csv", frame_csv_bytes(frame))
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
     write_private(folder / f"{stem}.parquet", buffer.getvalue())

@@ -27,3 +27,12 @@ def reports() -> Path:
 
 def extracts() -> Path:
     return _path("DACALL_EXTRACTS", PROJECT_ROOT / "extracts")
+
+
+def reports_for(warehouse_file: Path | str | None) -> Path:
+    """Where a warehouse's reports go: the configured reports folder for the configured
+    warehouse; for any other warehouse, `reports/` beside it, so that a run on one warehouse
+    never overwrites the report of another."""
+    if warehouse_file is None or Path(warehouse_file).resolve() == warehouse().resolve():
+        return reports()
+    return Path(warehouse_file).resolve().parent / "reports"

@@ -55,27 +55,47 @@ def ingest_step(
     progress: Progress | None = None,
     run_id: str | None = None,
 ) -> dict:
+    from dacall.config_schema import validate_all
     from dacall.ingest.loader import ingest
+    from dacall.warehouse import owner_only
 
     warehouse = warehouse or paths.warehouse()
+    run_id = run_id or str(uuid.uuid4())
     started = _now()
-    result = ingest(landing or paths.landing(), warehouse, up_to=up_to, progress=progress)
-    summary = {
-        "feeds": {name: asdict(tally) for name, tally in sorted(result.feeds.items())},
-        "unknown_folders": result.unknown_folders,
-        "missing_feeds": result.missing_feeds,
-        "rows_quarantined": result.rows_quarantined,
-        "files_rejected": result.files_rejected,
-    }
-    _record_run(
-        warehouse,
-        run_id or str(uuid.uuid4()),
-        "ingest",
-        started,
-        "success",
-        f"files rejected {result.files_rejected}, rows quarantined {result.rows_quarantined}",
-    )
+    with owner_only():
+        try:
+            validate_all()
+            result = ingest(landing or paths.landing(), warehouse, up_to=up_to, progress=progress)
+        except BaseException as exc:
+            # The run is recorded even when it stops: the ledger of runs has no silent gaps.
+            _record_failure(warehouse, run_id, "ingest", started, exc)
+            raise
+        summary = {
+            "feeds": {name: asdict(tally) for name, tally in sorted(result.feeds.items())},
+            "unknown_folders": result.unknown_folders,
+            "stray_entries": result.stray_entries,
+            "missing_feeds": result.missing_feeds,
+            "rows_quarantined": result.rows_quarantined,
+            "files_rejected": result.files_rejected,
+        }
+        _record_run(
+            warehouse,
+            run_id,
+            "ingest",
+            started,
+            "success",
+            f"files rejected {result.files_rejected}, rows quarantined {result.rows_quarantined}",
+        )
     return summary
+
+
+def _record_failure(warehouse: Path, run_id: str, step: str, started, exc: BaseException) -> None:
+    """A failed step's row in audit.pipeline_runs, if the warehouse can be written at all."""
+    why = str(exc).splitlines()[0] if str(exc) else ""
+    try:
+        _record_run(warehouse, run_id, step, started, "failed", f"{type(exc).__name__}: {why}")
+    except Exception:  # noqa: BLE001 - the original error is the one to report
+        pass
 
 
 def _stops(stopped_feeds, stopped_models) -> list[str]:
@@ -97,6 +117,7 @@ def transform_step(
     downstream of a feed or model whose quality gate failed are left out.
     """
     from dacall.transform import run_dbt
+    from dacall.warehouse import owner_only
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
@@ -108,26 +129,31 @@ def transform_step(
         excludes += ["path:models/staging", "path:seeds"]
     if excludes:
         args += ["--exclude", *excludes]
-    result = run_dbt(args, warehouse)
+    with owner_only():
+        result = run_dbt(args, warehouse)
+    stopped = _stops(stopped_feeds, stopped_models)
     summary = {
         "phase": phase,
         "success": result.success,
         "statuses": dict(result.statuses),
         "failures": result.failures,
         "excluded": excludes,
+        "stopped": stopped,
         "models": [
             {k: node[k] for k in ("name", "status", "seconds")}
             for node in result.nodes
             if node["type"] == "model"
         ],
     }
+    status = "failed" if not result.success else "partial" if stopped else "success"
+    detail = result.failures or [f"not built: downstream of {s}" for s in stopped]
     _record_run(
         warehouse,
         run_id or str(uuid.uuid4()),
         f"transform:{phase}",
         started,
-        "success" if result.success else "failed",
-        "; ".join(result.failures),
+        status,
+        "; ".join(detail),
     )
     if not result.success:
         raise UserError(
@@ -137,30 +163,40 @@ def transform_step(
     return summary
 
 
-def _validate(warehouse: Path, run_id: str, work) -> list:
+def _validate(warehouse: Path, run_id: str, work, reports: Path | None = None) -> list:
+    """Run suites on the warehouse; their results and Data Docs go to the reports folder of
+    that warehouse, readable only by its owner."""
     from dacall.validation.run import Validator
-    from dacall.warehouse import connect
+    from dacall.warehouse import connect, owner_only
 
-    con = connect(warehouse)
-    try:
-        validator = Validator(con, run_id)
-        verdicts = work(validator)
-        validator.build_docs()
-        return verdicts
-    finally:
-        con.close()
+    with owner_only():
+        con = connect(warehouse)
+        try:
+            validator = Validator(con, run_id, reports or paths.reports_for(warehouse))
+            verdicts = work(validator)
+            validator.build_docs()
+            return verdicts
+        finally:
+            con.close()
 
 
 def gate_step(
-    warehouse: Path | None = None, run_id: str | None = None, up_to: date | None = None
+    warehouse: Path | None = None,
+    run_id: str | None = None,
+    up_to: date | None = None,
+    reports: Path | None = None,
 ) -> dict:
     """Quality gates on the raw feeds (and freshness): which feeds must not flow on."""
     from dacall.alerts import alert
+    from dacall.config_schema import validate_all
     from dacall.validation.run import freshness, raw_gates
 
+    validate_all()  # the transform reads the vocabulary and address words inside dbt
     warehouse = warehouse or paths.warehouse()
     run_id = run_id or str(uuid.uuid4())
-    gates, fresh = _validate(warehouse, run_id, lambda v: (raw_gates(v), freshness(v, up_to)))
+    gates, fresh = _validate(
+        warehouse, run_id, lambda v: (raw_gates(v), freshness(v, up_to)), reports
+    )
     stopped = sorted(v.target.removeprefix("raw.") for v in gates if not v.success)
     lines = [v.line() for v in gates + fresh]
     failed = [v.line() for v in gates + fresh if not v.success]
@@ -169,12 +205,14 @@ def gate_step(
     return {"verdicts": lines, "stopped_feeds": stopped}
 
 
-def staging_gate_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
+def staging_gate_step(
+    warehouse: Path | None = None, run_id: str | None = None, reports: Path | None = None
+) -> dict:
     from dacall.alerts import alert
     from dacall.validation.run import staging_gates
 
     warehouse = warehouse or paths.warehouse()
-    verdicts = _validate(warehouse, run_id or str(uuid.uuid4()), staging_gates)
+    verdicts = _validate(warehouse, run_id or str(uuid.uuid4()), staging_gates, reports)
     stopped = sorted(v.target.removeprefix("staging.") for v in verdicts if not v.success)
     failed = [v.line() for v in verdicts if not v.success]
     if failed:
@@ -182,13 +220,17 @@ def staging_gate_step(warehouse: Path | None = None, run_id: str | None = None) 
     return {"verdicts": [v.line() for v in verdicts], "stopped_models": stopped}
 
 
-def compliance_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
+def compliance_step(
+    warehouse: Path | None = None, run_id: str | None = None, reports: Path | None = None
+) -> dict:
     """The compliance suite: a failure is a finding to report, not a reason to stop."""
     from dacall.alerts import alert
     from dacall.validation.run import compliance
 
     warehouse = warehouse or paths.warehouse()
-    (verdict,) = _validate(warehouse, run_id or str(uuid.uuid4()), lambda v: [compliance(v)])
+    (verdict,) = _validate(
+        warehouse, run_id or str(uuid.uuid4()), lambda v: [compliance(v)], reports
+    )
     exceptions = len(verdict.unexpected_rows)
     if exceptions:
         alert(
@@ -248,9 +290,37 @@ def summary(warehouse: Path | None = None) -> dict:
                 "select count(*) from marts.fct_prior_history where missed_history"
             ),
             "validation": _latest_verdicts(con),
+            "marts_run": _marts_run(con),
         }
     finally:
         con.close()
+
+
+def _marts_run(con) -> dict:
+    """Which runs the marts' figures come from: the latest that built them all, and a later
+    one that built them only in part (a gate stopped the rest), with what it left out."""
+    found: dict = {"complete": None, "partial": None}
+    try:
+        rows = con.execute(
+            "select status, arg_max(run_id, finished_at), max(finished_at), "
+            "arg_max(detail, finished_at) from audit.pipeline_runs "
+            "where step = 'transform:marts' and status in ('success', 'partial') group by status"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - no run recorded yet
+        return found
+    for status, run_id, finished, detail in rows:
+        found["complete" if status == "success" else "partial"] = {
+            "run_id": run_id,
+            "finished_at": finished,
+            "detail": detail or "",
+        }
+    complete, partial = found["complete"], found["partial"]
+    if partial and complete and partial["finished_at"] < complete["finished_at"]:
+        found["partial"] = None
+    for run in found.values():
+        if run:
+            run["finished_at"] = run["finished_at"].strftime("%Y-%m-%d %H:%M:%S")
+    return found
 
 
 def _latest_verdicts(con) -> list[str]:
@@ -281,15 +351,20 @@ def _latest_verdicts(con) -> list[str]:
     return lines
 
 
-def report_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
-    """Publish: the dbt docs site, the HTML report and the exception list."""
+def report_step(
+    warehouse: Path | None = None, run_id: str | None = None, reports: Path | None = None
+) -> dict:
+    """Publish: the dbt docs site, the HTML report and the exception list, into the reports
+    folder of the warehouse."""
     from dacall.report import make_report
     from dacall.transform import run_dbt
+    from dacall.warehouse import owner_only
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
-    docs = run_dbt(["docs", "generate", "--static"], warehouse)
-    report = make_report(warehouse)
+    with owner_only():
+        docs = run_dbt(["docs", "generate", "--static"], warehouse)
+        report = make_report(warehouse, reports or paths.reports_for(warehouse), run_id=run_id)
     _record_run(
         warehouse,
         run_id or str(uuid.uuid4()),
@@ -301,38 +376,77 @@ def report_step(warehouse: Path | None = None, run_id: str | None = None) -> dic
     return {"report": str(report), "exceptions": str(report.with_name("exceptions.csv"))}
 
 
+class PartialBuild(Exception):
+    """A quality gate stopped part of the build: what was built is sound, the rest is stale."""
+
+
+def stopped_parts(gates: dict, staging_gates: dict | None = None) -> list[str]:
+    """What this run did not build, one line each, from the gates' verdicts."""
+    lines = [
+        f"the models downstream of raw.{feed} were not built (its quality gate failed)"
+        for feed in gates.get("stopped_feeds", [])
+    ]
+    lines += [
+        f"the models downstream of staging.{model} were not built (its quality gate failed)"
+        for model in (staging_gates or {}).get("stopped_models", [])
+    ]
+    return lines
+
+
+def outcome_step(gates: dict, staging_gates: dict | None = None) -> dict:
+    """The transform's verdict: PartialBuild when a gate stopped part of the build, so the
+    Airflow run is marked failed and its failure callback alerts."""
+    stopped = stopped_parts(gates, staging_gates)
+    if stopped:
+        raise PartialBuild("; ".join(stopped))
+    return {"complete": True, "stopped": []}
+
+
+def mart_built(marts: dict, name: str) -> bool:
+    return name in {m["name"] for m in marts["models"] if m["status"] == "success"}
+
+
 def run_pipeline(
     landing: Path,
     warehouse: Path,
     progress: Progress | None = None,
+    reports: Path | None = None,
 ) -> dict:
-    """Everything `dacall run` does, through the same step functions as the DAGs."""
+    """Everything `dacall run` does, through the same step functions as the DAGs. Its
+    reports go to `reports`, by default the reports folder of the warehouse."""
     run_id = str(uuid.uuid4())
+    reports = Path(reports or paths.reports_for(warehouse))
     say = progress or (lambda _m: None)
     say("ingest: loading the landing folder")
     ingested = ingest_step(landing, warehouse, progress=progress, run_id=run_id)
     say("validate: quality gates on the raw feeds")
-    gates = gate_step(warehouse, run_id)
+    gates = gate_step(warehouse, run_id, reports=reports)
     say("transform: dbt build of staging")
     staging = transform_step(warehouse, run_id, "staging", gates["stopped_feeds"])
     say("validate: quality gates on staging")
-    staging_gates = staging_gate_step(warehouse, run_id)
+    staging_gates = staging_gate_step(warehouse, run_id, reports)
     say("transform: dbt build of linkage, reconciliation and marts")
     marts = transform_step(
         warehouse, run_id, "marts", gates["stopped_feeds"], staging_gates["stopped_models"]
     )
     say("validate: compliance suite")
     compliance = (
-        compliance_step(warehouse, run_id)
-        if "fct_check_reconciliation"
-        in {m["name"] for m in marts["models"] if m["status"] == "success"}
+        compliance_step(warehouse, run_id, reports)
+        if mart_built(marts, "fct_check_reconciliation")
         else {
             "verdicts": ["compliance_check_reconciliation: not run (its mart was not built)"],
             "exceptions": None,
         }
     )
-    say("report: dbt docs, the HTML report and the exception list")
-    published = report_step(warehouse, run_id) if compliance["exceptions"] is not None else {}
+    stopped = stopped_parts(gates, staging_gates)
+    if compliance["exceptions"] is not None:
+        say("report: dbt docs, the HTML report and the exception list")
+        published = report_step(warehouse, run_id, reports)
+    else:
+        published = {}
+        stopped.append(
+            "the report and exception list were not written (their marts were not built)"
+        )
     statuses: dict[str, int] = {}
     for phase in (staging, marts):
         for key, value in phase["statuses"].items():
@@ -343,6 +457,9 @@ def run_pipeline(
         "transform": {"statuses": statuses, "excluded": marts["excluded"]},
         "validation": gates["verdicts"] + staging_gates["verdicts"] + compliance["verdicts"],
         "stopped_feeds": gates["stopped_feeds"],
+        "stopped": stopped,
+        "complete": not stopped,
         "exceptions": compliance["exceptions"],
         "report": published.get("report"),
+        "reports": str(reports),
     }

@@ -6,15 +6,15 @@ no request to any address. Each chart carries one sentence saying what it shows.
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dacall import paths
+from dacall.csv_out import csv_bytes
 from dacall.settings import UserError
-from dacall.warehouse import connect, private_dir, write_private
+from dacall.warehouse import connect, owner_only, private_dir, write_private
 
 EXCEPTION_COLUMNS = [
     "kind",
@@ -72,17 +72,26 @@ def make_report(
     out: Path | None = None,
     start: str | None = None,
     end: str | None = None,
+    run_id: str | None = None,
 ) -> Path:
+    """report.html and exceptions.csv in `out` (default: the reports folder of the
+    warehouse, see `paths.reports_for`)."""
+    with owner_only():
+        return _make_report(warehouse, out, start, end, run_id)
+
+
+def _make_report(warehouse, out, start, end, run_id) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     warehouse = Path(warehouse or paths.warehouse())
-    folder = private_dir(Path(out or paths.reports()))
+    folder = private_dir(Path(out or paths.reports_for(warehouse)))
     params = {k: v for k, v in (("start", start), ("end", end)) if v}
     con = connect(warehouse, read_only=True)
     try:
+        origin = _origin(con, warehouse, run_id)
         try:
             monthly = con.execute(
                 f"select * from marts.mart_call_handling_monthly where "
@@ -110,7 +119,7 @@ def make_report(
         con.close()
     sections = []
     if monthly.empty:
-        return _publish(folder, warehouse, sections, start or "-", end or "-", exceptions)
+        return _publish(folder, warehouse, sections, start or "-", end or "-", exceptions, origin)
     months = monthly["month"].astype(str).str[:7]
 
     def chart(title: str, sentence: str, draw) -> None:
@@ -246,18 +255,36 @@ def make_report(
     )
 
     return _publish(
-        folder, warehouse, sections, start or months.iloc[0], end or months.iloc[-1], exceptions
+        folder,
+        warehouse,
+        sections,
+        start or months.iloc[0],
+        end or months.iloc[-1],
+        exceptions,
+        origin,
     )
 
 
+def _origin(con, warehouse: Path, run_id: str | None) -> str:
+    """Which warehouse and run the figures come from: the run given, or the latest run that
+    built the marts."""
+    try:
+        row = con.execute(
+            "select run_id, strftime(max(finished_at), '%Y-%m-%d %H:%M:%S') "
+            "from audit.pipeline_runs where step = 'transform:marts' and status <> 'failed' "
+            "and (run_id = $run or $run is null) group by run_id order by 2 desc limit 1",
+            {"run": run_id},
+        ).fetchone()
+    except Exception:  # noqa: BLE001 - a warehouse built before runs were recorded
+        row = None
+    run = f"run {row[0]}, marts built {row[1]} UTC" if row else "run unknown"
+    return f"warehouse {warehouse.resolve()}, {run}"
+
+
 def _publish(
-    folder: Path, warehouse: Path, sections, start: str, end: str, exceptions: list
+    folder: Path, warehouse: Path, sections, start: str, end: str, exceptions: list, origin: str
 ) -> Path:
-    table = io.StringIO()
-    writer = csv.writer(table)
-    writer.writerow(EXCEPTION_COLUMNS)
-    writer.writerows(exceptions)
-    write_private(folder / "exceptions.csv", table.getvalue().encode("utf-8"))
+    write_private(folder / "exceptions.csv", csv_bytes(EXCEPTION_COLUMNS, exceptions))
     dbt_docs = _copy_dbt_docs(warehouse, folder)
     page = _page(
         sections,
@@ -266,6 +293,7 @@ def _publish(
         len(exceptions),
         dbt_docs,
         (folder / "data_docs" / "index.html").exists(),
+        origin,
     )
     report_path = folder / "report.html"
     write_private(report_path, page.encode("utf-8"))
@@ -316,7 +344,7 @@ def _copy_dbt_docs(warehouse: Path, folder: Path) -> bool:
     return False
 
 
-def _page(sections, start, end, exceptions, dbt_docs: bool, data_docs: bool) -> str:
+def _page(sections, start, end, exceptions, dbt_docs: bool, data_docs: bool, origin: str) -> str:
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     links = []
     if data_docs:
@@ -344,7 +372,8 @@ h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.15rem; margin-top: 2rem; }}
 svg {{ max-width: 100%; height: auto; }}
 </style></head><body>
 <h1>Call handling and check compliance, {html.escape(start)} to {html.escape(end)}</h1>
-<p>Made {made}. The exception list beside this page (<a href="exceptions.csv">exceptions.csv</a>,
+<p class="origin">Made {made} from {html.escape(origin)}.</p>
+<p>The exception list beside this page (<a href="exceptions.csv">exceptions.csv</a>,
 {exceptions:,} rows) gives reviewers the evidence for every claim without a matching audit entry
 and every incident with missed history. {" · ".join(links)}</p>
 {body}

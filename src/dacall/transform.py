@@ -40,8 +40,9 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     """`dbt <args>` on the project; results parsed from run_results.json."""
     # dbt's artifacts (run results, the docs site) live beside the warehouse they describe,
     # so two warehouses never share them.
-    target = Path(target_path or Path(warehouse).resolve().parent / "dbt_target")
-    target.mkdir(parents=True, exist_ok=True)
+    from dacall.warehouse import private_dir
+
+    target = private_dir(Path(target_path or Path(warehouse).resolve().parent / "dbt_target"))
     command = [
         sys.executable,
         "-m",
@@ -58,8 +59,15 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     ]
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
+    # dbt writes the warehouse (and its write-ahead log, left on disk if dbt is killed) and
+    # its artifacts: everything it creates is readable only by its owner.
     completed = subprocess.run(
-        command, env=dbt_environment(warehouse), capture_output=True, text=True, check=False
+        command,
+        env=dbt_environment(warehouse),
+        capture_output=True,
+        text=True,
+        check=False,
+        umask=0o077,
     )
     if not results_file.exists():
         tail = (completed.stdout + completed.stderr).strip().splitlines()[-3:]

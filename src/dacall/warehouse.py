@@ -8,6 +8,8 @@ readers use `connect(path, read_only=True)`.
 from __future__ import annotations
 
 import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -54,18 +56,59 @@ create table if not exists audit.pipeline_runs (
 
 
 def private_dir(path: Path) -> Path:
-    """Create a folder readable only by its owner (it will hold personal data)."""
-    path.mkdir(parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    """The folder `path`, creating it and any missing parents readable only by their owner
+    (they will hold personal data). A folder that already exists keeps its mode: it may be
+    shared, and the project never changes the mode of a folder it did not create."""
+    path = Path(path)
+    missing = []
+    probe = path
+    while not probe.exists() and not probe.is_symlink() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    try:
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder, 0o700)
+            except FileExistsError:
+                continue  # made meanwhile by another process: not ours to change
+            os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask; this one is ours
+        if not path.is_dir():
+            raise UserError(f"{path} exists and is not a folder")
+    except OSError as exc:
+        raise UserError(f"cannot create the folder {path}: {exc.strerror}") from exc
     return path
 
 
+@contextmanager
+def owner_only():
+    """Files and folders created inside are readable only by their owner, including those a
+    library creates (DuckDB's write-ahead log, Great Expectations' results and Data Docs)."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def write_private(path: Path, data: bytes) -> None:
-    """Write a file readable only by its owner (it holds personal or disclosed data)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
+    """Write a file readable only by its owner (it holds personal or disclosed data).
+
+    Written to a new file beside it and renamed over it: a reader never sees half a file, and
+    a symbolic link planted at `path` is replaced, never followed."""
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        raise UserError(f"cannot write {path}: it is a folder")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise UserError(f"cannot write into {path.parent}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(descriptor, "wb") as handle:  # mkstemp creates it 0600
+            handle.write(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -79,10 +122,10 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             raise UserError(f"cannot open warehouse {path}: {str(exc).splitlines()[0]}") from exc
     try:
         private_dir(path.parent)
-    except OSError as exc:
-        raise UserError(
-            f"cannot create the warehouse folder {path.parent}: {exc.strerror}"
-        ) from exc
+    except UserError as exc:
+        cause = exc.__cause__
+        why = cause.strerror if isinstance(cause, OSError) else str(exc)
+        raise UserError(f"cannot create the warehouse folder {path.parent}: {why}") from exc
     old_umask = os.umask(0o077)
     try:
         con = duckdb.connect(str(path))

@@ -8,9 +8,11 @@ file of the same name with new bytes is a redelivery and replaces its predecesso
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import signal
+import stat
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -39,12 +41,17 @@ class FeedTally:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     seconds: float = 0.0
+    rejected: list[str] = field(default_factory=list)  # "file name: reason", this run's
+
+
+NOT_READ = "-"  # the ledger's sha256 of an entry that could not be read as a file
 
 
 @dataclass
 class IngestResult:
     feeds: dict[str, FeedTally] = field(default_factory=lambda: defaultdict(FeedTally))
     unknown_folders: list[str] = field(default_factory=list)
+    stray_entries: list[str] = field(default_factory=list)  # "name: why", not under a feed
     missing_feeds: list[str] = field(default_factory=list)  # no file for the business date
 
     @property
@@ -72,20 +79,61 @@ def _fault_injection() -> int | None:
 
 def landing_files(
     landing: Path, feeds: dict[str, Feed]
-) -> tuple[list[tuple[Feed, Path]], list[str]]:
+) -> tuple[list[tuple[Feed, Path]], list[str], list[str]]:
+    """Every entry of every feed's folder (files or not: what is not a loadable file is
+    rejected with its reason when loaded), the folders that are no feed, and the entries
+    beside the feed folders that were not read. Names starting with a dot are transfers in
+    progress by convention, and are left alone."""
     if not landing.is_dir():
         raise UserError(f"landing folder not found: {landing}")
-    found, unknown = [], []
-    for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
-        feed = feeds.get(folder.name)
-        if feed is None:
-            if not folder.name.startswith("."):
-                unknown.append(folder.name)
+    found, unknown, stray = [], [], []
+    for entry in sorted(landing.iterdir()):
+        if entry.name.startswith("."):
             continue
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
+        if entry.is_symlink():
+            stray.append(f"{shown(entry.name)}: a symbolic link, not followed")
+            continue
+        if not entry.is_dir():
+            stray.append(f"{shown(entry.name)}: not in a feed's folder, not read")
+            continue
+        feed = feeds.get(entry.name)
+        if feed is None:
+            unknown.append(entry.name)
+            continue
+        for path in sorted(entry.iterdir()):
+            if not path.name.startswith("."):
                 found.append((feed, path))
-    return found, unknown
+    return found, unknown, stray
+
+
+def shown(name: str) -> str:
+    """A file name fit to print: control characters escaped (a name could move the cursor
+    or forge a line of the log), and cut short."""
+    text = name.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def read_delivery(path: Path) -> bytes:
+    """The bytes of a delivered file; FileFault when the entry is not a regular file that can
+    be read. A symbolic link is never followed (it could point anywhere on the server)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileFault("a symbolic link, not followed: deliver the file itself") from None
+        raise FileFault(f"cannot be opened: {exc.strerror}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise FileFault("a folder where a file should be")
+        if not stat.S_ISREG(mode):
+            raise FileFault("not a regular file (a pipe, socket or device)")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError as exc:
+        raise FileFault(f"cannot be read: {exc.strerror}") from None
+    finally:
+        os.close(descriptor)
 
 
 def ingest(
@@ -96,8 +144,8 @@ def ingest(
 ) -> IngestResult:
     """Load every file of the landing folder (or those for business dates up to `up_to`)."""
     feeds = load_feeds()
-    files, unknown = landing_files(Path(landing), feeds)
-    result = IngestResult(unknown_folders=unknown)
+    files, unknown, stray = landing_files(Path(landing), feeds)
+    result = IngestResult(unknown_folders=unknown, stray_entries=stray)
     if up_to is not None:
         files = [
             (feed, path)
@@ -137,8 +185,12 @@ def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> No
 
 
 def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> None:
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+    try:
+        data = read_delivery(path)
+        sha = hashlib.sha256(data).hexdigest()
+        unreadable = None
+    except FileFault as fault:
+        data, sha, unreadable = b"", NOT_READ, fault
     previous = known.get((feed.name, path.name))
     if previous is not None and previous[0] == sha:
         tally.files_skipped += 1
@@ -155,7 +207,10 @@ def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally)
                 "delete from audit.quarantine where feed = ? and file_name = ?",
                 [feed.name, path.name],
             )
-        if business_date is None:
+        if unreadable is not None:
+            read_n, loaded, quarantined = _reject(con, feed, path.name, sha, unreadable, now, data)
+            status, reason = "rejected", unreadable.reason
+        elif business_date is None:
             fault = FileFault(
                 f"file name {path.name!r} is outside the pattern {feed.pattern.pattern} "
                 "or names an impossible date"
@@ -200,6 +255,7 @@ def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally)
     tally.rows_quarantined += quarantined
     if status == "rejected":
         tally.files_rejected += 1
+        tally.rejected.append(f"{shown(path.name)}: {reason}")
     else:
         tally.files_loaded += 1
     if previous is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from dacall.ingest.feeds import Feed
 
 UNDEFINED_CP1252 = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class FileFault(Exception):
@@ -55,8 +56,17 @@ def _check_file_end(data: bytes) -> None:
 
 
 def _check_encoding_throughout(feed: Feed, data: bytes) -> None:
-    if b"\x00" in data[:4096]:
-        raise FileFault("file holds NUL bytes: UTF-16 or binary, not the expected text encoding")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise FileFault(
+            f"file holds NUL bytes (the first at byte {nul + 1:,}): UTF-16 or binary, "
+            "not the expected text encoding"
+        )
+    if data.startswith(UTF8_BOM) and not feed.encoding.startswith("utf-8"):
+        expected = "Windows-1252" if feed.encoding == "cp1252" else feed.encoding.upper()
+        raise FileFault(
+            f"file starts with a UTF-8 byte-order mark: saved as UTF-8, expected {expected}"
+        )
     if feed.encoding == "cp1252" and not data.isascii():
         try:
             data.decode("utf-8")
@@ -142,7 +152,7 @@ def _strip_line_end(record: bytes) -> bytes:
 
 def _read_csv(feed: Feed, data: bytes) -> Iterator[Row]:
     _check_encoding_throughout(feed, data)
-    if feed.encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf"):
+    if feed.encoding == "utf-8-sig" and data.startswith(UTF8_BOM):
         data = data[3:]
     if not data.strip():
         raise FileFault("file is empty: the header line is missing")
@@ -157,8 +167,17 @@ def _read_csv(feed: Feed, data: bytes) -> Iterator[Row]:
         if set(header) == set(feed.columns):
             raise FileFault(f"header has the expected columns in another order: {got}")
         missing = [c for c in feed.columns if c not in header]
+        extra = [c for c in header if c not in feed.columns]
+        if len(missing) > len(feed.columns) // 2:
+            # Not this feed's header at all: the first line may be data, never quoted back.
+            raise FileFault(
+                f"unknown header (expected {expected}; the first line has "
+                f"{len(feed.columns) - len(missing)} of these {len(feed.columns)} columns: "
+                "header missing, or another feed's file?)"
+            )
         raise FileFault(
-            f"unknown header (expected {expected}; missing {', '.join(missing) or 'none'})"
+            f"unknown header (expected {expected}; missing {', '.join(missing) or 'none'}"
+            f"; extra {', '.join(extra)[:200] or 'none'})"
         )
     width = len(feed.columns)
     columns = feed.columns

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from dacall.settings import UserError
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
@@ -47,12 +48,14 @@ class Verdict:
 
 
 class Validator:
-    def __init__(self, con, run_id: str):
+    def __init__(self, con, run_id: str, reports: Path | None = None):
+        from dacall import paths
         from dacall.validation.context import get_context
 
         self.con = con
         self.run_id = run_id
-        self.context = get_context()
+        self.reports = Path(reports or paths.reports())
+        self.context = get_context(self.reports)
         # Get before add: updating the data source would drop its assets and re-add them with
         # new ids, rewriting the committed GX config on every run.
         try:
@@ -145,11 +148,10 @@ class Validator:
         return verdict
 
     def build_docs(self) -> None:
-        from dacall import paths
         from dacall.validation.data_docs import make_offline
 
         self.context.build_data_docs()
-        make_offline(paths.reports() / "data_docs")
+        make_offline(self.reports / "data_docs")
 
 
 def _exists(con, schema: str, table: str) -> bool:
@@ -240,13 +242,38 @@ def freshness(validator: Validator, up_to: date | None) -> list[Verdict]:
         )
         missing = sorted(set(expected) - set(frame["business_date"]))
         if missing:
-            verdict.failed = [
-                f"{feed} has no file for {len(missing)} day(s): "
-                + ", ".join(missing[:5])
-                + ("..." if len(missing) > 5 else "")
-            ]
+            verdict.failed = _missing_days(con, feed, missing)
         verdicts.append(verdict)
     return verdicts
+
+
+def _missing_days(con, feed: str, missing: list[str]) -> list[str]:
+    """Days without a loaded file, told apart: no file at all, or a file that was rejected
+    (with the latest delivery's reason)."""
+    rejected = dict(
+        (day.isoformat(), reason)
+        for day, reason in con.execute(
+            "select business_date, arg_max(reason, loaded_at) from audit.files_loaded "
+            "where feed = ? and status = 'rejected' and business_date is not null group by 1",
+            [feed],
+        ).fetchall()
+    )
+    absent = [day for day in missing if day not in rejected]
+    refused = [day for day in missing if day in rejected]
+    lines = []
+    if absent:
+        lines.append(
+            f"{feed} has no file for {len(absent)} day(s): "
+            + ", ".join(absent[:5])
+            + ("..." if len(absent) > 5 else "")
+        )
+    if refused:
+        lines.append(
+            f"{feed} file rejected for {len(refused)} day(s): "
+            + ", ".join(f"{day} ({rejected[day]})" for day in refused[:5])
+            + ("..." if len(refused) > 5 else "")
+        )
+    return lines
 
 
 def compliance(validator: Validator) -> Verdict:
