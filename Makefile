@@ -29,12 +29,13 @@ export DACALL_EXTRACTS := $(CURDIR)/extracts
 # DACALL_PSEUDONYM_KEY or the Airflow connection dacall_pseudonym instead.
 DEMO_KEY := $(CURDIR)/.demo-key
 
-.PHONY: help install demo airflow test lint bench clean
+.PHONY: help install demo airflow test soak lint bench clean
 
 help:
 	@echo "make demo     create .venv, generate a force-year of synthetic feeds, run the pipeline through Airflow"
 	@echo "make test     install if needed and run the whole test suite"
 	@echo "make airflow  start Airflow (web UI on http://localhost:8080) with the project's DAGs"
+	@echo "make soak     a month of nights delivered one at a time (late, corrected, broken files)"
 	@echo "make lint     ruff (Python) and SQLFluff (dbt SQL)"
 	@echo "make bench    measure generation, ingestion and dbt build speed (writes docs/benchmarks.md figures)"
 
@@ -72,6 +73,9 @@ airflow: $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+
+soak: $(VENV)/.installed
+	$(BIN)/python -m pytest -m soak tests/test_soak.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests dags

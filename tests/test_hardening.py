@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import signal
 import stat
@@ -315,6 +316,17 @@ def test_5_a_folder_or_pipe_where_a_file_should_be_is_recorded(samples, tmp_path
     # Recorded once: the next run skips what it has already recorded.
     again = ingest(landing, warehouse)
     assert again.files_rejected == 0 and len(ledger(warehouse)) == len(files)
+    # A file loaded before that turns into a folder: its loaded rows are not thrown away.
+    loaded = landing / "audit_rms" / "audit_rms_20250214.csv"
+    rows = query(warehouse, "select count(*) from raw.audit_rms")
+    loaded.unlink()
+    loaded.mkdir()
+    later = ingest(landing, warehouse)
+    assert later.feeds["audit_rms"].rejected == [
+        "audit_rms_20250214.csv: a folder where a file should be (delivery 1 stays loaded)"
+    ]
+    assert query(warehouse, "select count(*) from raw.audit_rms") == rows
+    assert len(ledger(warehouse)) == len(files)
 
 
 def test_6_a_nul_byte_anywhere_rejects_the_file(samples, tmp_path):
@@ -657,3 +669,43 @@ def test_12_an_explicit_reports_folder_is_used(samples, tmp_path):
     assert paths.reports_for(paths.warehouse()) == paths.reports()
     parser_help = dacall("run", "--help").stdout
     assert "--reports" in parser_help
+
+
+def test_4_the_transform_dag_run_fails_and_alerts_when_a_gate_stopped_a_mart(samples, tmp_path):
+    from test_airflow import AIRFLOW
+
+    home = tmp_path / "airflow_home"
+    landing = tmp_path / "landing"
+    shutil.copytree(samples, landing)
+    audit = (landing / "audit_rms" / "audit_rms_20250709.csv").read_bytes()
+    header, row = audit.split(b"\n")[:2]
+    (landing / "audit_rms" / "audit_rms_20250710.csv").write_bytes(header + b"\n" + row + b"\n")
+    env = dict(
+        os.environ,
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        DACALL_LANDING=str(landing),
+        DACALL_WAREHOUSE=str(home / "warehouse" / "dacall.duckdb"),
+        DACALL_REPORTS=str(home / "reports"),
+    )
+
+    def airflow(*args):
+        return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True)
+
+    for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
+        done = airflow(*command)
+        assert done.returncode == 0, done.stderr[-2000:]
+    ingested = airflow("dags", "test", "dacall_ingest", "2025-07-11")
+    assert "state=success" in ingested.stdout + ingested.stderr
+    done = airflow("dags", "test", "dacall_transform", "2025-07-11")
+    output = done.stdout + done.stderr
+    assert "DagRun Finished: dag_id=dacall_transform" in output, output[-3000:]
+    assert "state=failed" in output and "state=success" not in output.split("DagRun Finished")[-1]
+    assert "ALERT task failed: dacall_transform.verdict" in output
+    assert re.search(
+        r"ALERT \d+ quality gate\(s\) failed: .*gate_raw_audit_rms on raw\.audit_rms: FAIL", output
+    )
+    assert "the models downstream of raw.audit_rms were not built" in output
+    # Nothing was published from the stale marts.
+    assert not (home / "reports" / "report.html").exists()

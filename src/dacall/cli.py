@@ -307,9 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Everything dacall writes holds personal data: owner-only, whatever the shell's umask.
+    previous_umask = os.umask(0o077)
     try:
-        # Everything dacall writes holds personal data: owner-only, whatever the shell's umask.
-        os.umask(0o077)
         return args.func(args)
     except UserError as exc:
         print(f"dacall: error: {exc}", file=sys.stderr)
@@ -322,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("dacall: interrupted", file=sys.stderr)
         return 130
+    finally:
+        os.umask(previous_umask)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,12 @@ def _fault_injection() -> int | None:
     return int(value) if value else None
 
 
+def _disk_full_injection() -> int | None:
+    """Test hook: the disk fills (ENOSPC) after N batches of a load."""
+    value = os.environ.get("DACALL_TEST_ENOSPC_AFTER_BATCHES")
+    return int(value) if value else None
+
+
 def landing_files(
     landing: Path, feeds: dict[str, Feed]
 ) -> tuple[list[tuple[Feed, Path]], list[str], list[str]]:
@@ -195,6 +201,14 @@ def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally)
     if previous is not None and previous[0] == sha:
         tally.files_skipped += 1
         return
+    if unreadable is not None and previous is not None:
+        # Loaded before and unreadable now (permissions changed, a transfer under way): its
+        # loaded delivery stays; the fault is reported on every run until it is put right.
+        tally.files_rejected += 1
+        tally.rejected.append(
+            f"{shown(path.name)}: {unreadable.reason} (delivery {previous[1]} stays loaded)"
+        )
+        return
     delivery = 1 if previous is None else previous[1] + 1
     now = datetime.now(UTC).replace(tzinfo=None)
     business_date = feed.business_date(path.name)
@@ -286,6 +300,7 @@ def _insert_rows(con, feed: Feed, name: str, sha: str, data: bytes, now) -> tupl
     bad: list[tuple] = []
     read_n = loaded = 0
     kill_after = _fault_injection()
+    disk_full_after = _disk_full_injection()
     batches = 0
 
     def flush() -> None:
@@ -313,6 +328,8 @@ def _insert_rows(con, feed: Feed, name: str, sha: str, data: bytes, now) -> tupl
         batches += 1
         if kill_after is not None and batches >= kill_after:
             os.kill(os.getpid(), signal.SIGKILL)
+        if disk_full_after is not None and batches >= disk_full_after:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
 
     for row in read(feed, data):
         read_n += 1
