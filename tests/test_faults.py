@@ -31,8 +31,8 @@ def balances(warehouse: Path) -> None:
     each file's rows read = loaded + quarantined."""
     for feed, ledger_rows in query(
         warehouse,
-        "select feed, sum(rows_loaded) from audit.files_loaded "
-        "qualify row_number() over (partition by feed, file_name order by delivery desc) = 1 "
+        "select feed, sum(rows_loaded) from (select * from audit.files_loaded "
+        "qualify row_number() over (partition by feed, file_name order by delivery desc) = 1) "
         "group by feed",
     ):
         raw = query(warehouse, f"select count(*) from raw.{feed}")[0][0]

@@ -444,6 +444,27 @@ def test_7_the_write_ahead_log_left_by_a_killed_load_is_owner_only(tmp_path):
     assert modes_under(warehouse.parent) == {".": 0o700, "w.duckdb": 0o600, "w.duckdb.wal": 0o600}
 
 
+def test_7_what_dbt_writes_beside_the_warehouse_is_owner_only(tmp_path):
+    """dbt is a child process: it writes the warehouse (and its write-ahead log) and its
+    artifacts under the umask it is given, not the shell's."""
+    from dacall.transform import run_dbt
+
+    warehouse = tmp_path / "w.duckdb"
+    previous = os.umask(0o022)
+    try:
+        run_dbt(["run", "--select", "no_such_model"], warehouse)
+    finally:
+        os.umask(previous)
+    modes = modes_under(tmp_path / "dbt_target")
+    assert "run_results.json" in modes and "logs/dbt.log" in modes
+    wrong = {
+        name: oct(mode)
+        for name, mode in modes.items()
+        if mode != (0o700 if (tmp_path / "dbt_target" / name).is_dir() else 0o600)
+    }
+    assert wrong == {}
+
+
 def test_7_data_docs_and_validation_results_are_owner_only(samples, tmp_path):
     from dacall.pipeline import gate_step
 
