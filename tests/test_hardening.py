@@ -682,7 +682,7 @@ def test_12_a_run_writes_its_reports_beside_its_warehouse_and_the_report_names_b
     assert "marts built 20" in report
 
 
-def test_12_an_explicit_reports_folder_is_used(samples, tmp_path):
+def test_12_reports_follow_the_warehouse_and_run_offers_reports(tmp_path):
     from dacall import paths
 
     warehouse = tmp_path / "elsewhere" / "w.duckdb"
