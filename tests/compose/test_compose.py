@@ -16,6 +16,7 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
+from compose_stack import running_stack  # noqa: F401 - the fixture `stack`, started once
 
 from dacall.generate import generate
 from dacall.schedule import schedule
