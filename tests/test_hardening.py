@@ -447,7 +447,7 @@ def test_7_the_write_ahead_log_left_by_a_killed_load_is_owner_only(tmp_path):
 def test_7_what_dbt_writes_beside_the_warehouse_is_owner_only(tmp_path):
     """dbt is a child process: it writes the warehouse (and its write-ahead log) and its
     artifacts under the umask it is given, not the shell's."""
-    from dacall.transform import run_dbt
+    from dacall.transform import dbt_target, run_dbt
 
     warehouse = tmp_path / "w.duckdb"
     previous = os.umask(0o022)
@@ -455,12 +455,13 @@ def test_7_what_dbt_writes_beside_the_warehouse_is_owner_only(tmp_path):
         run_dbt(["run", "--select", "no_such_model"], warehouse)
     finally:
         os.umask(previous)
-    modes = modes_under(tmp_path / "dbt_target")
+    target = dbt_target(warehouse)
+    modes = modes_under(target)
     assert "run_results.json" in modes and "logs/dbt.log" in modes
     wrong = {
         name: oct(mode)
         for name, mode in modes.items()
-        if mode != (0o700 if (tmp_path / "dbt_target" / name).is_dir() else 0o600)
+        if mode != (0o700 if (target / name).is_dir() else 0o600)
     }
     assert wrong == {}
 

@@ -16,7 +16,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dacall import paths
@@ -398,9 +398,3 @@ def _record_disclosure(warehouse: Path, manifest: dict, made_by: str) -> None:
 
 def partners() -> list[str]:
     return sorted(p.stem for p in (config_dir() / "sharing").glob("*.yml"))
-
-
-def previous_month(day: date) -> str:
-    first = day.replace(day=1)
-    year, month = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
-    return f"{year:04d}-{month:02d}"

@@ -254,11 +254,11 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
 
 def _spill_dir():
     """Where DuckDB may spill the linkage's working tables: they hold names and dates of birth,
-    so beside the warehouse, owner-only, never the working directory."""
+    so in the warehouse's state folder, owner-only, never the working directory."""
     from dacall import paths
     from dacall.warehouse import private_dir
 
-    return private_dir(paths.warehouse().parent / "linkage_spill")
+    return private_dir(paths.state() / "linkage_spill")
 
 
 def _has_field_weights(con) -> bool:

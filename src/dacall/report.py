@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,6 +87,8 @@ def _make_report(warehouse, out, start, end, run_id) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # Month labels ("2025-01") are categories on purpose; matplotlib says so at INFO, per chart.
+    logging.getLogger("matplotlib.category").setLevel(logging.WARNING)
     warehouse = Path(warehouse or paths.warehouse())
     folder = private_dir(Path(out or paths.reports_for(warehouse)))
     params = {k: v for k, v in (("start", start), ("end", end)) if v}
@@ -337,7 +340,9 @@ def _exceptions(con, start, end, params) -> list[list]:
 
 
 def _copy_dbt_docs(warehouse: Path, folder: Path) -> bool:
-    source = warehouse.resolve().parent / "dbt_target" / "static_index.html"
+    from dacall.transform import dbt_target
+
+    source = dbt_target(warehouse) / "static_index.html"
     if source.exists():
         write_private(folder / "dbt_docs.html", source.read_bytes())
         return True

@@ -15,9 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dacall.settings import PROJECT_ROOT, UserError
-
-DBT_DIR = PROJECT_ROOT / "dbt"
+from dacall import paths
+from dacall.settings import UserError, dbt_dir
 
 
 @dataclass
@@ -36,22 +35,27 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
     return env
 
 
+def dbt_target(warehouse: Path) -> Path:
+    return paths.state(warehouse) / "dbt_target"
+
+
 def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
     """`dbt <args>` on the project; results parsed from run_results.json."""
-    # dbt's artifacts (run results, the docs site) live beside the warehouse they describe,
-    # so two warehouses never share them.
+    # dbt's artifacts (run results, the docs site) live in the state folder of the warehouse
+    # they describe, so two warehouses never share them and the dbt project is only read.
     from dacall.warehouse import private_dir
 
-    target = private_dir(Path(target_path or Path(warehouse).resolve().parent / "dbt_target"))
+    target = private_dir(Path(target_path or dbt_target(warehouse)))
+    project = dbt_dir()
     command = [
         sys.executable,
         "-m",
         "dbt.cli.main",
         *args,
         "--project-dir",
-        str(DBT_DIR),
+        str(project),
         "--profiles-dir",
-        str(DBT_DIR),
+        str(project),
         "--target-path",
         str(target),
         "--log-path",

@@ -1,19 +1,25 @@
-"""The Great Expectations file context in expectations/ (committed: config and suites)."""
+"""The Great Expectations file context.
+
+The suites and GX's configuration are committed under expectations/gx and only read at run
+time: each run validates with a fresh working copy of them in the warehouse's state folder, so
+GX's own writes never touch the code (which is read-only in the Docker image).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
-from dacall.settings import PROJECT_ROOT
-
-EXPECTATIONS_DIR = Path(os.environ.get("DACALL_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"))
+from dacall.settings import expectations_dir
 
 
-def get_context(reports: Path | None = None):
-    """The file context, its results and Data Docs written under `reports` (default: the
-    configured reports folder). Call it, and write through it, inside `owner_only()`."""
+def get_context(state_dir: Path | None = None, reports: Path | None = None):
+    """The GX context: a working copy under `state_dir`, or (for the developer tool that
+    rewrites the committed suites) the committed one itself; its results and Data Docs are
+    written under `reports` (default: the configured reports folder). Call it, and write
+    through it, inside `owner_only()`."""
     import great_expectations as gx
 
     from dacall import paths
@@ -25,5 +31,10 @@ def get_context(reports: Path | None = None):
     os.environ["DACALL_DATA_DOCS_DIR"] = str(private_dir(reports / "data_docs"))
     os.environ["DACALL_GX_RESULTS_DIR"] = str(private_dir(reports / "gx_validations"))
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    context = gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
-    return context
+    root = expectations_dir()
+    if state_dir is not None:
+        working = private_dir(Path(state_dir)) / "expectations"
+        shutil.rmtree(working, ignore_errors=True)
+        shutil.copytree(root / "gx", working / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+        root = working
+    return gx.get_context(mode="file", project_root_dir=str(root))

@@ -55,7 +55,10 @@ class Validator:
         self.con = con
         self.run_id = run_id
         self.reports = Path(reports or paths.reports())
-        self.context = get_context(self.reports)
+        (database,) = con.execute(
+            "select path from duckdb_databases() where database_name = current_database()"
+        ).fetchone()
+        self.context = get_context(paths.state(Path(database)), self.reports)
         # Get before add: updating the data source would drop its assets and re-add them with
         # new ids, rewriting the committed GX config on every run.
         try:
@@ -291,6 +294,6 @@ def compliance(validator: Validator) -> Verdict:
 
 
 def _reference(name: str):
-    from dacall.transform import DBT_DIR
+    from dacall.settings import dbt_dir
 
-    return DBT_DIR / "seeds" / name
+    return dbt_dir() / "seeds" / name
