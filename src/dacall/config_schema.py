@@ -19,6 +19,7 @@ _WORD_MAP = {"type": "object", "additionalProperties": {"type": "string", "minLe
 _SYSTEMS = {"type": "array", "items": {"enum": ["PNC", "PND", "RMS", "CAD"]}, "minItems": 1}
 _RULE = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
+_LOCAL_TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 
 SCHEMAS: dict[str, dict] = {
     "feeds.yml": {
@@ -136,6 +137,21 @@ SCHEMAS: dict[str, dict] = {
                     "subject_prefix": {"type": "string"},
                 },
             },
+        },
+    },
+    "schedule.yml": {
+        "type": "object",
+        "required": ["timezone", "go_live", "nightly_at"],
+        "additionalProperties": False,
+        "properties": {
+            "timezone": {"type": "string", "minLength": 1},
+            "go_live": {},  # a YAML date; dacall.schedule checks it is one
+            "nightly_at": _LOCAL_TIME,
+            "late_file_checks": {"type": "array", "items": _LOCAL_TIME},
+            "extracts_day": {"type": "integer", "minimum": 1, "maximum": 28},
+            "extracts_at": _LOCAL_TIME,
+            "task_retries": {"type": "integer", "minimum": 0},
+            "retry_delay_seconds": {"type": "integer", "minimum": 0},
         },
     },
     "generator.yml": {
