@@ -56,16 +56,20 @@ def ingest_step(
     run_id: str | None = None,
 ) -> dict:
     from dacall.ingest.loader import ingest
+    from dacall.review.outcomes import load_outcomes
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
     result = ingest(landing or paths.landing(), warehouse, up_to=up_to, progress=progress)
+    # The review app's outcomes: this run's queue leaves reviewed incidents out.
+    reviewed = load_outcomes(warehouse)
     summary = {
         "feeds": {name: asdict(tally) for name, tally in sorted(result.feeds.items())},
         "unknown_folders": result.unknown_folders,
         "missing_feeds": result.missing_feeds,
         "rows_quarantined": result.rows_quarantined,
         "files_rejected": result.files_rejected,
+        "review_outcomes": reviewed,
     }
     _record_run(
         warehouse,
@@ -282,12 +286,15 @@ def _latest_verdicts(con) -> list[str]:
 
 
 def report_step(warehouse: Path | None = None, run_id: str | None = None) -> dict:
-    """Publish: the dbt docs site, the HTML report and the exception list."""
+    """Publish: the marts' read-only snapshot, the dbt docs site, the HTML report and the
+    exception list."""
     from dacall.report import make_report
+    from dacall.review.snapshot import publish_snapshot
     from dacall.transform import run_dbt
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
+    snapshot, _tables = publish_snapshot(warehouse, run_id)
     docs = run_dbt(["docs", "generate", "--static"], warehouse)
     report = make_report(warehouse)
     _record_run(
@@ -298,7 +305,11 @@ def report_step(warehouse: Path | None = None, run_id: str | None = None) -> dic
         "success",
         f"dbt docs {'built' if docs.success else 'failed'}",
     )
-    return {"report": str(report), "exceptions": str(report.with_name("exceptions.csv"))}
+    return {
+        "report": str(report),
+        "exceptions": str(report.with_name("exceptions.csv")),
+        "snapshot": str(snapshot),
+    }
 
 
 def run_pipeline(

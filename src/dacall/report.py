@@ -101,6 +101,7 @@ def make_report(
                 params,
             ).df()
             exceptions = _exceptions(con, start, end, params)
+            outcomes = _review_outcomes(con, start, end, params)
         except Exception as exc:  # noqa: BLE001 - the marts are not built yet
             raise UserError(
                 f"the marts are not built in {warehouse}: run `dacall run` first "
@@ -245,9 +246,41 @@ def make_report(
         ),
     )
 
+    if not outcomes.empty:
+        by_outcome = outcomes.groupby("outcome")["incidents"].sum().sort_values()
+        by_month = outcomes.pivot_table(
+            index="month", columns="outcome", values="incidents", aggfunc="sum", fill_value=0
+        )
+        chart(
+            "Review outcomes",
+            f"Reviewers recorded outcomes for {int(by_outcome.sum()):,} incident-system pairs; "
+            f"the commonest outcome is {by_outcome.index[-1]} ({int(by_outcome.iloc[-1]):,}).",
+            lambda ax: (
+                by_month.plot.bar(ax=ax, stacked=True, rot=45),
+                ax.set_xticklabels([str(m)[:7] for m in by_month.index]),
+                ax.set_ylabel("incidents (per system)"),
+                ax.legend(frameon=False, fontsize="small"),
+            ),
+        )
+
     return _publish(
         folder, warehouse, sections, start or months.iloc[0], end or months.iloc[-1], exceptions
     )
+
+
+def _review_outcomes(con, start, end, params):
+    """Outcomes recorded in the review app, by month and outcome (an empty frame if none)."""
+    try:
+        return con.execute(
+            f"select month, outcome, sum(incidents) as incidents "
+            f"from marts.mart_review_outcomes_monthly where {_months_filter('month', start, end)} "
+            "group by all order by month",
+            params,
+        ).df()
+    except Exception:  # noqa: BLE001 - a warehouse built before the review loop existed
+        import pandas as pd
+
+        return pd.DataFrame(columns=["month", "outcome", "incidents"])
 
 
 def _publish(
