@@ -278,6 +278,10 @@ def create_app(settings: Settings) -> FastAPI:
         store.record_outcome(database, incident_urn, outcome, note.strip()[:MAX_NOTE], session.user)
         return RedirectResponse(f"/case/{incident_urn}?recorded=1", status_code=303)
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return Response(status_code=204)  # no icon, and no 404 in the browser's console
+
     @app.get("/healthz")
     def healthz() -> Response:
         return Response("ok", media_type="text/plain")
