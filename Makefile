@@ -31,7 +31,7 @@ export DACALL_EXTRACTS := $(CURDIR)/extracts
 # DACALL_PSEUDONYM_KEY or the Airflow connection dacall_pseudonym instead.
 DEMO_KEY ?= $(CURDIR)/.demo-key
 
-.PHONY: help install demo airflow test soak compose-test lint bench clean
+.PHONY: help install demo airflow review test soak compose-test lint bench clean
 
 help:
 	@echo "make demo     create .venv, generate a force-year of synthetic feeds, run the pipeline through Airflow"
@@ -39,6 +39,7 @@ help:
 	@echo "make airflow  start Airflow (web UI on http://localhost:8080) with the project's DAGs"
 	@echo "make soak     a month of nights delivered one at a time (late, corrected, broken files)"
 	@echo "make compose-test  build the images and run the pipeline under docker compose's scheduler"
+	@echo "make review   start the review app on the demo's data (http://127.0.0.1:8000)"
 	@echo "make lint     ruff (Python) and SQLFluff (dbt SQL)"
 	@echo "make bench    measure generation, ingestion and dbt build speed (writes docs/benchmarks.md figures)"
 
@@ -73,6 +74,11 @@ airflow: $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
 	@echo "Airflow starts on http://localhost:8080 ; log in as 'admin' with the password in"
 	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
 	DACALL_PSEUDONYM_KEY_FILE=$(DEMO_KEY) $(BIN)/airflow standalone
+
+# The review app over the demo's published snapshot; the first start creates the log-in `demo`
+# and prints its password once (only its hash is kept, in warehouse/review/users.json).
+review: $(VENV)/.installed
+	$(BIN)/dacall review --demo-user
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

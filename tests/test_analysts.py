@@ -1,4 +1,5 @@
-"""The worked examples of docs/analysts.md run, read-only, and return rows."""
+"""The worked examples of docs/analysts.md run, read-only on the published snapshot (where
+analysts are told to read), and return rows."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ def test_there_are_worked_examples():
 
 @pytest.mark.parametrize("sql", EXAMPLES, ids=[f"example {i + 1}" for i in range(len(EXAMPLES))])
 def test_worked_example_runs_read_only(sql, generated_warehouse):
-    con = duckdb.connect(str(generated_warehouse), read_only=True)
+    from dacall.review.snapshot import snapshot_path
+
+    con = duckdb.connect(str(snapshot_path(generated_warehouse)), read_only=True)
     try:
         rows = con.execute(sql).fetchall()
     finally:

@@ -1,4 +1,4 @@
-"""The `dacall` command line: generate, run, extract, report.
+"""The `dacall` command line: generate, run, extract, report, review.
 
 Exit codes (a scheduler can act on them):
   0  done: everything was built (for `run`: every model, the report and the exception list)
@@ -301,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
     summ = verbs.add_parser("summary", help="headline counts from the warehouse")
     summ.add_argument("--warehouse", type=Path, default=paths.warehouse())
     summ.set_defaults(func=cmd_summary)
+
+    from dacall.review.commands import add_parsers
+
+    add_parsers(verbs, paths.warehouse())
     return parser
 
 

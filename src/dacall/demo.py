@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"partner extracts: {paths.extracts()}/<partner>/<period>/ (CSV, Parquet, manifest)")
     print(f"report: {paths.reports() / 'report.html'} (exception list: exceptions.csv beside it)")
     print(f"Data Docs: {paths.reports() / 'data_docs' / 'index.html'}")
+    print("review queue: `make review` -> http://127.0.0.1:8000/ (log-in demo, printed once)")
     print(
         "open the data: duckdb -readonly " + str(paths.warehouse()) + "   (schemas raw, staging,"
         " intermediate, marts, audit)"

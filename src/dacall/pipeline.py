@@ -64,6 +64,7 @@ def ingest_step(
 ) -> dict:
     from dacall.config_schema import validate_all
     from dacall.ingest.loader import ingest
+    from dacall.review.outcomes import load_outcomes
     from dacall.warehouse import owner_only
 
     warehouse = warehouse or paths.warehouse()
@@ -73,6 +74,8 @@ def ingest_step(
         try:
             validate_all()
             result = ingest(landing or paths.landing(), warehouse, up_to=up_to, progress=progress)
+            # The review app's outcomes: this run's queue leaves reviewed incidents out.
+            reviewed = load_outcomes(warehouse)
         except BaseException as exc:
             # The run is recorded even when it stops: the ledger of runs has no silent gaps.
             _record_failure(warehouse, run_id, "ingest", started, exc)
@@ -84,6 +87,7 @@ def ingest_step(
             "missing_feeds": result.missing_feeds,
             "rows_quarantined": result.rows_quarantined,
             "files_rejected": result.files_rejected,
+            "review_outcomes": reviewed,
         }
         _record_run(
             warehouse,
@@ -361,15 +365,17 @@ def _latest_verdicts(con) -> list[str]:
 def report_step(
     warehouse: Path | None = None, run_id: str | None = None, reports: Path | None = None
 ) -> dict:
-    """Publish: the dbt docs site, the HTML report and the exception list, into the reports
-    folder of the warehouse."""
+    """Publish: the marts' read-only snapshot, the dbt docs site, the HTML report and the
+    exception list, into the reports folder of the warehouse."""
     from dacall.report import make_report
+    from dacall.review.snapshot import publish_snapshot
     from dacall.transform import run_dbt
     from dacall.warehouse import owner_only
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
     with owner_only():
+        snapshot, _tables = publish_snapshot(warehouse, run_id)
         docs = run_dbt(["docs", "generate", "--static"], warehouse)
         report = make_report(warehouse, reports or paths.reports_for(warehouse), run_id=run_id)
     _record_run(
@@ -380,7 +386,11 @@ def report_step(
         "success",
         f"dbt docs {'built' if docs.success else 'failed'}",
     )
-    return {"report": str(report), "exceptions": str(report.with_name("exceptions.csv"))}
+    return {
+        "report": str(report),
+        "exceptions": str(report.with_name("exceptions.csv")),
+        "snapshot": str(snapshot),
+    }
 
 
 class PartialBuild(Exception):

@@ -113,6 +113,7 @@ def _make_report(warehouse, out, start, end, run_id) -> Path:
                 params,
             ).df()
             exceptions = _exceptions(con, start, end, params)
+            outcomes = _review_outcomes(con, start, end, params)
         except Exception as exc:  # noqa: BLE001 - the marts are not built yet
             raise UserError(
                 f"the marts are not built in {warehouse}: run `dacall run` first "
@@ -257,6 +258,23 @@ def _make_report(warehouse, out, start, end, run_id) -> Path:
         ),
     )
 
+    if not outcomes.empty:
+        by_outcome = outcomes.groupby("outcome")["incidents"].sum().sort_values()
+        by_month = outcomes.pivot_table(
+            index="month", columns="outcome", values="incidents", aggfunc="sum", fill_value=0
+        )
+        chart(
+            "Review outcomes",
+            f"Reviewers recorded outcomes for {int(by_outcome.sum()):,} incident-system pairs; "
+            f"the commonest outcome is {by_outcome.index[-1]} ({int(by_outcome.iloc[-1]):,}).",
+            lambda ax: (
+                by_month.plot.bar(ax=ax, stacked=True, rot=45),
+                ax.set_xticklabels([str(m)[:7] for m in by_month.index]),
+                ax.set_ylabel("incidents (per system)"),
+                ax.legend(frameon=False, fontsize="small"),
+            ),
+        )
+
     return _publish(
         folder,
         warehouse,
@@ -282,6 +300,21 @@ def _origin(con, warehouse: Path, run_id: str | None) -> str:
         row = None
     run = f"run {row[0]}, marts built {row[1]} UTC" if row else "run unknown"
     return f"warehouse {warehouse.resolve()}, {run}"
+
+
+def _review_outcomes(con, start, end, params):
+    """Outcomes recorded in the review app, by month and outcome (an empty frame if none)."""
+    try:
+        return con.execute(
+            f"select month, outcome, sum(incidents) as incidents "
+            f"from marts.mart_review_outcomes_monthly where {_months_filter('month', start, end)} "
+            "group by all order by month",
+            params,
+        ).df()
+    except Exception:  # noqa: BLE001 - a warehouse built before the review loop existed
+        import pandas as pd
+
+        return pd.DataFrame(columns=["month", "outcome", "incidents"])
 
 
 def _publish(

@@ -206,6 +206,7 @@ def running_stack():
         "DACALL_LANDING_DIR": str(stack.landing),
         "DACALL_CONFIG_HOST_DIR": str(stack.config),
         "AIRFLOW_PORT": str(PORT),
+        "DACALL_REVIEW_PORT": str(PORT + 1),
         # A task whose worker died (the scheduler container killed) is noticed after a minute.
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
     }

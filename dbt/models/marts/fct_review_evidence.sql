@@ -1,0 +1,95 @@
+-- For the review app's case page: every audit entry considered for each claim, what it
+-- searched, and why it does or does not match the claim.
+
+with
+
+evidence as (
+
+    select * from {{ ref('int_claim_evidence') }}
+
+),
+
+searches as (
+
+    select * from {{ ref('int_searches') }}
+
+),
+
+claims as (
+
+    select * from {{ ref('fct_check_reconciliation') }}
+
+),
+
+subjects as (
+
+    select * from {{ ref('int_claim_subjects') }}
+
+),
+
+described as (
+
+    select
+        evidence.incident_urn,
+        evidence.log_seq,
+        evidence.system,
+        evidence.subject_type,
+        evidence.audit_ref,
+        evidence.audit_at,
+        searches.audit_user,
+        evidence.searched_by,
+        concat_ws(
+            ' ',
+            searches.surname_key,
+            searches.forename_initial,
+            strftime(searches.dob, '%d/%m/%Y'),
+            case when searches.uprn is not null then 'UPRN ' || searches.uprn end,
+            searches.building_number,
+            searches.street_key,
+            searches.postcode,
+            searches.phone_e164
+        ) as searched_for,
+        evidence.matches_subject,
+        evidence.in_window,
+        evidence.by_claimant,
+        coalesce(evidence.audit_ref = claims.audit_ref, false) as decided_status,
+        case
+            when evidence.matches_subject and evidence.in_window and evidence.by_claimant
+                then 'Matches: the claimant searched this ' || lower(evidence.subject_type) || ' inside the window.'
+            when evidence.matches_subject and evidence.in_window
+                then
+                    'Matches through a colleague: this ' || lower(evidence.subject_type)
+                    || ' was searched inside the window by ' || coalesce(evidence.searched_by, 'an unmapped user')
+                    || ', not the claimant.'
+            when evidence.matches_subject
+                then
+                    'Does not match: this ' || lower(evidence.subject_type) || ', but '
+                    || cast(round(evidence.seconds_outside_window / 60) as integer) || ' minutes '
+                    || case when evidence.audit_at > subjects.window_end then 'after the window closed.' else 'before the window opened.' end
+            else
+                'Does not match: the claimant searched another ' || lower(evidence.subject_type) || ' inside the window.'
+        end as verdict
+    from evidence
+    inner join searches on evidence.audit_ref = searches.audit_ref
+    inner join claims
+        on
+            evidence.incident_urn = claims.incident_urn
+            and evidence.log_seq = claims.log_seq
+            and evidence.system = claims.system
+            and evidence.subject_type = claims.subject_type
+    inner join subjects
+        on
+            evidence.incident_urn = subjects.incident_urn
+            and evidence.log_seq = subjects.log_seq
+            and evidence.system = subjects.system
+            and evidence.subject_type = subjects.subject_type
+
+),
+
+final as (
+
+    select * from described
+
+)
+
+select * from final
