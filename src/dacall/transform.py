@@ -18,6 +18,9 @@ from pathlib import Path
 from dacall.settings import PROJECT_ROOT, UserError
 
 DBT_DIR = PROJECT_ROOT / "dbt"
+# dbt commands that read the project's variables; config/governance.yml's decisions reach the
+# models through them.
+VARS_COMMANDS = {"build", "run", "test", "compile", "docs", "show", "seed", "list", "ls"}
 
 
 @dataclass
@@ -42,6 +45,10 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     # so two warehouses never share them.
     target = Path(target_path or Path(warehouse).resolve().parent / "dbt_target")
     target.mkdir(parents=True, exist_ok=True)
+    if args and args[0] in VARS_COMMANDS:
+        from dacall.governance import dbt_vars
+
+        args = [*args, "--vars", json.dumps(dbt_vars())]
     command = [
         sys.executable,
         "-m",
