@@ -63,11 +63,13 @@ $(DEMO_KEY):
 	@echo "created the demo pseudonym key $@ (readable only by you); never use it for real data"
 
 demo: $(GENERATED) $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
+	$(BIN)/dacall keys --demo
 	DACALL_PSEUDONYM_KEY_FILE=$(DEMO_KEY) $(BIN)/python -m dacall.demo --date $(DEMO_DATE)
 
 airflow: $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
 	@echo "Airflow starts on http://localhost:8080 ; log in as 'admin' with the password in"
 	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	$(BIN)/dacall keys --demo
 	DACALL_PSEUDONYM_KEY_FILE=$(DEMO_KEY) $(BIN)/airflow standalone
 
 test: $(VENV)/.installed
@@ -82,4 +84,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m dacall.bench
 
 clean:
-	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY) build
+	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY) build keys
