@@ -248,6 +248,10 @@ def build_parser() -> argparse.ArgumentParser:
     summ = verbs.add_parser("summary", help="headline counts from the warehouse")
     summ.add_argument("--warehouse", type=Path, default=paths.warehouse())
     summ.set_defaults(func=cmd_summary)
+
+    from dacall.governance.cli import add_verbs
+
+    add_verbs(verbs, paths.warehouse())
     return parser
 
 
@@ -255,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "warehouse", None) is not None:
+            from dacall.governance.at_rest import check_warehouse_folder
+
+            check_warehouse_folder(args.warehouse)
         return args.func(args)
     except UserError as exc:
         print(f"dacall: error: {exc}", file=sys.stderr)

@@ -55,9 +55,11 @@ def ingest_step(
     progress: Progress | None = None,
     run_id: str | None = None,
 ) -> dict:
+    from dacall.governance.at_rest import check_warehouse_folder
     from dacall.ingest.loader import ingest
 
     warehouse = warehouse or paths.warehouse()
+    check_warehouse_folder(warehouse)
     started = _now()
     result = ingest(landing or paths.landing(), warehouse, up_to=up_to, progress=progress)
     summary = {
