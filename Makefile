@@ -6,6 +6,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# Airflow starts its components as `airflow` subprocesses: the environment's bin comes first.
+export PATH := $(BIN):$(PATH)
 UV_VERSION := $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)
 
 SEED ?= 42
@@ -16,7 +18,7 @@ GENERATOR_SOURCES := $(wildcard src/dacall/generate/*.py) config/generator.yml
 # The demo's Airflow run date: the midnight after the last generated business day.
 DEMO_DATE ?= 2026-01-01
 
-export AIRFLOW_HOME := $(CURDIR)/airflow_home
+export AIRFLOW_HOME ?= $(CURDIR)/airflow_home
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
@@ -27,14 +29,15 @@ export DACALL_REPORTS := $(CURDIR)/reports
 export DACALL_EXTRACTS := $(CURDIR)/extracts
 # The demo's pseudonym key: a local file readable only by its owner. Production sets
 # DACALL_PSEUDONYM_KEY or the Airflow connection dacall_pseudonym instead.
-DEMO_KEY := $(CURDIR)/.demo-key
+DEMO_KEY ?= $(CURDIR)/.demo-key
 
-.PHONY: help install demo airflow test lint bench clean
+.PHONY: help install demo airflow test compose-test lint bench clean
 
 help:
 	@echo "make demo     create .venv, generate a force-year of synthetic feeds, run the pipeline through Airflow"
 	@echo "make test     install if needed and run the whole test suite"
 	@echo "make airflow  start Airflow (web UI on http://localhost:8080) with the project's DAGs"
+	@echo "make compose-test  build the images and run the pipeline under docker compose's scheduler"
 	@echo "make lint     ruff (Python) and SQLFluff (dbt SQL)"
 	@echo "make bench    measure generation, ingestion and dbt build speed (writes docs/benchmarks.md figures)"
 
@@ -74,6 +77,11 @@ airflow: $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest
+
+# Starts dockerd if none is running (and stops it after), builds the base images from Debian's
+# packages when they cannot be pulled, then the scheduled-operation tests in tests/compose.
+compose-test: $(VENV)/.installed
+	docker/with-dockerd.sh bash -c 'docker/base-images.sh && $(BIN)/python -m pytest -m compose tests/compose -v -s'
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests dags

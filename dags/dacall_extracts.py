@@ -1,39 +1,44 @@
 """Monthly partner extracts, each under its information sharing agreement (config/sharing/).
 
-One task per partner, for the month that has just ended. The pseudonym key comes from the
-Airflow connection `dacall_pseudonym` (or DACALL_PSEUDONYM_KEY); without one, no extract is made.
-Every extract is recorded in audit.disclosures. The task's return value is the manifest's
-counts and hashes: no data.
+One task per partner, for the month before the run (the run's day and local time are in
+config/schedule.yml). The pseudonym key comes from the Airflow connection `dacall_pseudonym`
+(or DACALL_PSEUDONYM_KEY); without one, no extract is made. Every extract is recorded in
+audit.disclosures. The task's return value is the manifest's counts and hashes: no data.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from airflow.sdk import dag, task
+from airflow.sdk import CronTriggerTimetable, dag, task
 
 from dacall.alerts import on_task_failure
 from dacall.extracts import partners
 from dacall.pipeline import WAREHOUSE_POOL
+from dacall.schedule import schedule
+
+calendar = schedule()
 
 
 @dag(
     dag_id="dacall_extracts",
-    schedule="@monthly",
-    start_date=datetime(2025, 2, 1),
+    schedule=CronTriggerTimetable(calendar.extracts_cron(), timezone=calendar.timezone),
+    start_date=calendar.start_date,
     catchup=False,
     max_active_runs=1,
-    default_args={"pool": WAREHOUSE_POOL, "on_failure_callback": on_task_failure},
+    default_args={
+        "pool": WAREHOUSE_POOL,
+        "on_failure_callback": on_task_failure,
+        **calendar.task_defaults(),
+    },
     tags=["dacall"],
     doc_md=__doc__,
 )
 def dacall_extracts():
     @task
     def extract(partner: str, logical_date=None, run_id=None) -> dict:
-        from dacall.extracts import make_extract, previous_month
+        from dacall.extracts import make_extract
 
         manifest = make_extract(
-            partner, previous_month(logical_date.date()), run_by=f"airflow:{run_id}"
+            partner, calendar.extract_period(logical_date), run_by=f"airflow:{run_id}"
         )
         return {key: manifest[key] for key in ("partner", "agreement", "period", "rows", "files")}
 

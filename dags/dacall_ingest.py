@@ -1,36 +1,46 @@
-"""Daily ingestion: every feed in the landing folder into the warehouse's raw schema.
+"""Ingestion: every feed in the landing folder into the warehouse's raw schema.
 
-Thin by design: the work is dacall.pipeline.ingest_step, which `dacall run` calls too.
+Runs nightly at a local time after the feeds usually land, and again later the same day for
+files that land late (config/schedule.yml). A nightly run always updates the raw asset, which
+starts dacall_transform (its freshness gate names a day that did not arrive); a later run does
+so only when it loaded a new delivery. Thin by design: the work is
+dacall.pipeline.ingest_step, which `dacall run` calls too.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, MultipleCronTriggerTimetable, dag, task
 
 from dacall.alerts import on_task_failure
 from dacall.pipeline import RAW_ASSET_URI, WAREHOUSE_POOL
+from dacall.schedule import schedule
 
 raw_data = Asset(RAW_ASSET_URI)
+calendar = schedule()
 
 
 @dag(
     dag_id="dacall_ingest",
-    schedule="@daily",
-    start_date=datetime(2025, 1, 1),
-    catchup=True,
+    schedule=MultipleCronTriggerTimetable(*calendar.ingest_crons(), timezone=calendar.timezone),
+    start_date=calendar.start_date,
+    catchup=False,
     max_active_runs=1,
+    default_args=calendar.task_defaults(),
     tags=["dacall"],
     doc_md=__doc__,
 )
 def dacall_ingest():
     @task(pool=WAREHOUSE_POOL, outlets=[raw_data], on_failure_callback=on_task_failure)
     def ingest(logical_date=None) -> dict:
-        from dacall.pipeline import business_day, ingest_step
+        from airflow.sdk.exceptions import AirflowSkipException
 
-        # A run at midnight loads the day that ended; a backfill walks the landing day by day.
-        return ingest_step(up_to=business_day(logical_date))
+        from dacall.pipeline import business_day, ingest_step, loaded_anything
+
+        summary = ingest_step(up_to=business_day(logical_date))
+        if not loaded_anything(summary) and not calendar.is_nightly(logical_date):
+            # A skipped task updates no asset: no transform for a check that found nothing new.
+            raise AirflowSkipException("no new delivery since the last run")
+        return summary
 
     ingest()
 

@@ -13,20 +13,23 @@ run one after another anyway, and each task's log and return value list every mo
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from airflow.sdk import Asset, dag, task
 
 from dacall.alerts import on_task_failure
 from dacall.pipeline import MARTS_ASSET_URI, RAW_ASSET_URI, WAREHOUSE_POOL
+from dacall.schedule import schedule
 
-DEFAULTS = {"pool": WAREHOUSE_POOL, "on_failure_callback": on_task_failure}
+DEFAULTS = {
+    "pool": WAREHOUSE_POOL,
+    "on_failure_callback": on_task_failure,
+    **schedule().task_defaults(),
+}
 
 
 @dag(
     dag_id="dacall_transform",
     schedule=[Asset(RAW_ASSET_URI)],
-    start_date=datetime(2025, 1, 1),
+    start_date=schedule().start_date,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULTS,

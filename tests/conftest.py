@@ -3,13 +3,10 @@ them by the real pipeline (real DuckDB, real dbt)."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
 import pytest
-
-from dacall.settings import PROJECT_ROOT
 
 TEST_DATA = Path(__file__).parent / "data"
 # The spec's sample feeds and their expected results, kept with the tests (the spec folder is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,34 @@ def test_ingest_then_transform_through_airflow(airflow_env):
         "gate_stg_cc_incidents",
         "compliance_check_reconciliation",
     } <= suites
+
+
+def _last_state(home: Path, dag_id: str) -> str:
+    [(state,)] = query_sqlite(
+        home / "airflow.db",
+        f"select state from task_instance where dag_id = '{dag_id}' order by end_date desc limit 1",
+    )
+    return state
+
+
+def test_a_late_file_check_goes_on_only_when_something_new_landed(airflow_env, tmp_path):
+    """The same day's later runs (config/schedule.yml) load files that landed after the nightly
+    run, and end skipped, updating no asset (so no transform), when nothing new arrived."""
+    home = Path(airflow_env["AIRFLOW_HOME"])
+    late_check = "2025-07-10T08:30:00+01:00"
+    landing = shutil.copytree(airflow_env["DACALL_LANDING"], tmp_path / "landing")
+    env = dict(airflow_env, DACALL_LANDING=str(landing))
+    done = airflow(env, "dags", "test", "dacall_ingest", late_check)
+    assert "state=success" in done.stdout + done.stderr, (done.stdout + done.stderr)[-3000:]
+    assert _last_state(home, "dacall_ingest") == "skipped"
+    # A corrected file lands after the night's run: the next check loads it.
+    late = landing / "cc_incidents" / "cc_incidents_20250709.csv"
+    data = late.read_bytes()
+    assert data.endswith(b":05\r\n")
+    late.write_bytes(data[:-5] + b":06\r\n")  # a corrected closing time: a new delivery
+    done = airflow(env, "dags", "test", "dacall_ingest", "2025-07-10T14:30:00+01:00")
+    assert "state=success" in done.stdout + done.stderr
+    assert _last_state(home, "dacall_ingest") == "success"
 
 
 def test_extracts_through_airflow_and_no_personal_data_in_logs_or_xcom(airflow_env):

@@ -17,7 +17,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dacall import paths
@@ -431,9 +431,3 @@ def _record_disclosure(
 
 def partners() -> list[str]:
     return sorted(p.stem for p in (config_dir() / "sharing").glob("*.yml"))
-
-
-def previous_month(day: date) -> str:
-    first = day.replace(day=1)
-    year, month = (first.year - 1, 12) if first.month == 1 else (first.year, first.month - 1)
-    return f"{year:04d}-{month:02d}"

@@ -346,11 +346,11 @@ def _apply_decisions(con, predictions: str, decisions: pa.Table | None) -> None:
 
 def _spill_dir():
     """Where DuckDB may spill the linkage's working tables: they hold names and dates of birth,
-    so beside the warehouse, owner-only, never the working directory."""
+    so in the warehouse's state folder, owner-only, never the working directory."""
     from dacall import paths
     from dacall.warehouse import private_dir
 
-    return private_dir(paths.warehouse().parent / "linkage_spill")
+    return private_dir(paths.state() / "linkage_spill")
 
 
 def _has_field_weights(con) -> bool:

@@ -1,29 +1,45 @@
-"""Default locations, overridable by environment (the DAGs and the CLI agree on them)."""
+"""Where data lives, overridable by environment (the DAGs and the CLI agree on them).
+
+Defaults: in a source checkout, folders of the repository (`data/landing`, `warehouse/`,
+`reports/`, `extracts/`); for an installed package, the same names under the working directory.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from dacall.settings import PROJECT_ROOT
+from dacall.settings import PROJECT_ROOT, is_checkout
 
 
-def _path(variable: str, default: Path) -> Path:
+def _path(variable: str, default: str) -> Path:
     value = os.environ.get(variable)
-    return Path(value) if value else default
+    if value:
+        return Path(value)
+    return (PROJECT_ROOT if is_checkout() else Path.cwd()) / default
 
 
 def landing() -> Path:
-    return _path("DACALL_LANDING", PROJECT_ROOT / "data" / "landing")
+    return _path("DACALL_LANDING", "data/landing")
 
 
 def warehouse() -> Path:
-    return _path("DACALL_WAREHOUSE", PROJECT_ROOT / "warehouse" / "dacall.duckdb")
+    return _path("DACALL_WAREHOUSE", "warehouse/dacall.duckdb")
 
 
 def reports() -> Path:
-    return _path("DACALL_REPORTS", PROJECT_ROOT / "reports")
+    return _path("DACALL_REPORTS", "reports")
 
 
 def extracts() -> Path:
-    return _path("DACALL_EXTRACTS", PROJECT_ROOT / "extracts")
+    return _path("DACALL_EXTRACTS", "extracts")
+
+
+def state(warehouse_path: Path | None = None) -> Path:
+    """The run-time state of a warehouse's runs (dbt's artifacts and logs, the working copy of
+    the GX context, the linkage's spill files): `DACALL_STATE_DIR`, or `state/` beside the
+    warehouse. The code's own folders are never written."""
+    value = os.environ.get("DACALL_STATE_DIR")
+    if value:
+        return Path(value)
+    return Path(warehouse_path or warehouse()).resolve().parent / "state"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dacall import paths
@@ -42,10 +42,17 @@ def _record_run(
 
 
 def business_day(logical_date: datetime | None) -> date | None:
-    """The business date a daily run covers: the day before its (midnight) logical date."""
+    """The business date a scheduled run covers (config/schedule.yml): the local day before."""
     if logical_date is None:
         return None
-    return (logical_date - timedelta(days=1)).date()
+    from dacall.schedule import schedule
+
+    return schedule().business_day(logical_date)
+
+
+def loaded_anything(summary: dict) -> bool:
+    """Whether an ingest step took in any new delivery (loaded or rejected a file)."""
+    return any(f["files_loaded"] or f["files_rejected"] for f in summary["feeds"].values())
 
 
 def ingest_step(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,6 +79,8 @@ def make_report(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # Month labels ("2025-01") are categories on purpose; matplotlib says so at INFO, per chart.
+    logging.getLogger("matplotlib.category").setLevel(logging.WARNING)
     warehouse = Path(warehouse or paths.warehouse())
     folder = private_dir(Path(out or paths.reports()))
     params = {k: v for k, v in (("start", start), ("end", end)) if v}
@@ -309,7 +312,9 @@ def _exceptions(con, start, end, params) -> list[list]:
 
 
 def _copy_dbt_docs(warehouse: Path, folder: Path) -> bool:
-    source = warehouse.resolve().parent / "dbt_target" / "static_index.html"
+    from dacall.transform import dbt_target
+
+    source = dbt_target(warehouse) / "static_index.html"
     if source.exists():
         write_private(folder / "dbt_docs.html", source.read_bytes())
         return True

@@ -1,4 +1,11 @@
-"""Where the project's editable configuration lives."""
+"""Where the project's code-side folders are: configuration, the dbt project, the GX suites.
+
+Two layouts are supported. In a source checkout (`make install`, an editable install) they are
+the repository's own `config/`, `dbt/` and `expectations/`. An installed wheel (the Docker
+image, `pip install .`) carries copies of them inside the package, under `dacall/_bundled/`.
+`DACALL_CONFIG_DIR`, `DACALL_DBT_DIR` and `DACALL_EXPECTATIONS_DIR` override either. These
+folders are only read: run-time state goes to the state folder (`dacall.paths.state`).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,35 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The repository, when the package runs from a source checkout (src/dacall -> the root).
+PROJECT_ROOT = PACKAGE_DIR.parents[1]
+BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+
+
+def is_checkout() -> bool:
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "dbt").is_dir()
+
+
+def resource_dir(name: str, variable: str) -> Path:
+    """A code-side folder (`config`, `dbt`, `expectations`): the environment's choice, else the
+    checkout's, else the copy bundled in the installed package."""
+    value = os.environ.get(variable)
+    if value:
+        return Path(value)
+    return PROJECT_ROOT / name if is_checkout() else BUNDLED_DIR / name
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("DACALL_CONFIG_DIR", PROJECT_ROOT / "config"))
+    return resource_dir("config", "DACALL_CONFIG_DIR")
+
+
+def dbt_dir() -> Path:
+    return resource_dir("dbt", "DACALL_DBT_DIR")
+
+
+def expectations_dir() -> Path:
+    return resource_dir("expectations", "DACALL_EXPECTATIONS_DIR")
 
 
 def load_yaml(name: str) -> dict:

@@ -15,9 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dacall.settings import PROJECT_ROOT, UserError
+from dacall import paths
+from dacall.settings import UserError, dbt_dir
 
-DBT_DIR = PROJECT_ROOT / "dbt"
 # dbt commands that read the project's variables; config/governance.yml's decisions reach the
 # models through them.
 VARS_COMMANDS = {"build", "run", "test", "compile", "docs", "show", "seed", "list", "ls"}
@@ -39,25 +39,30 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
     return env
 
 
+def dbt_target(warehouse: Path) -> Path:
+    return paths.state(warehouse) / "dbt_target"
+
+
 def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
     """`dbt <args>` on the project; results parsed from run_results.json."""
-    # dbt's artifacts (run results, the docs site) live beside the warehouse they describe,
-    # so two warehouses never share them.
-    target = Path(target_path or Path(warehouse).resolve().parent / "dbt_target")
+    # dbt's artifacts (run results, the docs site) live in the state folder of the warehouse
+    # they describe, so two warehouses never share them and the dbt project is only read.
+    target = Path(target_path or dbt_target(warehouse))
     target.mkdir(parents=True, exist_ok=True)
     if args and args[0] in VARS_COMMANDS:
         from dacall.governance import dbt_vars
 
         args = [*args, "--vars", json.dumps(dbt_vars())]
+    project = dbt_dir()
     command = [
         sys.executable,
         "-m",
         "dbt.cli.main",
         *args,
         "--project-dir",
-        str(DBT_DIR),
+        str(project),
         "--profiles-dir",
-        str(DBT_DIR),
+        str(project),
         "--target-path",
         str(target),
         "--log-path",

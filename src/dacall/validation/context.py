@@ -1,29 +1,39 @@
-"""The Great Expectations file context in expectations/ (committed: config and suites)."""
+"""The Great Expectations file context.
+
+The suites and GX's configuration are committed under expectations/gx and only read at run
+time: each run validates with a fresh working copy of them in the warehouse's state folder, so
+GX's own writes never touch the code (which is read-only in the Docker image).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
-from dacall.settings import PROJECT_ROOT
-
-EXPECTATIONS_DIR = Path(os.environ.get("DACALL_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"))
+from dacall.settings import expectations_dir
 
 
-def get_context():
+def get_context(state_dir: Path | None = None):
+    """The GX context: a working copy under `state_dir`, or (for the developer tool that
+    rewrites the committed suites) the committed one itself."""
     import great_expectations as gx
 
     from dacall import paths
+    from dacall.warehouse import private_dir
 
     # Results and Data Docs hold incident references: they go to the restricted report folder,
     # never into the repository.
     os.environ["DACALL_DATA_DOCS_DIR"] = str(paths.reports() / "data_docs")
     os.environ["DACALL_GX_RESULTS_DIR"] = str(paths.reports() / "gx_validations")
-    from dacall.warehouse import private_dir
-
     for variable in ("DACALL_DATA_DOCS_DIR", "DACALL_GX_RESULTS_DIR"):
         private_dir(Path(os.environ[variable]).parent)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-    context = gx.get_context(mode="file", project_root_dir=str(EXPECTATIONS_DIR))
-    return context
+    root = expectations_dir()
+    if state_dir is not None:
+        working = private_dir(Path(state_dir)) / "expectations"
+        shutil.rmtree(working, ignore_errors=True)
+        shutil.copytree(root / "gx", working / "gx", ignore=shutil.ignore_patterns("uncommitted"))
+        root = working
+    return gx.get_context(mode="file", project_root_dir=str(root))

@@ -21,10 +21,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from dacall.settings import UserError, load_yaml
-from dacall.validation.context import EXPECTATIONS_DIR
+from dacall.settings import UserError, expectations_dir, load_yaml
 
-ASSETS_DIR = EXPECTATIONS_DIR / "data_docs_assets"
+ASSETS_DIR = expectations_dir() / "data_docs_assets"
 CHECKSUMS = "SHA256SUMS"
 LOGO = re.compile(r'https://great-expectations-web-assets\.[^"\']*/logo-long\.png[^"\']*')
 # Subresource integrity and CORS mode make a browser refuse a script opened from a file.

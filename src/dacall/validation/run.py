@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from dacall.settings import UserError
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
@@ -48,11 +49,15 @@ class Verdict:
 
 class Validator:
     def __init__(self, con, run_id: str):
+        from dacall import paths
         from dacall.validation.context import get_context
 
         self.con = con
         self.run_id = run_id
-        self.context = get_context()
+        (database,) = con.execute(
+            "select path from duckdb_databases() where database_name = current_database()"
+        ).fetchone()
+        self.context = get_context(paths.state(Path(database)))
         # Get before add: updating the data source would drop its assets and re-add them with
         # new ids, rewriting the committed GX config on every run.
         try:
@@ -264,6 +269,6 @@ def compliance(validator: Validator) -> Verdict:
 
 
 def _reference(name: str):
-    from dacall.transform import DBT_DIR
+    from dacall.settings import dbt_dir
 
-    return DBT_DIR / "seeds" / name
+    return dbt_dir() / "seeds" / name
