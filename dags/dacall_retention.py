@@ -1,25 +1,32 @@
 """Retention, applied daily: delete what is past its period in config/retention.yml and record
-the counts in audit.retention_runs (dacall.governance.retention). The task's return value is
+the counts in audit.retention_runs (dacall.governance.retention). The time of day is
+config/retention.yml's run_at, in config/schedule.yml's time zone. The task's return value is
 counts only: no data.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from airflow.sdk import dag, task
+from airflow.sdk import CronTriggerTimetable, dag, task
 
 from dacall.alerts import on_task_failure
+from dacall.governance.retention import retention_cron
 from dacall.pipeline import WAREHOUSE_POOL
+from dacall.schedule import schedule
+
+calendar = schedule()
 
 
 @dag(
     dag_id="dacall_retention",
-    schedule="@daily",
-    start_date=datetime(2025, 2, 1),
+    schedule=CronTriggerTimetable(retention_cron(), timezone=calendar.timezone),
+    start_date=calendar.start_date,
     catchup=False,
     max_active_runs=1,
-    default_args={"pool": WAREHOUSE_POOL, "on_failure_callback": on_task_failure},
+    default_args={
+        "pool": WAREHOUSE_POOL,
+        "on_failure_callback": on_task_failure,
+        **calendar.task_defaults(),
+    },
     tags=["dacall"],
     doc_md=__doc__,
 )

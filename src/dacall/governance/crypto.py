@@ -20,7 +20,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from dacall.settings import PROJECT_ROOT, UserError
+from dacall.settings import PROJECT_ROOT, UserError, is_checkout
 from dacall.warehouse import private_dir, write_private
 
 SIGNING_KEY = "force_signing.key"
@@ -28,8 +28,11 @@ SIGNING_PUBLIC = "force_signing.pub"
 
 
 def keys_dir() -> Path:
+    """DACALL_KEYS_DIR, else keys/ in a source checkout, else keys/ in the working directory."""
     value = os.environ.get("DACALL_KEYS_DIR")
-    return Path(value) if value else PROJECT_ROOT / "keys"
+    if value:
+        return Path(value)
+    return (PROJECT_ROOT if is_checkout() else Path.cwd()) / "keys"
 
 
 def _age():

@@ -85,6 +85,15 @@ def load_rules() -> list[Rule]:
     return rules
 
 
+def retention_cron() -> str:
+    """The daily run's cron expression, from config/retention.yml's run_at (local HH:MM)."""
+    text = str(load_yaml("retention.yml").get("run_at", "04:00"))
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", text)
+    if not match:
+        raise UserError(f"config/retention.yml: run_at must be a time HH:MM, not {text!r}")
+    return f"{int(match.group(2))} {int(match.group(1))} * * *"
+
+
 def cutoff(as_of: date, keep_months: int) -> date:
     """The first day still kept: as_of minus keep_months (clamped to the month's end)."""
     months = as_of.year * 12 + as_of.month - 1 - keep_months
