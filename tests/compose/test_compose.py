@@ -16,6 +16,7 @@ import time
 from datetime import date, datetime, timedelta
 
 import pytest
+from compose_stack import running_stack  # noqa: F401 - the fixture `stack`, started once
 
 from dacall.generate import generate
 from dacall.schedule import schedule
@@ -45,16 +46,19 @@ def nightly(night: date) -> str:
     return datetime.combine(night, calendar.nightly_at, calendar.timezone).isoformat()
 
 
+DELIVERED: set[tuple[str, str]] = set()  # (file, delivery) already in the landing folder
+
+
 def land_until(stack, feeds, night: date) -> list[str]:
-    """Put in the landing folder every delivery made by `night` (the partners' monthly files,
-    due a few days after the month, arrive with the last night here)."""
+    """Put in the landing folder every delivery made by `night` that is not there yet (the
+    partners' monthly files, due a few days after the month, arrive with the last night here)."""
     out, deliveries = feeds
     landed = []
     for row in sorted(deliveries, key=lambda r: (r["file"], int(r["delivery"]))):
         due = date.fromisoformat(row["delivered_on"])
         if row["feed"].startswith("partner_"):
             due = min(due, NIGHTS[-1])
-        if due > night:
+        if due > night or (row["file"], row["delivery"]) in DELIVERED:
             continue
         is_final = not any(
             r["file"] == row["file"] and int(r["delivery"]) > int(row["delivery"])
@@ -63,23 +67,22 @@ def land_until(stack, feeds, night: date) -> list[str]:
         source = (out / "landing" if is_final else out / "deliveries" / "first") / row["feed"]
         target = stack.landing / row["feed"] / row["file"]
         target.parent.mkdir(mode=0o755, exist_ok=True)
-        if not target.exists() or target.read_bytes() != (source / row["file"]).read_bytes():
-            shutil.copyfile(source / row["file"], target)
-            target.chmod(0o644)
-            landed.append(row["file"])
+        shutil.copyfile(source / row["file"], target)
+        target.chmod(0o644)
+        DELIVERED.add((row["file"], row["delivery"]))
+        landed.append(row["file"])
     return landed
 
 
-def correct_cc_log(stack, business_day: date) -> str:
-    """Re-send one day's C&C log with one entry's text corrected; returns the old text."""
+def correct_cc_log(stack, business_day: date) -> tuple[str, str]:
+    """Re-send one day's C&C log with one entry's text corrected; returns its (URN, SEQ)."""
     path = stack.landing / "cc_log" / f"cc_log_{business_day:%Y%m%d}.csv"
     rows = list(csv.reader(io.StringIO(path.read_bytes().decode("cp1252"), newline="")))
-    old = rows[1][5]
-    rows[1][5] = f"{MARKER}: {old}"[:400]
+    rows[1][5] = f"{MARKER}: {rows[1][5]}"[:400]
     buffer = io.StringIO(newline="")
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     path.write_bytes(buffer.getvalue().encode("cp1252"))
-    return old
+    return rows[1][0], rows[1][1]
 
 
 def test_every_service_becomes_healthy(stack):
@@ -143,7 +146,7 @@ def test_seven_nights_under_the_scheduler(stack, feeds):
             REPORT["killed"] = _kill_scheduler_during_transform(stack)
         if number == CORRECTED_NIGHT:
             # Before the next night, one file of the night's day is re-sent with a correction.
-            REPORT["old_text"] = correct_cc_log(stack, night - timedelta(days=1))
+            REPORT["corrected"] = correct_cc_log(stack, night - timedelta(days=1))
     runs = stack.wait_idle("dacall_transform", timeout=1200)
     assert runs, "the raw asset started no transform"
     assert all(r["run_type"] == "asset_triggered" for r in runs)
@@ -167,12 +170,17 @@ def test_the_killed_task_was_retried_and_its_run_succeeded(stack):
 def test_the_corrected_file_replaced_its_rows(stack):
     day = NIGHTS[CORRECTED_NIGHT - 1] - timedelta(days=1)
     name = f"cc_log_{day:%Y%m%d}.csv"
-    [(marked, old, total)] = stack.warehouse(
-        "select count(*) filter (where starts_with(text, ?)), count(*) filter (where text = ?),"
-        " count(*) from raw.cc_log where _file = ?",
-        [MARKER, REPORT["old_text"], name],
+    urn, seq = REPORT["corrected"]
+    entry = stack.warehouse(
+        "select text from raw.cc_log where _file = ? and urn = ? and seq = ?", [name, urn, seq]
     )
-    assert (marked, old) == (1, 0)
+    assert len(entry) == 1 and entry[0][0].startswith(MARKER), entry  # the old row is gone
+    [(marked, total)] = stack.warehouse(
+        "select count(*) filter (where starts_with(text, ?)), count(*) from raw.cc_log"
+        " where _file = ?",
+        [MARKER, name],
+    )
+    assert marked == 1
     [(delivery,)] = stack.warehouse(
         f"select max(delivery) from audit.files_loaded where file_name = '{name}'"
     )

@@ -1,5 +1,6 @@
 """docker compose, really started: the stack built from this repository's Dockerfile and
 docker-compose.yml, on a Docker engine (`make compose-test` starts one if none is running).
+(A module of its own, not a second conftest.py, whose name would shadow the suite's.)
 
 The stack runs under its own project name, with an env file, a configuration copy and a landing
 folder made for the test; `docker compose down -v` removes it all at the end.
@@ -186,8 +187,8 @@ def _write_config(folder: Path) -> None:
     (folder / "schedule.yml").write_text(yaml.safe_dump(schedule))
 
 
-@pytest.fixture(scope="session")
-def stack():
+@pytest.fixture(scope="session", name="stack")
+def running_stack():
     root = Path(tempfile.mkdtemp(prefix="dacall-compose-"))
     root.chmod(0o755)  # the containers' airflow user reads the landing folder and the config
     stack = Stack(root)
