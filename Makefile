@@ -68,11 +68,13 @@ $(DEMO_KEY):
 	@echo "created the demo pseudonym key $@ (readable only by you); never use it for real data"
 
 demo: $(GENERATED) $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
+	$(BIN)/dacall keys --demo
 	DACALL_PSEUDONYM_KEY_FILE=$(DEMO_KEY) $(BIN)/python -m dacall.demo --date $(DEMO_DATE)
 
 airflow: $(AIRFLOW_HOME)/.initialised $(DEMO_KEY)
 	@echo "Airflow starts on http://localhost:8080 ; log in as 'admin' with the password in"
 	@echo "  $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	$(BIN)/dacall keys --demo
 	DACALL_PSEUDONYM_KEY_FILE=$(DEMO_KEY) $(BIN)/airflow standalone
 
 # The review app over the demo's published snapshot; the first start creates the log-in `demo`
@@ -100,4 +102,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m dacall.bench
 
 clean:
-	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY) build
+	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY) build keys

@@ -40,6 +40,13 @@ def private_outputs(tmp_path_factory):
         patch.setenv("DACALL_EXTRACTS", str(root / "extracts"))
         patch.delenv("DACALL_PSEUDONYM_KEY_FILE", raising=False)
         patch.setenv("DACALL_PSEUDONYM_KEY", "test-only-key-for-synthetic-data-0123456789")
+        # Each partner's age key pair and the force's signing key, made for this run only.
+        from dacall.extracts import partners
+        from dacall.governance.crypto import make_demo_keys
+
+        patch.setenv("DACALL_KEYS_DIR", str(root / "keys"))
+        patch.delenv("DACALL_SIGNING_KEY_FILE", raising=False)
+        make_demo_keys(root / "keys", partners())
         yield root
 
 

@@ -26,6 +26,20 @@ def extracts(generated_warehouse, tmp_path_factory):
     return out, manifests
 
 
+def opened(path: Path) -> bytes:
+    """A file as the partner reads it: decrypted with the partner's own (test) key."""
+    from dacall.governance.crypto import decrypt, keys_dir
+
+    if path.suffix != ".age":
+        return path.read_bytes()
+    partner = path.parent.parent.name
+    return decrypt(path.read_bytes(), (keys_dir() / f"{partner}.age.key").read_text().strip())
+
+
+def csv_text(out: Path, partner: str, period: str = PERIOD) -> str:
+    return opened(out / partner / period / f"{partner}_{period}.csv.age").decode("utf-8")
+
+
 def personal_tokens(warehouse) -> tuple[set[str], list[re.Pattern]]:
     """Every name, date of birth, number, postcode and address the warehouse holds."""
     tokens: set[str] = set()
@@ -57,10 +71,10 @@ def test_no_extract_holds_personal_data_unless_allow_listed(extracts, generated_
     for partner, manifest in manifests.items():
         folder = out / partner / PERIOD
         assert sorted(p.name for p in folder.iterdir()) == sorted(
-            [*manifest["files"], "manifest.json"]
+            [*manifest["files"], "manifest.json", "manifest.json.sig"]
         )  # nothing else
         for path in folder.iterdir():
-            text = path.read_bytes().decode("latin-1")
+            text = opened(path).decode("latin-1")
             upper = text.upper()
             leaked = [t for t in tokens if t in text or t.upper() in upper]
             assert not leaked, f"{path.name} holds {leaked[:3]}"
@@ -71,10 +85,7 @@ def test_no_extract_holds_personal_data_unless_allow_listed(extracts, generated_
 
 def test_each_partner_gets_only_its_own_reference(extracts):
     out, manifests = extracts
-    header = {
-        p: (out / p / PERIOD / f"{p}_{PERIOD}.csv").read_text().splitlines()[0].split(",")
-        for p in PARTNERS
-    }
+    header = {p: csv_text(out, p).splitlines()[0].split(",") for p in PARTNERS}
     assert "case_ref" in header["marac"] and "referral_id" not in header["marac"]
     assert "referral_id" in header["mash"] and "case_ref" not in header["mash"]
     assert "vs_ref" in header["victim_support"]
@@ -95,17 +106,18 @@ def test_pseudonyms_differ_between_partners_and_are_stable(extracts, generated_w
         join marts.bridge_person_records b2 using (person_key)
         where b1.source = 'partner_marac' and b2.source = 'partner_mash'""",
     )
-    marac = set(_column(out / "marac" / PERIOD / f"marac_{PERIOD}.csv", "person_pseudonym"))
-    mash = set(_column(out / "mash" / PERIOD / f"mash_{PERIOD}.csv", "person_pseudonym"))
+    marac = set(_column(csv_text(out, "marac"), "person_pseudonym"))
+    mash = set(_column(csv_text(out, "mash"), "person_pseudonym"))
     assert not marac & mash
     assert people  # there are shared people for the statement above to mean something
     # Re-running a period reproduces identical data files.
     again = make_extract("marac", PERIOD, generated_warehouse, tmp_path)
-    assert again["files"] == manifests["marac"]["files"]
+    plain = {k: v["plaintext_sha256"] for k, v in manifests["marac"]["files"].items()}
+    assert {k: v["plaintext_sha256"] for k, v in again["files"].items()} == plain
 
 
-def _column(path: Path, name: str) -> list[str]:
-    lines = path.read_text().splitlines()
+def _column(text: str, name: str) -> list[str]:
+    lines = text.splitlines()
     index = lines[0].split(",").index(name)
     return [line.split(",")[index] for line in lines[1:]]
 
@@ -133,7 +145,7 @@ def test_manifests_and_disclosures(extracts, generated_warehouse):
 
 def test_small_numbers_are_suppressed_including_by_differencing(sample_warehouse, tmp_path):
     manifest = make_extract("home_office", "2025-02", sample_warehouse, tmp_path)
-    lines = (tmp_path / "home_office" / "2025-02" / "home_office_2025-02.csv").read_text()
+    lines = csv_text(tmp_path, "home_office", "2025-02")
     cells = [line.split(",") for line in lines.splitlines()[1:]]
     visible = [int(c[3]) for c in cells if c[3]]
     assert all(v == 0 or v >= 5 for v in visible)

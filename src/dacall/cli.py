@@ -305,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     from dacall.review.commands import add_parsers
 
     add_parsers(verbs, paths.warehouse())
+
+    from dacall.governance.cli import add_verbs
+
+    add_verbs(verbs, paths.warehouse())
     return parser
 
 
@@ -314,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     # Everything dacall writes holds personal data: owner-only, whatever the shell's umask.
     previous_umask = os.umask(0o077)
     try:
+        if getattr(args, "warehouse", None) is not None:
+            from dacall.governance.at_rest import check_warehouse_folder
+
+            check_warehouse_folder(args.warehouse)
         return args.func(args)
     except UserError as exc:
         print(f"dacall: error: {exc}", file=sys.stderr)

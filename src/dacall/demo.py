@@ -103,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     print()
     print_summary(paths.warehouse())
-    print(f"partner extracts: {paths.extracts()}/<partner>/<period>/ (CSV, Parquet, manifest)")
+    print(
+        f"partner extracts: {paths.extracts()}/<partner>/<period>/ (CSV and Parquet encrypted "
+        "to each partner, signed manifest; demo keys in keys/)"
+    )
     print(f"report: {paths.reports() / 'report.html'} (exception list: exceptions.csv beside it)")
     print(f"Data Docs: {paths.reports() / 'data_docs' / 'index.html'}")
     print("review queue: `make review` -> http://127.0.0.1:8000/ (log-in demo, printed once)")

@@ -15,13 +15,16 @@ import hmac
 import json
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dacall import paths
 from dacall.csv_out import frame_csv_bytes
-from dacall.settings import UserError, config_dir
+from dacall.governance import crypto
+from dacall.governance.crypto import recipient_text
+from dacall.settings import UserError, config_dir, load_yaml
 from dacall.warehouse import connect, owner_only, private_dir, write_private
 
 _PARTNER = re.compile(r"[a-z][a-z_]{1,40}", re.ASCII)
@@ -52,7 +55,7 @@ DATASETS: dict[str, str] = {
     # Per MARAC referral in the period: the person's domestic incidents of the 12 months before.
     "marac_prior_incidents": """
         with referrals as (
-            select m.case_ref, m.referral_date, b.person_key
+            select m.case_ref, m.referral_date, b.person_key, b.match_probability
             from staging.stg_partner_marac as m
             join marts.bridge_person_records as b
               on b.source = 'partner_marac' and b.source_record_id = m.case_ref
@@ -61,17 +64,22 @@ DATASETS: dict[str, str] = {
         select r.case_ref, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
                i.channel, i.init_grade, i.final_grade, i.is_deployed as deployed, i.risk_level,
                i.child_present, i.weapon, i.claims as checks_claimed,
-               i.claims - i.unverified_claims as checks_verified, i.created_at as _order
+               i.claims - i.unverified_claims as checks_verified,
+               least(r.match_probability, c.match_probability) as link_probability,
+               'partner_marac|' || r.case_ref as _partner_record,
+               'cc_incidents|' || i.incident_urn as _incident_record, i.created_at as _order
         from referrals as r
         join marts.fct_incidents as i
           on i.person_key = r.person_key and i.is_domestic
          and i.created_at < r.referral_date
          and i.created_at >= r.referral_date - interval 12 month
+        join marts.bridge_person_records as c
+          on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
     """,
     # Per MASH referral in the period: the person's domestic incidents with a child present.
     "mash_child_present_incidents": """
         with referrals as (
-            select m.referral_id, m.received_on, b.person_key
+            select m.referral_id, m.received_on, b.person_key, b.match_probability
             from staging.stg_partner_mash as m
             join marts.bridge_person_records as b
               on b.source = 'partner_mash' and b.source_record_id = m.referral_id
@@ -79,29 +87,38 @@ DATASETS: dict[str, str] = {
         )
         select r.referral_id, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
                i.channel, i.final_grade, i.is_deployed as deployed, i.risk_level, i.weapon,
-               i.created_at as _order
+               least(r.match_probability, c.match_probability) as link_probability,
+               'partner_mash|' || r.referral_id as _partner_record,
+               'cc_incidents|' || i.incident_urn as _incident_record, i.created_at as _order
         from referrals as r
         join marts.fct_incidents as i
           on i.person_key = r.person_key and i.is_domestic and i.child_present
          and i.created_at < r.received_on
          and i.created_at >= r.received_on - interval 12 month
+        join marts.bridge_person_records as c
+          on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
     """,
     # Clients who consented: their domestic incidents in the period after the referral.
     "victim_support_repeat_incidents": """
         with clients as (
-            select v.vs_ref, v.referred_on, b.person_key
+            select v.vs_ref, v.referred_on, b.person_key, b.match_probability
             from staging.stg_partner_vs as v
             join marts.bridge_person_records as b
               on b.source = 'partner_vs' and b.source_record_id = v.vs_ref
             where v.has_consent
         )
         select c.vs_ref, c.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
-               i.channel, i.risk_level, i.is_deployed as deployed, i.created_at as _order
+               i.channel, i.risk_level, i.is_deployed as deployed,
+               least(c.match_probability, c2.match_probability) as link_probability,
+               'partner_vs|' || c.vs_ref as _partner_record,
+               'cc_incidents|' || i.incident_urn as _incident_record, i.created_at as _order
         from clients as c
         join marts.fct_incidents as i
           on i.person_key = c.person_key and i.is_domestic
          and cast(i.created_at as date) > c.referred_on
          and strftime(i.created_month, '%Y-%m') = $period
+        join marts.bridge_person_records as c2
+          on c2.source = 'cc_incidents' and c2.source_record_id = i.incident_urn
     """,
     # Aggregate counts for the month by channel, grade, risk level and repeat victim.
     "home_office_counts": """
@@ -126,6 +143,9 @@ DATASETS: dict[str, str] = {
     """,
 }
 REFERENCE_OF = {"marac": "case_ref", "mash": "referral_id", "victim_support": "vs_ref"}
+# Rows resting on a person link weaker than this are held back for review unless the agreement
+# sets its own min_link_probability.
+DEFAULT_MIN_LINK_PROBABILITY = 0.99
 
 
 @dataclass(frozen=True)
@@ -137,6 +157,8 @@ class Agreement:
     dataset: str
     fields: tuple[str, ...]
     threshold: int
+    min_link_probability: float = DEFAULT_MIN_LINK_PROBABILITY
+    recipient: str = ""  # the partner's age public key: every file is encrypted to it
 
 
 def validate_partner(name: str) -> str:
@@ -173,9 +195,15 @@ def load_agreement(partner: str) -> Agreement:
             dataset=spec["dataset"],
             fields=tuple(spec["fields"]),
             threshold=int(spec.get("small_number_threshold", 5)),
+            min_link_probability=float(
+                spec.get("min_link_probability", DEFAULT_MIN_LINK_PROBABILITY)
+            ),
+            recipient=recipient_text(spec, partner),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"{where}: missing or malformed {exc}") from exc
+    if not 0 <= agreement.min_link_probability <= 1:
+        raise UserError(f"{where}: min_link_probability must be between 0 and 1")
     if agreement.dataset not in DATASETS:
         raise UserError(f"{where}: unknown dataset {agreement.dataset!r}")
     if agreement.dataset in AGGREGATE_DATASETS and agreement.threshold < MIN_THRESHOLD:
@@ -308,21 +336,47 @@ def make_extract(
         import pandas as pd
 
         frame = pd.DataFrame(rows, columns=frame.columns).astype({"incidents": "Int64"})
-    frame = frame[list(agreement.fields)]
+    from dacall.governance.links import hold_back
+
+    out_root = Path(out or paths.extracts())
     with owner_only():
-        return _publish(agreement, period, frame, suppressed, warehouse, out, run_by)
+        frame, held = hold_back(frame, agreement, out_root / partner, period)
+        people = sorted(set(frame["person_key"])) if "person_key" in frame.columns else []
+        frame = frame[list(agreement.fields)]
+        disclosure = Disclosure(agreement, period, suppressed, held, people, warehouse, run_by)
+        return _publish(disclosure, frame, private_dir(out_root / partner / period))
 
 
-def _publish(agreement, period, frame, suppressed, warehouse, out, run_by) -> dict:
-    partner = agreement.partner
-    folder = private_dir(Path(out or paths.extracts()) / partner / period)
+@dataclass(frozen=True)
+class Disclosure:
+    """What an extract discloses, beside its rows: for the manifest and the disclosure log."""
+
+    agreement: Agreement
+    period: str
+    suppressed: int
+    held: int
+    people: list
+    warehouse: Path
+    run_by: str | None
+
+
+def _publish(disclosure: Disclosure, frame, folder: Path) -> dict:
+    agreement, period, partner = (
+        disclosure.agreement,
+        disclosure.period,
+        disclosure.agreement.partner,
+    )
+    suppressed, held, people = disclosure.suppressed, disclosure.held, disclosure.people
+    warehouse, run_by = disclosure.warehouse, disclosure.run_by
     for stale in folder.iterdir():
         if stale.is_file() or stale.is_symlink():
             stale.unlink()
     stem = f"{partner}_{period}"
-    files = _write(frame, folder, stem)
+    files = _write(frame, folder, stem, agreement.recipient)
     manifest = {
+        "disclosure_id": str(uuid.uuid4()),
         "partner": partner,
+        "dataset": agreement.dataset,
         "agreement": agreement.agreement,
         "purpose": agreement.purpose,
         "lawful_basis": agreement.lawful_basis,
@@ -330,34 +384,52 @@ def _publish(agreement, period, frame, suppressed, warehouse, out, run_by) -> di
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "fields": list(agreement.fields),
         "rows": len(frame),
+        "rows_held_for_review": held,
+        "min_link_probability": agreement.min_link_probability,
         "files": files,
         "suppression": {
             "threshold": agreement.threshold,
             "cells_suppressed": suppressed,
             "applies_to": "aggregate counts",
         },
+        "encryption": {
+            "scheme": "age v1, X25519 recipient",
+            "recipient_fingerprint": crypto.fingerprint(agreement.recipient),
+            "signature": "manifest.json.sig: Ed25519 over manifest.json's bytes",
+            "signing_fingerprint": crypto.signing_fingerprint(),
+        },
     }
-    write_private(folder / "manifest.json", json.dumps(manifest, indent=2).encode() + b"\n")
+    manifest_bytes = json.dumps(manifest, indent=2).encode() + b"\n"
+    write_private(folder / "manifest.json", manifest_bytes)
+    write_private(folder / "manifest.json.sig", crypto.sign(manifest_bytes))
     _record_disclosure(
-        warehouse, manifest, run_by or os.environ.get("DACALL_RUN_BY") or getpass.getuser()
+        warehouse,
+        manifest,
+        run_by or os.environ.get("DACALL_RUN_BY") or getpass.getuser(),
+        people,
     )
     return manifest
 
 
-def _write(frame, folder: Path, stem: str) -> dict:
+def _write(frame, folder: Path, stem: str, recipient: str) -> dict:
+    """CSV and Parquet built in memory and written only encrypted to the partner's key."""
     import io
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    write_private(folder / f"{stem}.csv", frame_csv_bytes(frame))
+    csv_bytes = frame_csv_bytes(frame)
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
-    write_private(folder / f"{stem}.parquet", buffer.getvalue())
     files = {}
-    for name in (f"{stem}.csv", f"{stem}.parquet"):
-        data = (folder / name).read_bytes()
-        files[name] = {"sha256": hashlib.sha256(data).hexdigest(), "rows": len(frame)}
+    for name, plain in ((f"{stem}.csv", csv_bytes), (f"{stem}.parquet", buffer.getvalue())):
+        sealed = crypto.encrypt(plain, recipient)
+        write_private(folder / f"{name}.age", sealed)
+        files[f"{name}.age"] = {
+            "sha256": hashlib.sha256(sealed).hexdigest(),
+            "plaintext_sha256": hashlib.sha256(plain).hexdigest(),
+            "rows": len(frame),
+        }
     return files
 
 
@@ -375,12 +447,21 @@ create table if not exists audit.disclosures (
 """
 
 
-def _record_disclosure(warehouse: Path, manifest: dict, made_by: str) -> None:
+def _record_disclosure(
+    warehouse: Path, manifest: dict, made_by: str, people: list[str] = ()
+) -> None:
+    """One row per extract, and one child row per person disclosed (audit.disclosure_subjects:
+    the person key, never a name), so a subject access request can say who received what."""
+    from dacall.governance.disclosures import ensure_schema, record_subjects
+
     con = connect(warehouse)
     try:
         con.execute(DISCLOSURES_DDL)
+        ensure_schema(con)
         con.execute(
-            "insert into audit.disclosures values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into audit.disclosures (partner, agreement, period, fields, rows, "
+            "file_hashes, made_by, made_at, disclosure_id, dataset, recipient_fingerprint, "
+            "signing_fingerprint) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 manifest["partner"],
                 manifest["agreement"],
@@ -390,8 +471,13 @@ def _record_disclosure(warehouse: Path, manifest: dict, made_by: str) -> None:
                 json.dumps({k: v["sha256"] for k, v in manifest["files"].items()}),
                 made_by,
                 datetime.now(UTC).replace(tzinfo=None),
+                manifest["disclosure_id"],
+                manifest["dataset"],
+                manifest.get("encryption", {}).get("recipient_fingerprint"),
+                manifest.get("encryption", {}).get("signing_fingerprint"),
             ],
         )
+        record_subjects(con, manifest["disclosure_id"], people)
     finally:
         con.close()
 

@@ -137,9 +137,17 @@ def _settings(config: dict):
     ), [rule(r) for r in config["deterministic_rules"]]
 
 
-def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Table, dict]:
-    """Cluster person records; returns the bridge rows and a summary (counts only)."""
+def link_records(
+    records: pa.Table, config: dict | None = None, decisions: pa.Table | None = None
+) -> tuple[pa.Table, dict]:
+    """Cluster person records; returns the bridge rows and a summary (counts only).
+
+    decisions (unique_id_l, unique_id_r, decision, decided_at; ids as source|id) are people's
+    verdicts on pairs: the latest for a pair wins, "same" links the pair with probability 1 and
+    "different" removes its direct link, whatever the model scored.
+    """
     from splink import DuckDBAPI, Linker, block_on
+    from splink.internals.exceptions import EMTrainingException
 
     config = config or load_yaml("linkage.yml")
     threshold = float(config["match_threshold"])
@@ -150,6 +158,7 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
     nick = pa.table({"nickname": list(nicknames()), "name": list(nicknames().values())})
     con.register("nicknames", nick)
     prepared = con.sql(PREPARE_SQL).to_arrow_table()
+    con.register("prepared_records", prepared)
     if prepared.num_rows < 2:
         keys = prepared.column("unique_id").to_pylist()
         rows = {
@@ -165,14 +174,23 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
     for name in ("splink", "splink.internals"):
         logging.getLogger(name).setLevel(logging.ERROR)
     linker = Linker(table, settings, log_level=None)
-    linker.training.estimate_probability_two_random_records_match(
-        deterministic, recall=float(config["deterministic_recall"])
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=int(config["u_sampling_max_pairs"]))
-    for columns in config["training_blocking_rules"]:
-        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
     low = min(float(config["review_band"][0]), threshold)
-    predictions = linker.inference.predict(threshold_match_probability=low)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            deterministic, recall=float(config["deterministic_recall"])
+        )
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=int(config["u_sampling_max_pairs"])
+        )
+        for columns in config["training_blocking_rules"]:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        predictions = linker.inference.predict(threshold_match_probability=low)
+    except (EMTrainingException, ValueError):
+        # Too few records to estimate the model (a small landing, or what is left after
+        # retention): nobody is linked on a guess, only on people's decisions.
+        con.close()
+        return _without_model(prepared, decisions), {"records": prepared.num_rows, "pairs": 0}
+    _apply_decisions(con, predictions.physical_name, decisions)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=threshold
     )
@@ -250,6 +268,80 @@ def link_records(records: pa.Table, config: dict | None = None) -> tuple[pa.Tabl
     summary["review_pairs"] = review
     con.close()
     return pa.table(rows, schema=OUTPUT_SCHEMA), summary
+
+
+def _without_model(prepared: pa.Table, decisions: pa.Table | None) -> pa.Table:
+    """Each record its own person, except pairs a person decided are the same."""
+    ids = prepared.column("unique_id").to_pylist()
+    parent = {i: i for i in ids}
+
+    def root(item: str) -> str:
+        while parent[item] != item:
+            item = parent[item]
+        return item
+
+    if _has_decisions(decisions):
+        latest: dict[tuple[str, str], tuple] = {}
+        for left, right, decision, at in zip(
+            *(
+                decisions.column(c).to_pylist()
+                for c in ("unique_id_l", "unique_id_r", "decision", "decided_at")
+            ),
+            strict=True,
+        ):
+            if (left, right) not in latest or at > latest[(left, right)][1]:
+                latest[(left, right)] = (decision, at)
+        for (left, right), (decision, _at) in sorted(latest.items()):
+            if decision == "same" and left in parent and right in parent:
+                parent[root(left)] = root(right)
+    members: dict[str, list[str]] = {}
+    for item in ids:
+        members.setdefault(root(item), []).append(item)
+    key = {item: person_key(group) for group in members.values() for item in group}
+    return pa.table(
+        {
+            "source": prepared.column("source").to_pylist(),
+            "source_record_id": prepared.column("source_record_id").to_pylist(),
+            "person_key": [key[i] for i in ids],
+            "match_probability": [1.0] * len(ids),
+        },
+        schema=OUTPUT_SCHEMA,
+    )
+
+
+def _has_decisions(decisions: pa.Table | None) -> bool:
+    return decisions is not None and decisions.num_rows > 0
+
+
+def _apply_decisions(con, predictions: str, decisions: pa.Table | None) -> None:
+    """People's verdicts override the model for their pairs (records no longer held are
+    ignored: an erased or withdrawn record cannot be linked back)."""
+    if not _has_decisions(decisions):
+        return
+    con.register("decisions_in", decisions)
+    con.execute(
+        """
+        create or replace temp table decisions as
+        select unique_id_l, unique_id_r, decision from decisions_in
+        where unique_id_l in (select unique_id from prepared_records)
+          and unique_id_r in (select unique_id from prepared_records)
+        qualify row_number() over (
+            partition by unique_id_l, unique_id_r order by decided_at desc) = 1
+        """
+    )
+    con.execute(
+        f"""
+        delete from {predictions} as p using decisions as d
+        where least(p.unique_id_l, p.unique_id_r) = d.unique_id_l
+          and greatest(p.unique_id_l, p.unique_id_r) = d.unique_id_r
+        """
+    )
+    con.execute(
+        f"""
+        insert into {predictions} (match_weight, match_probability, unique_id_l, unique_id_r)
+        select 99.0, 1.0, unique_id_l, unique_id_r from decisions where decision = 'same'
+        """
+    )
 
 
 def _spill_dir():

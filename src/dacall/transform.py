@@ -18,6 +18,10 @@ from pathlib import Path
 from dacall import paths
 from dacall.settings import UserError, dbt_dir
 
+# dbt commands that read the project's variables; config/governance.yml's decisions reach the
+# models through them.
+VARS_COMMANDS = {"build", "run", "test", "compile", "docs", "show", "seed", "list", "ls"}
+
 
 @dataclass
 class DbtResult:
@@ -46,6 +50,10 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
+    if args and args[0] in VARS_COMMANDS:
+        from dacall.governance import dbt_vars
+
+        args = [*args, "--vars", json.dumps(dbt_vars())]
     project = dbt_dir()
     command = [
         sys.executable,

@@ -44,6 +44,18 @@ create table if not exists audit.quarantine (
     reason varchar not null,
     quarantined_at timestamp not null
 );
+-- A person's decision on whether two records are the same person (dacall links): overrides the
+-- probabilistic linkage for that pair on every later run.
+create table if not exists audit.link_decisions (
+    source_l varchar not null,
+    record_l varchar not null,
+    source_r varchar not null,
+    record_r varchar not null,
+    decision varchar not null,         -- same | different
+    decided_by varchar not null,
+    decided_at timestamp not null,
+    reason varchar
+);
 create table if not exists audit.pipeline_runs (
     run_id varchar not null,
     step varchar not null,

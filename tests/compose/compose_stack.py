@@ -29,6 +29,7 @@ PORT = int(os.environ.get("DACALL_COMPOSE_TEST_PORT", "18080"))
 SERVICES = ["postgres", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
             "airflow-triggerer"]  # fmt: skip
 IMAGE = "dacall:latest"
+AIRFLOW_UID = 50000  # the image's airflow user (Dockerfile)
 
 
 def compose_command() -> list[str]:
@@ -187,6 +188,18 @@ def _write_config(folder: Path) -> None:
     (folder / "schedule.yml").write_text(yaml.safe_dump(schedule))
 
 
+def _write_keys(folder: Path) -> None:
+    """Throwaway partner and signing keys, owned by the containers' Airflow user (uid 50000)
+    and readable by no one else, as a force would place its real ones."""
+    from dacall.extracts import partners
+    from dacall.governance.crypto import make_demo_keys
+
+    make_demo_keys(folder, partners())
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, AIRFLOW_UID, AIRFLOW_UID)
+        path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 @pytest.fixture(scope="session", name="stack")
 def running_stack():
     root = Path(tempfile.mkdtemp(prefix="dacall-compose-"))
@@ -194,6 +207,7 @@ def running_stack():
     stack = Stack(root)
     stack.landing.mkdir(mode=0o755)
     _write_config(stack.config)
+    _write_keys(root / "keys")
     for path in [stack.config, *stack.config.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     values = {
@@ -205,6 +219,7 @@ def running_stack():
         "DACALL_ENV_FILE": str(stack.env_file),
         "DACALL_LANDING_DIR": str(stack.landing),
         "DACALL_CONFIG_HOST_DIR": str(stack.config),
+        "DACALL_KEYS_HOST_DIR": str(root / "keys"),
         "AIRFLOW_PORT": str(PORT),
         "DACALL_REVIEW_PORT": str(PORT + 1),
         # A task whose worker died (the scheduler container killed) is noticed after a minute.

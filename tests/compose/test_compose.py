@@ -92,7 +92,7 @@ def test_every_service_becomes_healthy(stack):
     for component in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
         assert health[component]["status"] == "healthy", health
     dags = {d["dag_id"] for d in stack.api("GET", "/api/v2/dags")["dags"]}
-    assert dags == {"dacall_ingest", "dacall_transform", "dacall_extracts"}
+    assert dags == {"dacall_ingest", "dacall_transform", "dacall_extracts", "dacall_retention"}
     errors = stack.api("GET", "/api/v2/importErrors")
     assert errors["total_entries"] == 0, errors
 

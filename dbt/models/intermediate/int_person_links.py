@@ -1,5 +1,6 @@
 """Who is who: incident callers and partner records clustered into people by probabilistic
-linkage (Splink on DuckDB, dacall.linkage; decisions in config/linkage.yml).
+linkage (Splink on DuckDB, dacall.linkage; decisions in config/linkage.yml), with people's own
+decisions on pairs of records (stg_link_decisions) overriding the model for those pairs.
 
 A Python model so the linkage runs inside the one dbt build, between staging and the marts that
 need it, under the warehouse's single writer.
@@ -11,5 +12,6 @@ def model(dbt, session):
     from dacall.linkage import link_records
 
     records = dbt.ref("int_person_records").to_arrow_table()
-    links, _summary = link_records(records)
+    decisions = dbt.ref("stg_link_decisions").to_arrow_table()
+    links, _summary = link_records(records, decisions=decisions)
     return links

@@ -1,5 +1,6 @@
 -- Every record of a person the pipeline can link: incident callers and the partners' people,
--- in one shape (names folded, date of birth, postcode, telephone).
+-- in one shape (names folded, date of birth, postcode, telephone). Victim Support clients who
+-- did not consent are left out (config/governance.yml), so they are never linked.
 
 with
 
@@ -24,7 +25,11 @@ mash as (
 
 victim_support as (
 
+    -- Only clients who consented, unless config/governance.yml records another basis.
     select * from {{ ref('stg_partner_vs') }}
+    {% if var('vs_non_consented_basis') is none %}
+        where has_consent
+    {% endif %}
 
 ),
 

@@ -1,6 +1,7 @@
 -- What the force and its partners knew about the caller, the address and the number before
 -- each incident was created: strictly earlier incidents, and partner referrals dated on an
--- earlier day (a referral's time of day is unknown).
+-- earlier day (a referral's time of day is unknown). History found through the person rests on
+-- probabilistic links: person_link_probability is the weakest link it rests on.
 
 with
 
@@ -16,10 +17,21 @@ people as (
 
 ),
 
+callers as (
+
+    select
+        source_record_id as incident_urn,
+        match_probability
+    from people
+    where source = 'cc_incidents'
+
+),
+
 marac as (
 
     select
         people.person_key,
+        people.match_probability,
         marac.referral_date as referred_on
     from {{ ref('stg_partner_marac') }} as marac
     inner join people on people.source = 'partner_marac' and marac.case_ref = people.source_record_id
@@ -30,6 +42,7 @@ mash as (
 
     select
         people.person_key,
+        people.match_probability,
         mash.received_on as referred_on
     from {{ ref('stg_partner_mash') }} as mash
     inner join people on people.source = 'partner_mash' and mash.referral_id = people.source_record_id
@@ -40,9 +53,13 @@ victim_support as (
 
     select
         people.person_key,
+        people.match_probability,
         vs.referred_on
     from {{ ref('stg_partner_vs') }} as vs
     inner join people on people.source = 'partner_vs' and vs.vs_ref = people.source_record_id
+    {% if var('vs_non_consented_basis') is none %}
+        where vs.has_consent
+    {% endif %}
 
 ),
 
@@ -59,12 +76,14 @@ by_person as (
         i.incident_urn,
         count(*) as prior_incidents_person,
         arg_max(d.risk_level, d.created_at) as last_risk_level_person,
-        max(d.created_at) as last_at_person
+        max(d.created_at) as last_at_person,
+        min(earlier_caller.match_probability) as link_probability_person
     from incidents as i
     inner join domestic as d
         on
             i.person_key = d.person_key
             and i.created_at > d.created_at
+    left join callers as earlier_caller on d.incident_urn = earlier_caller.incident_urn
     group by i.incident_urn
 
 ),
@@ -148,7 +167,24 @@ partner_history as (
         (
             select count(*) from victim_support as vs
             where vs.person_key = i.person_key and vs.referred_on < {{ local_date_of('i.created_at') }}
-        ) as victim_support_referrals
+        ) as victim_support_referrals,
+        least(
+            (
+                select min(marac.match_probability) from marac
+                where
+                    marac.person_key = i.person_key
+                    and marac.referred_on < {{ local_date_of('i.created_at') }}
+                    and marac.referred_on >= {{ local_date_of('i.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
+            ),
+            (
+                select min(mash.match_probability) from mash
+                where mash.person_key = i.person_key and mash.referred_on < {{ local_date_of('i.created_at') }}
+            ),
+            (
+                select min(vs.match_probability) from victim_support as vs
+                where vs.person_key = i.person_key and vs.referred_on < {{ local_date_of('i.created_at') }}
+            )
+        ) as link_probability_partners
     from incidents as i
 
 ),
@@ -175,6 +211,14 @@ combined as (
         coalesce(h.marac_referrals_12m, 0) as marac_referrals_12m,
         coalesce(h.mash_referrals, 0) as mash_referrals,
         coalesce(h.victim_support_referrals, 0) as victim_support_referrals,
+        -- Only history found through the person rests on a link; the caller's own record is
+        -- one end of every such link.
+        case
+            when
+                coalesce(p.prior_incidents_person, 0) + coalesce(h.marac_referrals_12m, 0)
+                + coalesce(h.mash_referrals, 0) + coalesce(h.victim_support_referrals, 0) > 0
+                then least(c.match_probability, p.link_probability_person, h.link_probability_partners)
+        end as person_link_probability,
         i.claims,
         i.unverified_claims,
         i.is_deployed,
@@ -184,6 +228,7 @@ combined as (
     left join by_address as a on i.incident_urn = a.incident_urn
     left join by_telephone as t on i.incident_urn = t.incident_urn
     left join partner_history as h on i.incident_urn = h.incident_urn
+    left join callers as c on i.incident_urn = c.incident_urn
 
 ),
 
@@ -200,6 +245,7 @@ final as (
         marac_referrals_12m,
         mash_referrals,
         victim_support_referrals,
+        person_link_probability,
         (
             prior_incidents_person + prior_incidents_address + prior_incidents_telephone
             + marac_referrals_12m + mash_referrals + victim_support_referrals

@@ -1,0 +1,121 @@
+"""Erasure: what the law and config/governance.yml allow, logged as counts.
+
+Only sources named in `erasure.erasable_sources` are erased (Victim Support referrals, held on
+consent); records of every other source are reported as retained, with the reason in
+docs/governance/dpia.md. The raw rows (every delivered version), quarantined rows mentioning the
+reference and people's link decisions on the record are deleted; the marts are tables rebuilt
+from raw, so the next run drops everything derived from them. Disclosures already made stay in
+the disclosure log (by person key only): the record of what was shared is itself required.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from dacall import paths
+from dacall.governance.sar import RAW_ID, find
+from dacall.settings import UserError, load_yaml
+from dacall.warehouse import connect
+
+ERASURES_DDL = """
+create table if not exists audit.erasures (
+    erasure_id varchar not null,
+    erased_at timestamp not null,
+    erased_by varchar not null,
+    looked_up_by varchar not null,     -- name_dob | ref
+    source varchar not null,
+    records integer not null,
+    rows_deleted bigint not null,
+    outcome varchar not null           -- erased | retained
+)
+"""
+
+
+def erasable_sources() -> set[str]:
+    spec = load_yaml("governance.yml").get("erasure") or {}
+    sources = set(spec.get("erasable_sources") or [])
+    unknown = sources - set(RAW_ID)
+    if unknown:
+        raise UserError(f"config/governance.yml: unknown erasable source(s) {sorted(unknown)}")
+    return sources
+
+
+def erase(
+    warehouse: Path | None = None,
+    name: str | None = None,
+    dob: date | None = None,
+    ref: str | None = None,
+    erased_by: str | None = None,
+) -> list[dict]:
+    """Erase what may be erased; returns one line per source: counts and the outcome."""
+    warehouse = Path(warehouse or paths.warehouse())
+    allowed = erasable_sources()
+    con = connect(warehouse)
+    lines: list[dict] = []
+    try:
+        con.execute(ERASURES_DDL)
+        finding = find(con, name=name, dob=dob, ref=ref)
+        by_source: dict[str, list[str]] = {}
+        for source, record in sorted(finding.records):
+            by_source.setdefault(source, []).append(record)
+        erasure_id = str(uuid.uuid4())
+        now = datetime.now(UTC).replace(tzinfo=None)
+        who = erased_by or os.environ.get("DACALL_RUN_BY") or getpass.getuser()
+        con.execute("begin transaction")
+        for source, records in by_source.items():
+            deleted = 0
+            landing_files: list[str] = []
+            if source in allowed:
+                column = RAW_ID[source]
+                landing_files = [
+                    f
+                    for (f,) in con.execute(
+                        f"select distinct _file from raw.{source} where {column} in "
+                        "(select unnest(?)) order by 1",
+                        [records],
+                    ).fetchall()
+                ]
+                deleted += con.execute(
+                    f"delete from raw.{source} where {column} in (select unnest(?))", [records]
+                ).fetchone()[0]
+                for record in records:
+                    deleted += con.execute(
+                        "delete from audit.quarantine where feed = ? and contains(raw_text, ?)",
+                        [source, record],
+                    ).fetchone()[0]
+                    deleted += con.execute(
+                        "delete from audit.link_decisions where (source_l = ? and record_l = ?) "
+                        "or (source_r = ? and record_r = ?)",
+                        [source, record, source, record],
+                    ).fetchone()[0]
+            outcome = "erased" if source in allowed else "retained"
+            con.execute(
+                "insert into audit.erasures values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    erasure_id,
+                    now,
+                    who,
+                    finding.looked_up_by,
+                    source,
+                    len(records),
+                    deleted,
+                    outcome,
+                ],
+            )
+            lines.append(
+                {
+                    "source": source,
+                    "records": len(records),
+                    "rows_deleted": deleted,
+                    "outcome": outcome,
+                    "landing_files": landing_files,
+                }
+            )
+        con.execute("commit")
+    finally:
+        con.close()
+    return lines

@@ -1,0 +1,278 @@
+"""Retention applied: delete what is past its period in config/retention.yml and record what
+was deleted (counts, periods and cut-off dates, never the data) in audit.retention_runs.
+
+Raw rows are aged by the business date of the file that delivered them; the marts are tables
+rebuilt from raw on every run, so the next dbt build drops whatever referred to deleted rows.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from dacall import paths
+from dacall.settings import UserError, load_yaml
+from dacall.warehouse import connect
+
+RUNS_DDL = """
+create table if not exists audit.retention_runs (
+    run_id varchar not null,
+    run_at timestamp not null,
+    run_by varchar not null,
+    as_of date not null,
+    rule varchar not null,
+    target varchar not null,
+    keep_months integer not null,
+    cutoff date not null,
+    deleted bigint not null,
+    dry_run boolean not null
+)
+"""
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_TABLE = re.compile(r"(audit)\.([a-z_][a-z0-9_]{0,62})")
+_PERIOD_FOLDER = re.compile(r"(\d{4})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    what: str
+    keep_months: int
+    age_from: str
+    basis: str
+    feeds: tuple[str, ...] = ()
+    table: str | None = None
+    children: tuple[str, ...] = ()
+    extracts: bool = False
+
+
+def load_rules() -> list[Rule]:
+    spec = load_yaml("retention.yml")
+    rules = []
+    for number, item in enumerate(spec.get("rules") or [], start=1):
+        where = f"config/retention.yml rule {number}"
+        try:
+            rule = Rule(
+                name=str(item["name"]),
+                what=str(item["what"]),
+                keep_months=int(item["keep_months"]),
+                age_from=str(item["age_from"]),
+                basis=" ".join(str(item["basis"]).split()),
+                feeds=tuple(item.get("feeds") or ()),
+                table=item.get("table"),
+                children=tuple(item.get("children") or ()),
+                extracts=bool(item.get("extracts", False)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UserError(f"{where}: missing or malformed {exc}") from exc
+        if rule.keep_months < 1:
+            raise UserError(f"{where}: keep_months must be at least 1")
+        if sum((bool(rule.feeds), bool(rule.table), rule.extracts)) != 1:
+            raise UserError(f"{where}: give exactly one of feeds, table or extracts")
+        for name in (*rule.feeds, rule.age_from):
+            if not _NAME.fullmatch(name):
+                raise UserError(f"{where}: not a name: {name!r}")
+        for table in (rule.table, *rule.children):
+            if table is not None and not _TABLE.fullmatch(table):
+                raise UserError(f"{where}: only audit.<table> may be named: {table!r}")
+        rules.append(rule)
+    if not rules:
+        raise UserError("config/retention.yml: no rules")
+    return rules
+
+
+def retention_cron() -> str:
+    """The daily run's cron expression, from config/retention.yml's run_at (local HH:MM)."""
+    text = str(load_yaml("retention.yml").get("run_at", "04:00"))
+    match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)", text)
+    if not match:
+        raise UserError(f"config/retention.yml: run_at must be a time HH:MM, not {text!r}")
+    return f"{int(match.group(2))} {int(match.group(1))} * * *"
+
+
+def cutoff(as_of: date, keep_months: int) -> date:
+    """The first day still kept: as_of minus keep_months (clamped to the month's end)."""
+    months = as_of.year * 12 + as_of.month - 1 - keep_months
+    year, month = divmod(months, 12)
+    month += 1
+    for day in (as_of.day, 30, 29, 28):
+        try:
+            return date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _tables(con) -> set[str]:
+    return {
+        f"{s}.{t}"
+        for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+    }
+
+
+def _apply_feed(con, feed: str, limit: date, dry_run: bool, tables: set[str]) -> int:
+    if f"raw.{feed}" not in tables:
+        return 0
+    old = (
+        f"select file_name from audit.files_loaded where feed = '{feed}' and business_date < $limit"
+    )
+    count = con.execute(
+        f"select count(*) from raw.{feed} where _file in ({old})", {"limit": limit}
+    ).fetchone()[0]
+    if count and not dry_run:
+        con.execute(f"delete from raw.{feed} where _file in ({old})", {"limit": limit})
+    return count
+
+
+def _apply_table(con, rule: Rule, limit: date, dry_run: bool, tables: set[str]) -> int:
+    if rule.table not in tables:
+        return 0
+    old = f"{rule.age_from} < $limit"
+    count = con.execute(
+        f"select count(*) from {rule.table} where {old}", {"limit": limit}
+    ).fetchone()[0]
+    if count and not dry_run:
+        for child in rule.children:
+            if child in tables:
+                con.execute(
+                    f"delete from {child} where disclosure_id in "
+                    f"(select disclosure_id from {rule.table} where {old})",
+                    {"limit": limit},
+                )
+        con.execute(f"delete from {rule.table} where {old}", {"limit": limit})
+    return count
+
+
+def _apply_extracts(root: Path, limit: date, dry_run: bool) -> int:
+    """Period folders (and their review lists) whose month ended before the cut-off."""
+    removed = 0
+    if not root.is_dir():
+        return 0
+    for partner in sorted(p for p in root.iterdir() if p.is_dir() and not p.is_symlink()):
+        for item in sorted(partner.iterdir()):
+            match = _PERIOD_FOLDER.match(item.name)
+            if not match or item.is_symlink():
+                continue
+            year, month = int(match.group(1)), int(match.group(2))
+            month_end = date(year + month // 12, month % 12 + 1, 1)
+            if month_end > limit:
+                continue
+            removed += 1
+            if dry_run:
+                continue
+            if item.is_dir():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
+    return removed
+
+
+def apply_retention(
+    warehouse: Path | None = None,
+    extracts_root: Path | None = None,
+    as_of: date | None = None,
+    dry_run: bool = False,
+    run_by: str = "dacall",
+) -> list[dict]:
+    """Apply every rule; returns and records one line per rule and target (counts only)."""
+    warehouse = Path(warehouse or paths.warehouse())
+    extracts_root = Path(extracts_root or paths.extracts())
+    as_of = as_of or datetime.now(UTC).date()
+    rules = load_rules()
+    run_id = str(uuid.uuid4())
+    lines: list[dict] = []
+    con = connect(warehouse)
+    try:
+        con.execute(RUNS_DDL)
+        from dacall.governance.disclosures import SUBJECTS_DDL
+        from dacall.governance.sar import AUDIT_DDL as REQUESTS_DDL
+
+        con.execute(SUBJECTS_DDL)
+        con.execute(REQUESTS_DDL)
+        tables = _tables(con)
+        con.execute("begin transaction")
+        for rule in rules:
+            limit = cutoff(as_of, rule.keep_months)
+            if rule.feeds:
+                targets = [
+                    (f"raw.{feed}", _apply_feed(con, feed, limit, dry_run, tables))
+                    for feed in rule.feeds
+                ]
+            elif rule.table:
+                targets = [(rule.table, _apply_table(con, rule, limit, dry_run, tables))]
+            else:
+                targets = [("extract folders", _apply_extracts(extracts_root, limit, dry_run))]
+            for target, deleted in targets:
+                lines.append(
+                    {
+                        "rule": rule.name,
+                        "target": target,
+                        "keep_months": rule.keep_months,
+                        "cutoff": limit.isoformat(),
+                        "deleted": deleted,
+                    }
+                )
+                con.execute(
+                    "insert into audit.retention_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        run_id,
+                        datetime.now(UTC).replace(tzinfo=None),
+                        run_by,
+                        as_of,
+                        rule.name,
+                        target,
+                        rule.keep_months,
+                        limit,
+                        deleted,
+                        dry_run,
+                    ],
+                )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.close()
+    return lines
+
+
+def schedule_markdown(rules: list[Rule]) -> str:
+    """The retention schedule for the IG officer, generated from config/retention.yml
+    (`python -m dacall.governance.retention > docs/governance/retention-schedule.md`)."""
+    lines = [
+        "# Retention schedule",
+        "",
+        "Generated from `config/retention.yml` (a test checks they agree). `dacall retention`",
+        "applies it every day (Airflow DAG `dacall_retention`) and records what it deleted",
+        "(counts, periods and cut-off dates, never the data) in `audit.retention_runs`;",
+        "`dacall retention --dry-run` shows what it would delete. Age is measured from:",
+        "the day a feed file covers (business date), the table's own date column, or an",
+        "extract's month.",
+        "",
+        "| Record | Kept for | Age from | Why |",
+        "|---|---|---|---|",
+    ]
+    for rule in rules:
+        years, months = divmod(rule.keep_months, 12)
+        period = (f"{years} years" if years else "") + (
+            f"{' ' if years else ''}{months} months" if months else ""
+        )
+        lines.append(f"| {rule.what} | {period} | {rule.age_from} | {rule.basis} |")
+    lines += [
+        "",
+        "Kept for the life of the system: `audit.retention_runs` (what this schedule deleted) and",
+        "`audit.files_loaded` (file names, hashes and counts; no personal data; without it old",
+        "landing files would load again). The staging, intermediate and marts schemas are",
+        "rebuilt from the raw rows on every run, so they never hold what retention deleted for",
+        "longer than a day. Landing files are the delivering system's copy: remove them from",
+        "the landing folder on the same schedule (the force's file-transfer process).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(schedule_markdown(load_rules()), end="")
