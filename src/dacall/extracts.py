@@ -24,7 +24,7 @@ from dacall import paths
 from dacall.csv_out import frame_csv_bytes
 from dacall.governance import crypto
 from dacall.governance.crypto import recipient_text
-from dacall.settings import UserError, config_dir, load_yaml
+from dacall.settings import UserError, config_dir
 from dacall.warehouse import connect, owner_only, private_dir, write_private
 
 _PARTNER = re.compile(r"[a-z][a-z_]{1,40}", re.ASCII)

@@ -62,8 +62,8 @@ def ingest_step(
     progress: Progress | None = None,
     run_id: str | None = None,
 ) -> dict:
-    from dacall.governance.at_rest import check_warehouse_folder
     from dacall.config_schema import validate_all
+    from dacall.governance.at_rest import check_warehouse_folder
     from dacall.ingest.loader import ingest
     from dacall.review.outcomes import load_outcomes
     from dacall.warehouse import owner_only
