@@ -327,21 +327,29 @@ def _claim_order(claim: Claim) -> tuple[int, int]:
     return (list(SEARCHABLE).index(claim.system), SUBJECT_TYPES.index(claim.subject_type))
 
 
-def not_done_marker(text: str, vocab: Vocabulary | None = None) -> str | None:
-    """The first words of an entry saying a check was not done, deferred or handed over."""
-    vocab = vocab or vocabulary()
-    upper = _normalise(text or "", vocab).text
-    match = vocab.not_done.search(upper) or vocab.conditional.search(upper)
-    return _words(match[0]) if match else None
+NOT_DONE = "read as not done"
+REPORTED = "reported speech"
+NO_CLAIM = "check word but no claim read"
 
 
-def mentions_check(text: str | None, vocab: Vocabulary | None = None) -> bool:
-    """Whether an entry names a system or a check word at all."""
+def unclaimed_reason(text: str | None, vocab: Vocabulary | None = None) -> tuple[str, str] | None:
+    """Why an entry that names a system or a check word claims nothing, with the words that
+    decided it; None when it claims something or names no check at all. For review: these are
+    the entries a data team labels to extend the vocabulary."""
     if not text:
-        return False
+        return None
     vocab = vocab or vocabulary()
     upper = _normalise(text, vocab).text
-    return bool(vocab.systems.search(upper) or vocab.check_words.search(upper))
+    mention = vocab.systems.search(upper) or vocab.check_words.search(upper)
+    if mention is None or parse(text, vocab):
+        return None
+    for clause in _clauses(upper, vocab):
+        if vocab.narrative.match(clause.lstrip(" -:")):
+            return REPORTED, _words(vocab.narrative.match(clause.lstrip(" -:"))[0])
+    marker = vocab.not_done.search(upper) or vocab.conditional.search(upper)
+    if marker is not None:
+        return NOT_DONE, _words(marker[0])
+    return NO_CLAIM, _words(mention[0])
 
 
 def _is_not_done(part: str, vocab: Vocabulary) -> bool:
@@ -395,7 +403,14 @@ def _read_clause(clause: str, vocab: Vocabulary, entry: _Entry) -> list[Claim]:
         if not_done:
             rest = _blank(rest, a, b)
     says_done = any(
-        p.search(rest) for p in (vocab.done_words, vocab.no_trace, vocab.trace, vocab.count_before)
+        p.search(rest)
+        for p in (
+            vocab.done_words,
+            vocab.no_trace,
+            vocab.trace,
+            vocab.count_before,
+            vocab.count_after,
+        )
     )
     voids_all = any(
         not_done and not vocab.systems.search(clause[a:b])
