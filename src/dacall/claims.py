@@ -263,7 +263,12 @@ def _clauses(text: str, vocab: Vocabulary) -> list[str]:
             # "CHECKED THE ADDRESS ON STORM. THERE ARE 2 PREVIOUS DOMESTIC INCIDENTS THERE."
             clauses[-1] = f"{clauses[-1]} - {sentence}"
             continue
-        parts = [p for p in vocab.new_system_after_comma.split(sentence) if p.strip()]
+        parts = [
+            piece
+            for p in vocab.new_system_after_comma.split(sentence)
+            for piece in _split_claim_pairs(p, vocab)
+            if piece.strip()
+        ]
         pending = ""
         for part in parts:
             pending = f"{pending}, {part}" if pending else part
@@ -276,6 +281,32 @@ def _clauses(text: str, vocab: Vocabulary) -> list[str]:
         if pending:
             clauses.append(pending)
     return [c.strip() for c in clauses if c.strip()]
+
+
+def _split_claim_pairs(text: str, vocab: Vocabulary) -> list[str]:
+    """Cut at commas between pieces that each name a system and give a result, whatever their
+    order: "NOTHING ON PNC, 2 X PREV ON NICHE" is two claims with two results."""
+    pieces = [p for p in re.split(r"\s*,\s*", text)]
+    if len(pieces) < 2:
+        return [text]
+
+    results = (vocab.no_trace, vocab.trace, vocab.count_before, vocab.count_after)
+
+    def whole(piece: str) -> bool:
+        # A system named apart from the result: the PREVS of "3 PREVS" is the result.
+        rest = piece
+        for pattern in results:
+            for match in pattern.finditer(rest):
+                rest = _blank(rest, *match.span())
+        return rest != piece and bool(vocab.systems.search(rest))
+
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if whole(out[-1]) and whole(piece):
+            out.append(piece)
+        else:
+            out[-1] = f"{out[-1]}, {piece}"
+    return out
 
 
 def _continues(previous: str, sentence: str, vocab: Vocabulary) -> bool:
@@ -387,6 +418,8 @@ def _is_bare_list(text: str, vocab: Vocabulary) -> bool:
 
 
 def _read_clause(clause: str, vocab: Vocabulary, entry: _Entry) -> list[Claim]:
+    if not vocab.systems.search(clause) and not vocab.check_words.search(clause):
+        return []  # most of a log: nothing about checks
     if vocab.narrative.match(clause.lstrip(" -:")):
         return []
     spans = _parts(clause, vocab)

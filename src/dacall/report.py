@@ -100,6 +100,11 @@ def make_report(
                 "group by status order by claims desc",
                 params,
             ).df()
+            review = con.execute(
+                f"select reason, count(*) as entries from marts.fct_parser_review where "
+                f"{_months_filter('entry_at', start, end)} group by reason order by entries desc",
+                params,
+            ).df()
             exceptions = _exceptions(con, start, end, params)
         except Exception as exc:  # noqa: BLE001 - the marts are not built yet
             raise UserError(
@@ -244,6 +249,19 @@ def make_report(
             ax.tick_params(axis="x", rotation=45),
         ),
     )
+
+    if not review.empty:
+        chart(
+            "Log entries the claims parser was unsure of",
+            f"{int(review['entries'].sum()):,} entries to label (marts.fct_parser_review), by "
+            "reason: entries naming a system or check word with no claim read, and claims on a "
+            "guessed spelling or on the standard check set (docs/claims-parser.md).",
+            lambda ax: (
+                ax.barh(review["reason"], review["entries"], color="slategray"),
+                ax.set_xlabel("log entries"),
+                ax.invert_yaxis(),
+            ),
+        )
 
     return _publish(
         folder, warehouse, sections, start or months.iloc[0], end or months.iloc[-1], exceptions
