@@ -151,9 +151,9 @@ class AuditWriter:
         without a comma, and an initial for the forename, are how handlers type in a hurry."""
         surname, forename = person["surname"].upper(), person["forename"].upper()
         dob = person.get("dob")
-        roll = rng.random()
-        if roll < 0.05:
+        if rng.random() < 0.05:
             forename = forename[:1]
+        roll = rng.random()
         if roll < 0.5:
             text = f"{surname}, {forename}"
         elif roll < 0.8:
