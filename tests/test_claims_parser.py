@@ -122,6 +122,8 @@ def test_the_standard_check_set_is_configuration():
             ["PNC:PERSON:NO_TRACE", "RMS:PERSON:TRACE", "RMS:ADDRESS:TRACE", "RMS:TELEPHONE:TRACE"],
         ),
         ("no intel checks done - caller hung up", []),
+        # The same check named twice is one claim (int_claims is unique per system and subject).
+        ("NICHE ON IP NTR. NICHE ON IP 2 PREVS", ["RMS:PERSON:NO_TRACE"]),
         ("STORY OF ABUSE, NO CHECKS", []),
     ],
 )

@@ -347,11 +347,13 @@ def parse(text: str | None, vocab: Vocabulary | None = None) -> list[Claim]:
         return []
     vocab = vocab or vocabulary()
     entry = _normalise(text, vocab)
-    claims: dict[Claim, Claim] = {}
+    # One claim per system and subject: an entry naming the same check twice claims it once,
+    # with the first result written.
+    claims: dict[tuple[str, str], Claim] = {}
     for clause in _clauses(entry.text, vocab):
         for claim in _read_clause(clause, vocab, entry):
-            claims.setdefault(claim, claim)
-    return sorted(claims, key=_claim_order)
+            claims.setdefault((claim.system, claim.subject_type), claim)
+    return sorted(claims.values(), key=_claim_order)
 
 
 def _claim_order(claim: Claim) -> tuple[int, int]:
