@@ -286,7 +286,7 @@ def _clauses(text: str, vocab: Vocabulary) -> list[str]:
 def _split_claim_pairs(text: str, vocab: Vocabulary) -> list[str]:
     """Cut at commas between pieces that each name a system and give a result, whatever their
     order: "NOTHING ON PNC, 2 X PREV ON NICHE" is two claims with two results."""
-    pieces = [p for p in re.split(r"\s*,\s*", text)]
+    pieces = re.split(r"\s*,\s*", text)
     if len(pieces) < 2:
         return [text]
 
