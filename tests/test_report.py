@@ -16,6 +16,8 @@ def test_report_is_self_contained_with_a_reading_per_chart(generated_warehouse, 
     readings = re.findall(r'<p class="reading">([^<]+)</p>', page)
     assert charts >= 8 and len(readings) == charts
     assert all(r.endswith(".") and len(r) > 30 for r in readings)
+    # The entries the claims parser was unsure of, counted by reason (marts.fct_parser_review).
+    assert "Log entries the claims parser was unsure of" in page
     # Offline: no script, and nothing fetched from any address.
     assert "<script" not in page
     assert not re.search(r'(src|href)="(https?:)?//', page)

@@ -2,20 +2,27 @@
 
 The vocabulary is configuration (config/claims_vocabulary.yml); this module is the grammar:
 
-1. Rewrite known misspellings, then split the entry into clauses at sentence ends, semicolons,
-   and commas or dashes that start a new system ("CAD HIST - NIL, NICHE ON CALLER - NIL").
-2. A clause with a negation ("NOT CHECKED", "TBC", "FOR OIC TO CHECK") claims nothing.
-3. Results are read first and taken out of the clause, so a word that is both a result and a
+1. Rewrite known misspellings, and words one letter away from a system or check word; then split
+   the entry into clauses at sentence ends, semicolons, and commas or dashes that start a new
+   system ("CAD HIST - NIL, NICHE ON CALLER - NIL").
+2. Results are read first and taken out of the clause, so a word that is both a result and a
    system alias is read by its place: the HISTORY of "NICHE ON CALLER - HISTORY OF DOMESTICS"
-   is Niche's result, not the C&C history.
+   is Niche's result, not the C&C history, but the PREVS of "PREVS AT ADDRESS: 4", with no other
+   system or check word, is both.
+3. Statements that are not claims are read per part of a clause, with their scope: a part that
+   negates, defers, hands over or says a system could not be used takes its systems and
+   subjects out of the clause; the rest claims only what it says was done.
 4. Systems then subjects are read from what is left. No system but a check word means the
    standard check set; no subject means every subject the system can search.
+
+Every claim keeps the words it was read from (`NICH~NICHE | CALLER | NTR`) and what it rested
+on that a reviewer may doubt (a guessed spelling, the default check set).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dacall.settings import UserError, load_yaml
@@ -27,7 +34,10 @@ SEARCHABLE = {
     "RMS": SUBJECT_TYPES,
     "CAD": SUBJECT_TYPES,
 }
+STANDARD_SET = "standard check set"
+FUZZY = "guessed spelling"
 _SPLIT = re.compile(r"[.;]\s+|[.;]$|\n+")
+_WORD = re.compile(r"[A-Z]+")
 
 
 @dataclass(frozen=True, order=True)
@@ -35,16 +45,26 @@ class Claim:
     system: str
     subject_type: str
     result: str
+    # Why the claim was read, and what a reviewer may doubt: not part of the claim's identity.
+    evidence: str = field(default="", compare=False)
+    doubts: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.system}:{self.subject_type}:{self.result}"
 
 
+def _alternation(phrases) -> str:
+    ordered = sorted({p.upper() for p in phrases}, key=len, reverse=True)
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+
+
 def _phrase_pattern(phrases) -> re.Pattern:
     """Whole-word alternation, longest phrase first."""
-    ordered = sorted({p.upper() for p in phrases}, key=len, reverse=True)
-    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
-    return re.compile(rf"(?<![A-Z0-9'&]){'(?:' + body + ')'}(?![A-Z0-9'&])")
+    return re.compile(rf"(?<![A-Z0-9'&])(?:{_alternation(phrases)})(?![A-Z0-9'&])")
+
+
+def _words(phrase: str) -> str:
+    return re.sub(r"\s+", " ", phrase)
 
 
 @dataclass(frozen=True)
@@ -58,59 +78,144 @@ class Vocabulary:
     check_words: re.Pattern
     done_words: re.Pattern
     narrative: re.Pattern
-    negations: re.Pattern
+    not_done: re.Pattern
+    conditional: re.Pattern
+    part_separators: re.Pattern
     no_trace: re.Pattern
     trace: re.Pattern
-    trace_count: re.Pattern
+    count_before: re.Pattern
+    count_after: re.Pattern
     corrections: re.Pattern
     correction_of: dict[str, str]
     new_system_after_comma: re.Pattern
+    known_words: frozenset[str]
+    fuzzy_targets: tuple[str, ...]
+    never_correct: frozenset[str]
 
     @classmethod
     def from_config(cls, config: dict) -> Vocabulary:
         try:
-            system_of = {
-                alias.upper(): system
-                for system, aliases in config["systems"].items()
-                for alias in aliases
-            }
-            subject_of = {
-                alias.upper(): subject
-                for subject, aliases in config["subjects"].items()
-                for alias in aliases
-            }
-            unknown = set(config["standard_check_set"]) - set(SEARCHABLE)
-            if unknown:
-                raise UserError(
-                    f"claims vocabulary: unknown system in standard_check_set: {sorted(unknown)[0]}"
-                )
-            counts = "|".join(re.escape(w) for w in config["trace_count_words"])
-            corrections = {k.upper(): v.upper() for k, v in config["corrections"].items()}
-            systems = _phrase_pattern(system_of)
-            return cls(
-                standard_set=tuple(config["standard_check_set"]),
-                system_of=system_of,
-                system_subject={k.upper(): v for k, v in config["system_subjects"].items()},
-                subject_of=subject_of,
-                systems=systems,
-                subjects=_phrase_pattern(subject_of),
-                check_words=_phrase_pattern(config["check_words"]),
-                done_words=_phrase_pattern(config["done_words"]),
-                narrative=_phrase_pattern(config["narrative_openings"]),
-                negations=_phrase_pattern(config["negations"]),
-                no_trace=_phrase_pattern(config["results"]["NO_TRACE"]),
-                trace=_phrase_pattern(config["results"]["TRACE"]),
-                trace_count=re.compile(
-                    rf"\b(?:X\s*)?[1-9]\d*\s*(?:X\s*)?(?:{counts})\b|\bX\s?[1-9]\d*\b"
-                ),
-                corrections=_phrase_pattern(corrections),
-                correction_of=corrections,
-                new_system_after_comma=re.compile(
-                    rf"\s*,\s*(?=(?:{systems.pattern[systems.pattern.index('(?:') :]}))"
-                ),
-            )
+            return cls._build(config)
         except (KeyError, TypeError, AttributeError) as exc:
             raise UserError(f"claims vocabulary is malformed: missing or wrong {exc}") from exc
+
+    @classmethod
+    def _build(cls, config: dict) -> Vocabulary:
+        system_of = {
+            _words(alias.upper()): system
+            for system, aliases in config["systems"].items()
+            for alias in aliases
+        }
+        subject_of = {
+            _words(alias.upper()): subject
+            for subject, aliases in config["subjects"].items()
+            for alias in aliases
+        }
+        unknown = set(config["standard_check_set"]) - set(SEARCHABLE)
+        if unknown:
+            raise UserError(
+                f"claims vocabulary: unknown system in standard_check_set: {sorted(unknown)[0]}"
+            )
+        corrections = {k.upper(): v.upper() for k, v in config["corrections"].items()}
+        systems = _phrase_pattern(system_of)
+        nd = config["not_done"]
+        nouns = _alternation(config["history_nouns"])
+        qualifiers = rf"(?:(?:{_alternation(config['history_qualifiers'])})\s+){{0,2}}"
+        denied = (
+            rf"(?:{_alternation(config['denials'])})\s+{qualifiers}(?:{nouns})"
+            rf"|\b0\s*{qualifiers}(?:{nouns})"
+        )
+        plural = rf"(?:{_alternation(config['plural_words'])})\s+{qualifiers}(?:{nouns})"
+        negators, negated_words = _alternation(nd["negators"]), _alternation(nd["negated"])
+        negated = rf"(?:{negators})\s+(?:[A-Z']+\s+)?(?:{negated_words})"
+        not_done = "|".join(
+            [
+                negated,
+                _alternation(nd["impossible"]),
+                _alternation(nd["deferred"]),
+                _alternation(nd["handed_over"]),
+            ]
+        )
+        conditional = rf"{_alternation(nd['conditional'])}|TO\s+(?:{_alternation(nd['to_verbs'])})"
+        separators = sorted(config["part_separators"], key=len, reverse=True)
+        phrase_lists = [
+            system_of,
+            subject_of,
+            config["check_words"],
+            config["done_words"],
+            config["results"]["NO_TRACE"],
+            config["results"]["TRACE"],
+            config["history_nouns"],
+            config["fuzzy_targets"],
+            corrections.values(),
+        ]
+        known = frozenset(w for phrases in phrase_lists for p in phrases for w in p.upper().split())
+        bounded = r"(?<![A-Z0-9'&])(?:{})(?![A-Z0-9'&])"
+        return cls(
+            standard_set=tuple(config["standard_check_set"]),
+            system_of=system_of,
+            system_subject={_words(k.upper()): v for k, v in config["system_subjects"].items()},
+            subject_of=subject_of,
+            systems=systems,
+            subjects=_phrase_pattern(subject_of),
+            check_words=_phrase_pattern(config["check_words"]),
+            done_words=_phrase_pattern(config["done_words"]),
+            narrative=_phrase_pattern(config["narrative_openings"]),
+            not_done=re.compile(bounded.format(not_done)),
+            conditional=re.compile(bounded.format(conditional)),
+            part_separators=re.compile("|".join(re.escape(s.upper()) for s in separators)),
+            no_trace=re.compile(
+                bounded.format(f"{denied}|{_alternation(config['results']['NO_TRACE'])}")
+            ),
+            trace=re.compile(
+                bounded.format(f"{plural}|{_alternation(config['results']['TRACE'])}")
+            ),
+            count_before=re.compile(
+                rf"\b(?:X\s*)?[1-9]\d*\s*(?:X\s*)?{qualifiers}(?:{nouns})\b|\bX\s?[1-9]\d*\b"
+            ),
+            count_after=re.compile(
+                rf"(?<![A-Z0-9'&])(?P<noun>{nouns})(?:\s+(?:AT|ON|FOR|TO|IN)\s+(?:THE\s+)?[A-Z']+)?"
+                rf"\s*[:=-]?\s*(?P<count>(?:X\s*)?\d{{1,3}})(?![\d/:.])"
+            ),
+            corrections=_phrase_pattern(corrections),
+            correction_of=corrections,
+            new_system_after_comma=re.compile(rf"\s*,\s*(?=(?:{_alternation(system_of)}))"),
+            known_words=known | frozenset(w.upper() for w in config["never_correct"]),
+            fuzzy_targets=tuple(t.upper() for t in config["fuzzy_targets"]),
+            never_correct=frozenset(w.upper() for w in config["never_correct"]),
+        )
+
+    def guess(self, word: str) -> str | None:
+        """The one fuzzy target a word unknown to the vocabulary is a slip of, if any."""
+        if word in self.known_words or len(word) < 3:
+            return None
+        return _guess(word, self.fuzzy_targets)
+
+
+@lru_cache(maxsize=65_536)
+def _guess(word: str, targets: tuple[str, ...]) -> str | None:
+    found = {t for t in targets if _one_slip(word, t)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _one_slip(word: str, target: str) -> bool:
+    """One letter dropped, added or changed, or two neighbours swapped; a word of four letters
+    or fewer only by a swap (PDN, STROM), so that short real words stay themselves."""
+    if word == target or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        diffs = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
+        swapped = (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and word[diffs[0]] == target[diffs[1]]
+            and word[diffs[1]] == target[diffs[0]]
+        )
+        return swapped or (len(diffs) == 1 and len(target) >= 5)
+    if min(len(word), len(target)) < 5:
+        return False
+    short, long_ = sorted((word, target), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 @lru_cache(maxsize=1)
@@ -118,10 +223,52 @@ def vocabulary() -> Vocabulary:
     return Vocabulary.from_config(load_yaml("claims_vocabulary.yml"))
 
 
+@dataclass
+class _Entry:
+    """An entry's text after spelling is put right, and what was put right."""
+
+    text: str
+    spelled: dict[str, str]  # corrected word -> as written
+    guessed: set[str]  # corrected words that were guesses
+
+
+def _normalise(text: str, vocab: Vocabulary) -> _Entry:
+    upper = text.upper().replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
+    spelled: dict[str, str] = {}
+    guessed: set[str] = set()
+
+    def correct(match: re.Match) -> str:
+        corrected = vocab.correction_of[_words(match[0])]
+        spelled[corrected] = match[0]
+        return corrected
+
+    def guess(match: re.Match) -> str:
+        target = vocab.guess(match[0])
+        if target is None:
+            return match[0]
+        spelled[target] = match[0]
+        guessed.add(target)
+        return target
+
+    upper = vocab.corrections.sub(correct, upper)
+    upper = _WORD.sub(guess, upper)
+    upper = re.sub(r"(?<=[A-Z])/(?=[A-Z])", " / ", upper)
+    return _Entry(upper, spelled, guessed)
+
+
 def _clauses(text: str, vocab: Vocabulary) -> list[str]:
-    clauses = []
+    clauses: list[str] = []
     for sentence in _SPLIT.split(text):
-        parts = [p for p in vocab.new_system_after_comma.split(sentence) if p.strip()]
+        if clauses and _continues(clauses[-1], sentence, vocab):
+            # "CHECKED THE ADDRESS ON STORM. THERE ARE 2 PREVIOUS DOMESTIC INCIDENTS THERE."
+            clauses[-1] = f"{clauses[-1]} - {sentence}"
+            continue
+        parts = [
+            piece
+            for p in vocab.new_system_after_comma.split(sentence)
+            for piece in _split_claim_pairs(p, vocab)
+            if piece.strip()
+        ]
         pending = ""
         for part in parts:
             pending = f"{pending}, {part}" if pending else part
@@ -136,6 +283,45 @@ def _clauses(text: str, vocab: Vocabulary) -> list[str]:
     return [c.strip() for c in clauses if c.strip()]
 
 
+def _split_claim_pairs(text: str, vocab: Vocabulary) -> list[str]:
+    """Cut at commas between pieces that each name a system and give a result, whatever their
+    order: "NOTHING ON PNC, 2 X PREV ON NICHE" is two claims with two results."""
+    pieces = re.split(r"\s*,\s*", text)
+    if len(pieces) < 2:
+        return [text]
+
+    results = (vocab.no_trace, vocab.trace, vocab.count_before, vocab.count_after)
+
+    def whole(piece: str) -> bool:
+        # A system named apart from the result: the PREVS of "3 PREVS" is the result.
+        rest = piece
+        for pattern in results:
+            for match in pattern.finditer(rest):
+                rest = _blank(rest, *match.span())
+        return rest != piece and bool(vocab.systems.search(rest))
+
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        if whole(out[-1]) and whole(piece):
+            out.append(piece)
+        else:
+            out[-1] = f"{out[-1]}, {piece}"
+    return out
+
+
+def _continues(previous: str, sentence: str, vocab: Vocabulary) -> bool:
+    """A sentence giving only a result, after one naming a check without a result."""
+    has_result = (vocab.no_trace, vocab.trace, vocab.count_before, vocab.count_after)
+    return (
+        any(p.search(sentence) for p in has_result)
+        and not vocab.systems.search(sentence)
+        and not vocab.check_words.search(sentence)
+        and bool(vocab.systems.search(previous) or vocab.check_words.search(previous))
+        and not any(p.search(previous) for p in has_result)
+        and not vocab.narrative.match(sentence.lstrip(" -:"))
+    )
+
+
 def _is_complete(part: str, vocab: Vocabulary) -> bool:
     return any(
         pattern.search(part)
@@ -143,14 +329,16 @@ def _is_complete(part: str, vocab: Vocabulary) -> bool:
             vocab.subjects,
             vocab.no_trace,
             vocab.trace,
-            vocab.trace_count,
-            vocab.negations,
+            vocab.count_before,
+            vocab.count_after,
+            vocab.not_done,
+            vocab.conditional,
         )
     )
 
 
-def _blank(text: str, match: re.Match) -> str:
-    return text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
 
 
 def parse(text: str | None, vocab: Vocabulary | None = None) -> list[Claim]:
@@ -158,84 +346,205 @@ def parse(text: str | None, vocab: Vocabulary | None = None) -> list[Claim]:
     if not text:
         return []
     vocab = vocab or vocabulary()
-    upper = text.upper().replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-")
-    upper = vocab.corrections.sub(lambda m: vocab.correction_of[re.sub(r"\s+", " ", m[0])], upper)
-    upper = re.sub(r"(?<=[A-Z])/(?=[A-Z])", " / ", upper)
-    claims: set[Claim] = set()
-    for clause in _clauses(upper, vocab):
-        claims.update(_parse_clause(clause, vocab))
-    return sorted(claims, key=_claim_order)
+    entry = _normalise(text, vocab)
+    # One claim per system and subject: an entry naming the same check twice claims it once,
+    # with the first result written.
+    claims: dict[tuple[str, str], Claim] = {}
+    for clause in _clauses(entry.text, vocab):
+        for claim in _read_clause(clause, vocab, entry):
+            claims.setdefault((claim.system, claim.subject_type), claim)
+    return sorted(claims.values(), key=_claim_order)
 
 
 def _claim_order(claim: Claim) -> tuple[int, int]:
     return (list(SEARCHABLE).index(claim.system), SUBJECT_TYPES.index(claim.subject_type))
 
 
-_PART_SEPARATORS = re.compile(r"\s+-\s+|\s+BUT\s+|\s+AND\s+|\s+HOWEVER\s+|,\s*")
+NOT_DONE = "read as not done"
+REPORTED = "reported speech"
+NO_CLAIM = "check word but no claim read"
 
 
-def _parse_clause(clause: str, vocab: Vocabulary, *, part_of_negated: bool = False) -> list[Claim]:
+def unclaimed_reason(text: str | None, vocab: Vocabulary | None = None) -> tuple[str, str] | None:
+    """Why an entry that names a system or a check word claims nothing, with the words that
+    decided it; None when it claims something or names no check at all. For review: these are
+    the entries a data team labels to extend the vocabulary."""
+    if not text:
+        return None
+    vocab = vocab or vocabulary()
+    upper = _normalise(text, vocab).text
+    mention = vocab.systems.search(upper) or vocab.check_words.search(upper)
+    if mention is None or parse(text, vocab):
+        return None
+    for clause in _clauses(upper, vocab):
+        if vocab.narrative.match(clause.lstrip(" -:")):
+            return REPORTED, _words(vocab.narrative.match(clause.lstrip(" -:"))[0])
+    marker = vocab.not_done.search(upper) or vocab.conditional.search(upper)
+    if marker is not None:
+        return NOT_DONE, _words(marker[0])
+    return NO_CLAIM, _words(mention[0])
+
+
+def _is_not_done(part: str, vocab: Vocabulary) -> bool:
+    # "NO TRACE" and "CALLER'S NO" are not negations.
+    results_blanked = part
+    for pattern in (vocab.no_trace, vocab.subjects):
+        for match in pattern.finditer(results_blanked):
+            results_blanked = _blank(results_blanked, *match.span())
+    if vocab.not_done.search(results_blanked):
+        return True
+    condition = vocab.conditional.search(results_blanked)
+    if condition is None:
+        return False
+    # "PNC CHECKED TO SEE IF WANTED - NTR": the purpose of a check already done.
+    before = part[: condition.start()]
+    return not any(
+        p.search(before)
+        for p in (vocab.done_words, vocab.no_trace, vocab.trace, vocab.count_before)
+    )
+
+
+def _parts(clause: str, vocab: Vocabulary) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in vocab.part_separators.finditer(clause):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(clause)))
+    return [(a, b) for a, b in spans if clause[a:b].strip()]
+
+
+def _is_bare_list(text: str, vocab: Vocabulary) -> bool:
+    """Only system names ("PNC", "PND / NICHE"): the part shares the next part's fate."""
+    rest = vocab.systems.sub(" ", text)
+    return bool(vocab.systems.search(text)) and not re.search(r"[A-Z0-9]", rest)
+
+
+def _read_clause(clause: str, vocab: Vocabulary, entry: _Entry) -> list[Claim]:
+    if not vocab.systems.search(clause) and not vocab.check_words.search(clause):
+        return []  # most of a log: nothing about checks
     if vocab.narrative.match(clause.lstrip(" -:")):
         return []
-    if vocab.negations.search(clause):
-        if part_of_negated or len(set(vocab.systems.findall(clause))) < 2:
-            return []
-        # "PNC ON IP NTR BUT PND NOT DONE": one system done, another not; only the done one
-        # is claimed. Each part stands alone and must say it was done.
-        claims = []
-        for part in _PART_SEPARATORS.split(clause):
-            claims.extend(_parse_clause(part, vocab, part_of_negated=True))
-        return claims
+    spans = _parts(clause, vocab)
+    flags = [_is_not_done(clause[a:b], vocab) for a, b in spans]
+    if not any(flags):
+        return _read_done(clause, vocab, entry, must_say_done=False)
+    # A bare list of systems just before a part that was not done shares it: "PNC AND PND NOT
+    # CHECKED".
+    for i in range(len(spans) - 2, -1, -1):
+        if not flags[i] and flags[i + 1] and _is_bare_list(clause[slice(*spans[i])], vocab):
+            flags[i] = True
     rest = clause
-    result = "UNSTATED"
-    for match in vocab.no_trace.finditer(clause):
-        result = "NO_TRACE"
-        rest = _blank(rest, match)
-    trace_words = [m for m in vocab.trace.finditer(rest)]
-    trace_counts = [m for m in vocab.trace_count.finditer(rest)]
-    if trace_words or trace_counts:
-        first = min(m.start() for m in trace_words + trace_counts)
-        if result == "UNSTATED" or first < _first_no_trace(clause, vocab):
-            result = "TRACE"
-    for match in trace_counts + trace_words:
-        rest = _blank(rest, match)
-    if part_of_negated and result == "UNSTATED" and not vocab.done_words.search(rest):
+    for (a, b), not_done in zip(spans, flags, strict=True):
+        if not_done:
+            rest = _blank(rest, a, b)
+    says_done = any(
+        p.search(rest)
+        for p in (
+            vocab.done_words,
+            vocab.no_trace,
+            vocab.trace,
+            vocab.count_before,
+            vocab.count_after,
+        )
+    )
+    voids_all = any(
+        not_done and not vocab.systems.search(clause[a:b])
+        for (a, b), not_done in zip(spans, flags, strict=True)
+    )
+    if voids_all and not says_done:
+        return []
+    return _read_done(rest, vocab, entry, must_say_done=True)
+
+
+def _read_done(
+    clause: str, vocab: Vocabulary, entry: _Entry, *, must_say_done: bool
+) -> list[Claim]:
+    rest, result, result_words, trace_at = _read_result(clause, vocab)
+    if must_say_done and result == "UNSTATED" and not vocab.done_words.search(rest):
         return []
     # A trace is described to the end of its clause ("FLAGGED HIGH RISK DA VICTIM"): the
     # subjects are named before it, though the system may be named after it.
-    subject_text = rest[: trace_words[0].start()] if trace_words else rest
-    systems: list[str] = []
-    implied_subjects: list[str] = []
+    subject_text = rest[:trace_at] if trace_at is not None else rest
+    systems: dict[str, str] = {}
+    implied: dict[str, str] = {}
     for match in vocab.systems.finditer(rest):
-        alias = re.sub(r"\s+", " ", match[0])
-        systems.append(vocab.system_of[alias])
+        alias = _words(match[0])
+        systems.setdefault(vocab.system_of[alias], alias)
         if alias in vocab.system_subject:
-            implied_subjects.append(vocab.system_subject[alias])
-        subject_text = (
-            _blank(subject_text, match)
-            if match.end() <= len(subject_text)
-            else (
-                subject_text[: match.start()] if match.start() < len(subject_text) else subject_text
-            )
-        )
+            implied.setdefault(vocab.system_subject[alias], alias)
+        if match.start() < len(subject_text):
+            subject_text = _blank(subject_text, match.start(), min(match.end(), len(subject_text)))
+    doubts: list[str] = []
     if not systems:
-        if not vocab.check_words.search(rest):
+        check = vocab.check_words.search(rest)
+        if check is None:
             return []
-        systems = list(vocab.standard_set)
-    subjects = [
-        vocab.subject_of[re.sub(r"\s+", " ", m[0])] for m in vocab.subjects.finditer(subject_text)
-    ]
-    subjects += implied_subjects
+        systems = {system: f"{_words(check[0])} [standard set]" for system in vocab.standard_set}
+        doubts.append(STANDARD_SET)
+    subjects: dict[str, str] = {}
+    for match in vocab.subjects.finditer(subject_text):
+        subjects.setdefault(vocab.subject_of[_words(match[0])], _words(match[0]))
+    for subject, alias in implied.items():
+        subjects.setdefault(subject, alias)
+    results_text = " + ".join(_shown(w, entry) for w in result_words) or "-"
     claims = []
-    for system in dict.fromkeys(systems):
-        for subject in subjects and dict.fromkeys(subjects) or SEARCHABLE[system]:
-            claims.append(Claim(system, subject, result))
+    for system, alias in systems.items():
+        guessed = [w for w in alias.split() if w in entry.guessed]
+        system_doubts = tuple(doubts) + tuple(f"{FUZZY} {entry.spelled[w]}~{w}" for w in guessed)
+        for subject in subjects or SEARCHABLE[system]:
+            evidence = " | ".join(
+                [_shown(alias, entry), _shown(subjects.get(subject, "-"), entry), results_text]
+            )
+            claims.append(Claim(system, subject, result, evidence, system_doubts))
     return claims
 
 
-def _first_no_trace(clause: str, vocab: Vocabulary) -> int:
-    match = vocab.no_trace.search(clause)
-    return match.start() if match else len(clause)
+def _shown(words: str, entry: _Entry) -> str:
+    """Words as read, with any respelling shown: NICH~NICHE."""
+    return " ".join(f"{entry.spelled[w]}~{w}" if w in entry.spelled else w for w in words.split())
+
+
+def _read_result(clause: str, vocab: Vocabulary) -> tuple[str, str, list[str], int | None]:
+    """The clause with its result words taken out, the result, its words, and where a trace
+    description starts."""
+    found: list[tuple[int, int, str, str]] = []  # start, end, result, words
+    taken = clause
+    trace_at = None
+    for pattern, result in (
+        (vocab.no_trace, "NO_TRACE"),
+        (vocab.count_before, "TRACE"),
+        (vocab.trace, "TRACE"),
+    ):
+        for match in pattern.finditer(taken):
+            found.append((match.start(), match.end(), result, _words(match[0])))
+            if pattern is vocab.trace and (trace_at is None or match.start() < trace_at):
+                trace_at = match.start()
+            taken = _blank(taken, *match.span())
+    # A count after its noun ("PREVS AT ADDRESS: 4", "HITS: 1"): the words between stay, as
+    # they may name the subject.
+    for match in vocab.count_after.finditer(taken):
+        count = int(re.sub(r"\D", "", match["count"]) or 0)
+        words = f"{match['noun']} {_words(match['count'])}"
+        found.append((match.start(), match.end(), "TRACE" if count else "NO_TRACE", words))
+        taken = _blank(_blank(taken, *match.span("noun")), *match.span("count"))
+    found.sort()
+    if not found:
+        return clause, "UNSTATED", [], None
+    # A history word in a result is the system too when nothing else in the clause names one
+    # or a check: "PREVS AT ADDRESS: 4", "NO PREVS AT ADDRESS".
+    if not vocab.systems.search(taken) and not vocab.check_words.search(taken):
+        for match in vocab.systems.finditer(clause):
+            if any(start < match.end() and match.start() < end for start, end, *_ in found):
+                taken = taken[: match.start()] + match[0] + taken[match.end() :]
+    return taken, _decide(found), [words for *_, words in found], trace_at
+
+
+def _decide(found: list[tuple[int, int, str, str]]) -> str:
+    """No trace, unless a trace is written before the first no-trace ("2 PREVS, NIL ON TEL")."""
+    kinds = [kind for _, _, kind, _ in found]
+    if "NO_TRACE" not in kinds:
+        return "TRACE"
+    return "TRACE" if kinds[0] == "TRACE" else "NO_TRACE"
 
 
 def format_claims(claims: list[Claim]) -> str:

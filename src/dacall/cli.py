@@ -214,6 +214,18 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate_parser(args: argparse.Namespace) -> int:
+    from dacall.claims_eval import run
+
+    return run(args.file, as_json=args.json, show=args.show)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from dacall.pilot import run
+
+    return run(args.labels, args.warehouse, as_json=args.json, show=args.show)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dacall", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -309,6 +321,27 @@ def build_parser() -> argparse.ArgumentParser:
     from dacall.governance.cli import add_verbs
 
     add_verbs(verbs, paths.warehouse())
+
+    from dacall import claims_eval, pilot
+
+    ev_parser = verbs.add_parser(
+        "evaluate-parser",
+        help="the claims parser's precision and recall on a labelled CSV",
+        description="Read every entry of a labelled CSV (text, claims; optional id, kind) and "
+        "report precision and recall of claims, results right, and the errors by kind.",
+    )
+    claims_eval.add_arguments(ev_parser)
+    ev_parser.set_defaults(func=cmd_evaluate_parser)
+
+    ev = verbs.add_parser(
+        "evaluate",
+        help="the pipeline against a force's manually reviewed dip sample (docs/pilot.md)",
+        description="Compare the claims and statuses in the warehouse with the quality team's "
+        "dip sample: precision and recall per status with 95%% Wilson intervals, and the "
+        "disagreements to look at.",
+    )
+    pilot.add_arguments(ev)
+    ev.set_defaults(func=cmd_evaluate)
     return parser
 
 

@@ -15,6 +15,7 @@ FUNCTIONS = {
     "dacall_surname_key": normalise.surname_key,
     "dacall_forename_initial": normalise.forename_initial,
     "dacall_first_forename": normalise.first_forename_key,
+    "dacall_name_readings": normalise.name_readings,
     "dacall_fold": lambda text: normalise.fold_letters(text) or None,
     "dacall_dob_in_text": normalise.dob_in_text,
     "dacall_postcode": normalise.postcode,

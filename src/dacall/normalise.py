@@ -83,6 +83,46 @@ def first_forename_key(text: str | None) -> str | None:
     return fold_letters(parts[1].split()[0]) or None
 
 
+_MAX_NAME_WORDS = 6
+
+
+@lru_cache(maxsize=262_144)
+def name_readings(text: str | None) -> str | None:
+    """Every way a typed name can be read as `SURNAMEKEY:INITIAL`, joined by `|` (claims.md:
+    name order must not matter).
+
+    A comma marks the surname (`PATEL, Anita`): one reading. Without one, the surname may come
+    first or last and may be several words (`JAN VAN DER BERG`, `VAN DER BERG JAN`, `ANITA MARIE
+    PATEL`), so every split is a reading: the first word as forename and any run of the words
+    after it to the end as surname, or any run of words from the start as surname and the word
+    after it as forename. A single letter is an initial, never a whole surname (`A PATEL`).
+    """
+    if not text or not text.strip():
+        return None
+    cleaned = _strip_dob(text).replace("’", "'").strip()
+    readings: list[str] = []
+
+    def add(surname: str, forename: str) -> None:
+        key, initial = fold_letters(surname), fold_letters(forename)[:1]
+        initials_only = all(len(fold_letters(w)) < 2 for w in surname.split())
+        if not initials_only and initial and f"{key}:{initial}" not in readings:
+            readings.append(f"{key}:{initial}")
+
+    if "," in cleaned:
+        surname, _, forenames = cleaned.partition(",")
+        if forenames.split():
+            add(surname, forenames.split()[0])
+        return "|".join(readings) or None
+    marked = split_name(cleaned)
+    if marked and marked[1].split():
+        add(marked[0], marked[1].split()[0])
+    words = [w for w in cleaned.split() if fold_letters(w)][:_MAX_NAME_WORDS]
+    for k in range(1, len(words)):
+        add(" ".join(words[k:]), words[0])  # forename first
+        add(" ".join(words[:k]), words[k])  # surname first
+    return "|".join(readings) or None
+
+
 def dob_in_text(text: str | None) -> str | None:
     """A date of birth written in the text, as YYYY-MM-DD, if there is one."""
     if not text:

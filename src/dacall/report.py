@@ -112,6 +112,11 @@ def _make_report(warehouse, out, start, end, run_id) -> Path:
                 "group by status order by claims desc",
                 params,
             ).df()
+            review = con.execute(
+                f"select reason, count(*) as entries from marts.fct_parser_review where "
+                f"{_months_filter('entry_at', start, end)} group by reason order by entries desc",
+                params,
+            ).df()
             exceptions = _exceptions(con, start, end, params)
             outcomes = _review_outcomes(con, start, end, params)
         except Exception as exc:  # noqa: BLE001 - the marts are not built yet
@@ -272,6 +277,19 @@ def _make_report(warehouse, out, start, end, run_id) -> Path:
                 ax.set_xticklabels([str(m)[:7] for m in by_month.index]),
                 ax.set_ylabel("incidents (per system)"),
                 ax.legend(frameon=False, fontsize="small"),
+            ),
+        )
+
+    if not review.empty:
+        chart(
+            "Log entries the claims parser was unsure of",
+            f"{int(review['entries'].sum()):,} entries to label (marts.fct_parser_review), by "
+            "reason: entries naming a system or check word with no claim read, and claims on a "
+            "guessed spelling or on the standard check set (docs/claims-parser.md).",
+            lambda ax: (
+                ax.barh(review["reason"], review["entries"], color="slategray"),
+                ax.set_xlabel("log entries"),
+                ax.invert_yaxis(),
             ),
         )
 

@@ -86,6 +86,7 @@ final as (
         claimed_result,
         claimed_by,
         claimed_at,
+        claim_evidence,
         status,
         status in ('VERIFIED', 'VERIFIED_BY_COLLEAGUE') as has_matching_audit,
         audit_ref,

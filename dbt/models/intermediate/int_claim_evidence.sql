@@ -27,24 +27,36 @@ band as (
 
 ),
 
+name_readings as (
+
+    -- Each way a person search's name can be read (claims.md: name order must not matter).
+    select
+        audit_ref,
+        system,
+        searched_at,
+        dob,
+        unnest(name_readings) as name_reading
+    from searches
+    where subject_type = 'PERSON'
+
+),
+
 person_matches as (
 
-    select
+    select distinct
         band.incident_urn,
         band.log_seq,
         band.system,
         band.subject_type,
-        searches.audit_ref
+        readings.audit_ref
     from band
-    inner join searches
+    inner join name_readings as readings
         on
             band.subject_type = 'PERSON'
-            and searches.subject_type = 'PERSON'
-            and band.system = searches.system
-            and band.surname_key = searches.surname_key
-            and band.forename_initial = searches.forename_initial
-            and searches.searched_at between band.band_start and band.band_end
-    where band.dob is null or searches.dob is null or band.dob = searches.dob
+            and band.system = readings.system
+            and band.surname_key || ':' || band.forename_initial = readings.name_reading
+            and readings.searched_at between band.band_start and band.band_end
+    where band.dob is null or readings.dob is null or band.dob = readings.dob
 
 ),
 

@@ -31,6 +31,7 @@ joined as (
         claims.claimed_result,
         claims.claimed_by,
         claims.claimed_at,
+        claims.claim_evidence,
         incidents.created_at,
         incidents.created_at - interval ({{ var('window_before_creation_minutes') }}) minute as window_start,
         claims.claimed_at + interval ({{ var('window_grace_minutes') }}) minute as window_end,

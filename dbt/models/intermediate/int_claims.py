@@ -15,6 +15,8 @@ SCHEMA = pa.schema(
         ("claimed_result", pa.string()),
         ("claimed_by", pa.string()),
         ("claimed_at", pa.timestamp("us")),
+        ("claim_evidence", pa.string()),
+        ("claim_doubts", pa.string()),
     ]
 )
 
@@ -32,7 +34,7 @@ def model(dbt, session):
             for name, value in zip(
                 SCHEMA.names,
                 (incident_urn, log_seq, claim.system, claim.subject_type, claim.result,
-                 operator, entry_at),
+                 operator, entry_at, claim.evidence, "; ".join(claim.doubts) or None),
                 strict=True,
             ):
                 columns[name].append(value)

@@ -47,6 +47,8 @@ pnc_searches as (
         pnc_user as audit_user,
         surname_key,
         left(forename_key, 1) as forename_initial,
+        -- A separate surname field marks the surname: one reading.
+        [surname_key || ':' || left(forename_key, 1)] as name_readings,
         dob,
         null::varchar as uprn,
         null::varchar as building_number,
@@ -71,6 +73,7 @@ pnd_searches as (
         pnd_user as audit_user,
         surname_key,
         left(forename_key, 1) as forename_initial,
+        [surname_key || ':' || left(forename_key, 1)] as name_readings,
         dob,
         null::varchar as uprn,
         building_number,
@@ -95,6 +98,10 @@ rms_searches as (
         staff_no as audit_user,
         surname_key,
         left(forename_key, 1) as forename_initial,
+        -- One box for the whole name, typed in either order: every reading is tried.
+        case
+            when action = 'SEARCH_PERSON' then string_split(dacall_name_readings(search_text), '|')
+        end as name_readings,
         dob,
         null::varchar as uprn,
         building_number,
@@ -119,6 +126,9 @@ cad_searches as (
         staff_no as audit_user,
         surname_key,
         left(forename_key, 1) as forename_initial,
+        case
+            when search_type = 'NAME' then string_split(dacall_name_readings(search_value), '|')
+        end as name_readings,
         dob,
         uprn,
         building_number,
@@ -205,6 +215,7 @@ mapped as (
         end as staff_no,
         s.surname_key,
         s.forename_initial,
+        s.name_readings,
         s.dob,
         s.uprn,
         s.building_number,

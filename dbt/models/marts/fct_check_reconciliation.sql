@@ -16,6 +16,7 @@ final as (
         claimed_result,
         claimed_by,
         claimed_at,
+        claim_evidence,
         status,
         has_matching_audit,
         audit_ref,

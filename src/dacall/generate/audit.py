@@ -52,6 +52,16 @@ BACKGROUND_STREETS = [
 ]
 
 
+# Forenames that are nobody's surname: a name typed in either order is read both ways, so the
+# force's unrelated searches must not read as a victim's surname either (the answer key knows
+# they never match).
+BACKGROUND_FORENAMES = [
+    name
+    for name in pools.FEMALE_FORENAMES + pools.MALE_FORENAMES
+    if name.upper() not in {s.upper() for s in pools.SURNAMES}
+]
+
+
 def invented_surname(rng: random.Random) -> str:
     """Surnames for the force's unrelated searches, never one of the victims' surnames."""
     return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize() + "e"
@@ -137,12 +147,19 @@ class AuditWriter:
     # -- what a person types into each system ---------------------------------------------
     @staticmethod
     def person_text(rng, person: dict, with_dob: bool) -> str:
+        """A name typed into one search box: feeds.md says in either order. Surname first
+        without a comma, and an initial for the forename, are how handlers type in a hurry."""
         surname, forename = person["surname"].upper(), person["forename"].upper()
         dob = person.get("dob")
-        if rng.random() < 0.6:
+        if rng.random() < 0.05:
+            forename = forename[:1]
+        roll = rng.random()
+        if roll < 0.5:
             text = f"{surname}, {forename}"
-        else:
+        elif roll < 0.8:
             text = f"{forename} {surname}"
+        else:
+            text = f"{surname} {forename}"
         if with_dob and dob is not None:
             text += " " + dob.strftime("%d/%m/%Y")
         return text
@@ -260,7 +277,7 @@ def background_display(rng: random.Random, subject_type: str) -> dict:
         dob = datetime(1940, 1, 1) + timedelta(days=rng.randint(0, 24_800))
         return {
             "surname": invented_surname(rng),
-            "forename": rng.choice(pools.FEMALE_FORENAMES + pools.MALE_FORENAMES),
+            "forename": rng.choice(BACKGROUND_FORENAMES),
             "dob": dob.date() if rng.random() < 0.75 else None,
         }
     if subject_type == "ADDRESS":

@@ -21,15 +21,33 @@ SUBJECT_WORDS = {
     "TELEPHONE": ["TEL", "PHONE", "NUMBER", "MOBILE"],
 }
 RESULT_WORDS = {
-    "NO_TRACE": ["NTR", "NTR", "NO TRACE", "NIL TRACE", "NIL", "NEGATIVE"],
+    "NO_TRACE": [
+        "NTR",
+        "NTR",
+        "NTR",
+        "NO TRACE",
+        "NO TRACE",
+        "NIL TRACE",
+        "NIL",
+        "NIL",
+        "NEGATIVE",
+        "NO HISTORY",
+        "NIL PREVS",
+        "NOTHING FOUND",
+    ],
     "TRACE": [
         "TRACE",
+        "{n} PREVS",
         "{n} PREVS",
         "{n} PREV DOMESTICS",
         "DA MARKER",
         "FLAGGED HIGH RISK",
         "HISTORY OF DOMESTICS",
         "{n} PREVIOUS DOMESTICS, DA MARKER",
+        "PREVS: {n}",
+        "SEVERAL DOMESTICS LOGGED",
+        "KNOWN TO POLICE",
+        "REPEAT VICTIM",
     ],
     "UNSTATED": ["COMPLETED", "DONE", "COMPLETE", "CHECKED"],
 }
@@ -116,6 +134,14 @@ def _some_subjects(rng: random.Random, allow_all: bool) -> list[str]:
 
 NOT_CLAIMS = [
     "UNABLE TO CHECK {sys} - SYSTEM DOWN",
+    "DAY SHIFT TO COMPLETE INTEL CHECKS",
+    "CHECKS TO FOLLOW ONCE UNIT ON SCENE",
+    "{sys} UNAVAILABLE",
+    "{sys} OFFLINE - CHECKS NOT POSSIBLE",
+    "{sys} CHECKS PASSED TO RESEARCHER",
+    "AWAITING {sys} RESULTS",
+    "OIC TO CHECK {sys} ON ARRIVAL",
+    "WILL CHECK {sys} WHEN TIME ALLOWS",
     "{sys} CHECK TO BE DONE BY ATTENDING OFFICERS",
     "CHECKS TBC",
     "FOR OIC TO CHECK {sys} ON SUSPECT",
@@ -142,8 +168,18 @@ def mixed_entry(rng: random.Random, result: str) -> Entry:
     res = _result(result, rng)
     first = f"{rng.choice(SYSTEM_WORDS[done])} ON {rng.choice(SUBJECT_WORDS[subject])} {res}"
     second = rng.choice(
-        ["{s} NOT CHECKED - NO ACCESS", "{s} PENDING", "UNABLE TO CHECK {s} - SYSTEM DOWN"]
+        [
+            "{s} NOT CHECKED - NO ACCESS",
+            "{s} PENDING",
+            "UNABLE TO CHECK {s} - SYSTEM DOWN",
+            "{s} UNAVAILABLE",
+            "{s} TO FOLLOW",
+            "{s} OFFLINE",
+        ]
     ).format(s=rng.choice(SYSTEM_WORDS[not_done]))
+    if rng.random() < 0.3:
+        # The system that could not be used first, in the same sentence.
+        return Entry(f"{second} - {first}", [Claim(done, subject, result)])
     return Entry(f"{first}. {second}", [Claim(done, subject, result)])
 
 
