@@ -167,14 +167,27 @@ class Stack:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
         return self.api("GET", path)["task_instances"]
 
+    def queued_asset_events(self, dag_id: str) -> int:
+        """Asset events waiting to start a run of the DAG (the scheduler turns them into a run
+        on its next loop, so a DAG with none running may be about to start one)."""
+        try:
+            return self.api("GET", f"/api/v2/dags/{dag_id}/assets/queuedEvents")["total_entries"]
+        except AssertionError as exc:
+            if ": 404 " in str(exc):
+                return 0
+            raise
+
     def wait_idle(self, dag_id: str, timeout: int = 900) -> list[dict]:
-        """Until the DAG has no queued or running run (asset-triggered runs included)."""
-        started = time.monotonic()
+        """Until the DAG has no queued or running run and no asset event waiting to start one,
+        twice in a row (asset-triggered runs included): then nothing of it writes."""
+        started, quiet = time.monotonic(), 0
         while time.monotonic() - started < timeout:
             runs = self.runs(dag_id)
-            if runs and all(r["state"] in ("success", "failed") for r in runs):
+            idle = all(r["state"] in ("success", "failed") for r in runs)
+            quiet = quiet + 1 if idle and not self.queued_asset_events(dag_id) else 0
+            if runs and quiet >= 2:
                 return runs
-            time.sleep(5)
+            time.sleep(10)
         raise AssertionError(f"{dag_id} not idle after {timeout} s")
 
 
