@@ -152,13 +152,18 @@ def test_1_every_formula_start_is_neutralised_and_numbers_are_not(start):
 
 
 def test_1_partner_extract_csv_neutralises_formulas(tmp_path):
-    from dacall.extracts import _write
+    from pyrage import x25519
 
+    from dacall.extracts import _write
+    from dacall.governance.crypto import decrypt
+
+    partner = x25519.Identity.generate()
     frame = pd.DataFrame({"case_ref": ["@SUM(1+1)*cmd|'/C calc'!A0"], "incidents": [2]})
-    files = _write(frame, tmp_path, "marac_2025-02")
-    text = (tmp_path / "marac_2025-02.csv").read_text()
+    files = _write(frame, tmp_path, "marac_2025-02", str(partner.to_public()))
+    sealed = (tmp_path / "marac_2025-02.csv.age").read_bytes()
+    text = decrypt(sealed, str(partner)).decode("utf-8")
     assert text.splitlines()[1].startswith("'@SUM")
-    assert files["marac_2025-02.csv"]["rows"] == 1
+    assert files["marac_2025-02.csv.age"]["rows"] == 1
 
 
 def test_1_every_csv_the_project_writes_goes_through_the_one_helper():
@@ -501,7 +506,8 @@ def test_7_extract_folders_and_files_are_owner_only(hostile, tmp_path):
     assert modes["."] == 0o700 and modes["home_office"] == 0o700
     assert modes["home_office/2025-02"] == 0o700
     files = {name: mode for name, mode in modes.items() if name.count("/") == 2}
-    assert len(files) == 3 and set(files.values()) == {0o600}
+    # CSV and Parquet (encrypted), the manifest and its signature
+    assert len(files) == 4 and set(files.values()) == {0o600}
 
 
 # --- 8: no tracebacks for simple mistakes ------------------------------------------------------

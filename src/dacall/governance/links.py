@@ -10,6 +10,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dacall.csv_out import frame_csv_bytes
 from dacall.settings import UserError
 from dacall.warehouse import connect, private_dir, write_private
 
@@ -41,7 +42,7 @@ def hold_back(frame, agreement, partner_folder: Path, period: str):
             .drop_duplicates()
             .sort_values(["link_probability", "partner_record", "incident_record"])
         )
-        write_private(target, pairs.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        write_private(target, frame_csv_bytes(pairs))
     else:
         target.unlink(missing_ok=True)
     return frame[~weak].reset_index(drop=True), int(weak.sum())
