@@ -58,12 +58,13 @@ def test_an_installed_package_runs_from_anywhere_and_writes_only_its_state(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DACALL_", "VIRTUAL_ENV"))}
     env.update(
         PATH=f"{installed / 'bin'}:/usr/bin:/bin",
+        # Configured as a deployment configures it: the warehouse and its reports folder.
+        DACALL_WAREHOUSE=str(warehouse),
         DACALL_REPORTS=str(tmp_path / "reports"),
         DACALL_PSEUDONYM_KEY="x" * 40,
     )
     done = subprocess.run(
-        [str(installed / "bin" / "dacall"), "run", "--landing", str(landing),
-         "--warehouse", str(warehouse)],
+        [str(installed / "bin" / "dacall"), "run", "--landing", str(landing)],
         cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]

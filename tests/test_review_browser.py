@@ -39,7 +39,7 @@ def own_warehouse(generated, generated_warehouse, tmp_path_factory):
     test's data; its own review database and users."""
     root = tmp_path_factory.mktemp("review-loop")
     warehouse = root / "wh" / "dacall.duckdb"
-    warehouse.parent.mkdir()
+    warehouse.parent.mkdir(mode=0o700)  # the pipeline refuses a warehouse folder others can read
     shutil.copy(generated_warehouse, warehouse)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DACALL_REVIEW_DB", f"sqlite:///{root / 'review.sqlite3'}")
