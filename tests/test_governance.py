@@ -48,7 +48,7 @@ def bridge(warehouse: Path) -> dict[tuple[str, str], tuple[str, float]]:
 def history(warehouse: Path, urn: str) -> tuple:
     return query(
         warehouse,
-        "select victim_support_referrals, marac_referrals_12m, person_link_probability "
+        "select victim_support_referrals, marac_referrals_in_lookback, person_link_probability "
         "from marts.fct_prior_history where incident_urn = ?",
         [urn],
     )[0]
@@ -165,7 +165,7 @@ def test_missed_history_carries_the_probability_of_its_links(story):
     rows = query(
         story["warehouse"],
         "select incident_urn, person_link_probability, prior_incidents_person "
-        "+ marac_referrals_12m + mash_referrals + victim_support_referrals "
+        "+ marac_referrals_in_lookback + mash_referrals + victim_support_referrals "
         "from marts.fct_prior_history order by incident_urn",
     )
     for urn, probability, through_person in rows:

@@ -29,7 +29,7 @@ def test_the_samples_links_are_found(sample_warehouse):
     # The referral nine days before her call is now history the checks would have surfaced.
     assert query(
         sample_warehouse,
-        "select marac_referrals_12m, history_visible, missed_history "
+        "select marac_referrals_in_lookback, history_visible, missed_history "
         "from marts.fct_prior_history where incident_urn = 'HC-250214-0412'",
     ) == [(1, True, True)]
 

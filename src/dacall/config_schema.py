@@ -178,7 +178,6 @@ SCHEMAS: dict[str, dict] = {
         "properties": {
             "volumes": {"type": "object"},
             "defects": {"type": "object"},
-            "standard_check_set": _SYSTEMS,
         },
     },
     "sharing/*.yml": {

@@ -24,6 +24,7 @@ from dacall import paths
 from dacall.csv_out import frame_csv_bytes
 from dacall.governance import crypto
 from dacall.governance.crypto import recipient_text
+from dacall.rules import dbt_var
 from dacall.settings import UserError, config_dir
 from dacall.warehouse import connect, owner_only, private_dir, write_private
 
@@ -72,7 +73,7 @@ DATASETS: dict[str, str] = {
         join marts.fct_incidents as i
           on i.person_key = r.person_key and i.is_domestic
          and i.created_at < r.referral_date
-         and i.created_at >= r.referral_date - interval 12 month
+         and i.created_at >= r.referral_date - to_months($lookback_months)
         join marts.bridge_person_records as c
           on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
     """,
@@ -94,7 +95,7 @@ DATASETS: dict[str, str] = {
         join marts.fct_incidents as i
           on i.person_key = r.person_key and i.is_domestic and i.child_present
          and i.created_at < r.received_on
-         and i.created_at >= r.received_on - interval 12 month
+         and i.created_at >= r.received_on - to_months($lookback_months)
         join marts.bridge_person_records as c
           on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
     """,
@@ -159,6 +160,15 @@ class Agreement:
     threshold: int
     min_link_probability: float = DEFAULT_MIN_LINK_PROBABILITY
     recipient: str = ""  # the partner's age public key: every file is encrypted to it
+
+
+def _parameters(dataset: str, period: str) -> dict:
+    """A dataset query's parameters: the month, and the MARAC look-back where it uses one (the
+    dbt variable marac_lookback_months, as the prior-history mart uses it)."""
+    parameters = {"period": period}
+    if "$lookback_months" in DATASETS[dataset]:
+        parameters["lookback_months"] = int(dbt_var("marac_lookback_months"))
+    return parameters
 
 
 def validate_partner(name: str) -> str:
@@ -294,7 +304,8 @@ def make_extract(
     warehouse = Path(warehouse or paths.warehouse())
     con = connect(warehouse, read_only=True)
     try:
-        frame = con.execute(DATASETS[agreement.dataset], {"period": period}).df()
+        parameters = _parameters(agreement.dataset, period)
+        frame = con.execute(DATASETS[agreement.dataset], parameters).df()
     finally:
         con.close()
     available = [c for c in frame.columns if not c.startswith("_")]

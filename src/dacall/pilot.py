@@ -24,17 +24,10 @@ from collections import Counter
 from pathlib import Path
 
 from dacall import paths
+from dacall.rules import matching_statuses, status_names
 from dacall.settings import UserError
 
-STATUSES = (
-    "VERIFIED",
-    "VERIFIED_BY_COLLEAGUE",
-    "OUTSIDE_WINDOW",
-    "WRONG_SUBJECT",
-    "NO_AUDIT",
-    "NO_SUBJECT",
-    "NOT_SEARCHABLE",
-)
+STATUSES = status_names()
 NOT_A_CLAIM = "NOT_A_CLAIM"
 SYSTEMS = ("PNC", "PND", "RMS", "CAD")
 SUBJECTS = ("PERSON", "ADDRESS", "TELEPHONE")
@@ -179,9 +172,9 @@ def compare(labels: dict, claims: dict) -> dict:
             "precision": _rate(agreed, len(said)),
             "recall": _rate(agreed, len(found)),
         }
-    exceptions = {"VERIFIED", "VERIFIED_BY_COLLEAGUE"}
-    said_exc = {k for k in both if claims[k]["status"] not in exceptions}
-    found_exc = {k for k in both if labels[k] not in exceptions}
+    matching = matching_statuses()
+    said_exc = {k for k in both if claims[k]["status"] not in matching}
+    found_exc = {k for k in both if labels[k] not in matching}
     return {
         "sampled_entries": len({k[:2] for k in labels}),
         "reviewed_checks": len(labels),

@@ -136,7 +136,10 @@ def transform_step(
     started = _now()
     args = ["build"]
     if phase == "staging":
+        # Tests that also read a later model (a status checked against its seed) wait for the
+        # marts phase: "buildable" runs a test only once everything it reads is built.
         args += ["--select", "path:models/staging", "path:seeds"]
+        args += ["--indirect-selection", "buildable"]
     excludes = _stops(stopped_feeds, stopped_models)
     if phase == "marts":
         excludes += ["path:models/staging", "path:seeds"]

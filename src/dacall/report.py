@@ -14,6 +14,7 @@ from pathlib import Path
 
 from dacall import paths
 from dacall.csv_out import csv_bytes
+from dacall.rules import dbt_var
 from dacall.settings import UserError
 from dacall.warehouse import connect, owner_only, private_dir, write_private
 
@@ -137,28 +138,31 @@ def _make_report(warehouse, out, start, end, run_id) -> Path:
         axis.spines[["top", "right"]].set_visible(False)
         sections.append((title, sentence, _svg(figure)))
 
-    pct = monthly["pct_999_answered_within_10s"]
+    pct = monthly["pct_999_answered_within_target"]
     latest = pct.iloc[-1]
-    verdict = "meeting" if latest >= 90 else "below"
+    seconds, standard = dbt_var("answer_target_seconds"), dbt_var("answer_standard_pct")
+    callback_minutes = dbt_var("callback_target_minutes")
+    verdict = "meeting" if latest >= standard else "below"
     chart(
-        "999 calls answered within 10 seconds",
-        f"In {months.iloc[-1]} {latest:.1f}% of 999 calls were answered within 10 seconds, "
-        f"{verdict} the 90% standard; {int((pct >= 90).sum())} of {len(pct)} months met it.",
+        f"999 calls answered within {seconds} seconds",
+        f"In {months.iloc[-1]} {latest:.1f}% of answered 999 calls were answered within "
+        f"{seconds} seconds, {verdict} the {standard}% standard; "
+        f"{int((pct >= standard).sum())} of {len(pct)} months met it.",
         lambda ax: (
-            ax.plot(months, pct, marker="o", label="answered within 10 s"),
-            ax.axhline(90, color="red", linestyle="--", label="90% standard"),
+            ax.plot(months, pct, marker="o", label=f"answered within {seconds} s"),
+            ax.axhline(standard, color="red", linestyle="--", label=f"{standard}% standard"),
             ax.set_ylim(0, 100),
-            ax.set_ylabel("% of 999 calls"),
+            ax.set_ylabel("% of answered 999 calls"),
             ax.legend(frameon=False),
             ax.tick_params(axis="x", rotation=45),
         ),
     )
     chart(
-        "Abandoned and silent calls, and call-backs within 15 minutes",
+        f"Abandoned and silent calls, and call-backs within {callback_minutes} minutes",
         f"Over the period {int(monthly['abandoned_calls'].sum()):,} calls were abandoned and "
         f"{int(monthly['silent_calls'].sum()):,} were silent; "
-        f"{monthly['pct_called_back_within_15_minutes'].mean():.0f}% of them were called back "
-        "within 15 minutes on average.",
+        f"{monthly['pct_called_back_within_target'].mean():.0f}% of them were called back "
+        f"within {callback_minutes} minutes on average.",
         lambda ax: (
             ax.bar(months, monthly["abandoned_calls"], label="abandoned"),
             ax.bar(
@@ -167,8 +171,8 @@ def _make_report(warehouse, out, start, end, run_id) -> Path:
             _percent_line(
                 ax.twinx(),
                 months,
-                monthly["pct_called_back_within_15_minutes"],
-                "% called back within 15 min (line)",
+                monthly["pct_called_back_within_target"],
+                f"% called back within {callback_minutes} min (line)",
             ),
             ax.set_ylabel("calls"),
             ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2),
@@ -368,14 +372,16 @@ def _exceptions(con, start, end, params) -> list[list]:
     """,
         params,
     ).fetchall()
+    lookback = int(dbt_var("marac_lookback_months"))
     missed = con.execute(
         f"""
         select 'missed history', h.incident_urn, null, null, i.handler,
                strftime(i.created_at, '%Y-%m-%d %H:%M:%S'), null, null, null,
                'History was visible (' || h.prior_incidents_person || ' earlier incidents of the '
                || 'caller, ' || h.prior_incidents_address || ' at the address, '
-               || h.prior_incidents_telephone || ' from the number, ' || h.marac_referrals_12m
-               || ' MARAC referrals in 12 months, ' || h.mash_referrals || ' MASH, '
+               || h.prior_incidents_telephone || ' from the number, '
+               || h.marac_referrals_in_lookback || ' MARAC referrals in {lookback} months, '
+               || h.mash_referrals || ' MASH, '
                || h.victim_support_referrals || ' Victim Support), ' || i.unverified_claims
                || ' of ' || i.claims || ' claimed checks unverified, final grade '
                || i.final_grade

@@ -1,5 +1,7 @@
 -- One row per claim: its status by the precedence of claims.md, the audit entry that decided
--- it (or the nearest one considered), and one readable sentence saying why.
+-- it (or the nearest one considered), and one readable sentence saying why. The statuses, their
+-- precedence and which of them count as a matching audit entry are the seed
+-- ref_reconciliation_statuses; the CASE below applies them in that order (a test holds it to it).
 
 with
 
@@ -12,6 +14,12 @@ claims as (
 evidence as (
 
     select * from {{ ref('int_claim_evidence') }}
+
+),
+
+statuses as (
+
+    select * from {{ ref('ref_reconciliation_statuses') }}
 
 ),
 
@@ -62,10 +70,12 @@ with_audit as (
 
     select
         decided.*,
+        statuses.has_matching_audit,
         evidence.audit_at,
         evidence.searched_by,
         evidence.seconds_outside_window
     from decided
+    inner join statuses on decided.status = statuses.status
     left join evidence
         on
             decided.audit_ref = evidence.audit_ref
@@ -88,7 +98,7 @@ final as (
         claimed_at,
         claim_evidence,
         status,
-        status in ('VERIFIED', 'VERIFIED_BY_COLLEAGUE') as has_matching_audit,
+        has_matching_audit,
         audit_ref,
         audit_at,
         case status

@@ -1,33 +1,56 @@
 -- Every person, address and telephone search in the four audited systems, in one shape,
--- with the searcher mapped to a staff number through the directory row valid that day.
+-- with the searcher mapped to a staff number through the directory row valid that day. Which
+-- audit rows are searches of a subject, and of which type, is the seed ref_search_kinds.
 
 with
 
+search_kinds as (
+
+    select * from {{ ref('ref_search_kinds') }}
+
+),
+
 pnc as (
 
-    select * from {{ ref('stg_audit_pnc') }}
-    where transaction_code = 'QNAM'
+    select
+        pnc_audit.*,
+        search_kinds.subject_type
+    from {{ ref('stg_audit_pnc') }} as pnc_audit
+    inner join search_kinds
+        on search_kinds.system = 'PNC' and pnc_audit.transaction_code = search_kinds.search_kind
 
 ),
 
 pnd as (
 
-    select * from {{ ref('stg_audit_pnd') }}
-    where search_kind in ('person', 'location', 'telephone')
+    select
+        pnd_audit.*,
+        search_kinds.subject_type
+    from {{ ref('stg_audit_pnd') }} as pnd_audit
+    inner join search_kinds
+        on search_kinds.system = 'PND' and pnd_audit.search_kind = search_kinds.search_kind
 
 ),
 
 rms as (
 
-    select * from {{ ref('stg_audit_rms') }}
-    where action in ('SEARCH_PERSON', 'SEARCH_LOCATION', 'SEARCH_TELEPHONE')
+    select
+        rms_audit.*,
+        search_kinds.subject_type
+    from {{ ref('stg_audit_rms') }} as rms_audit
+    inner join search_kinds
+        on search_kinds.system = 'RMS' and rms_audit.action = search_kinds.search_kind
 
 ),
 
 cad as (
 
-    select * from {{ ref('stg_audit_cc') }}
-    where search_type in ('NAME', 'ADDRESS', 'UPRN', 'TELEPHONE')
+    select
+        cad_audit.*,
+        search_kinds.subject_type
+    from {{ ref('stg_audit_cc') }} as cad_audit
+    inner join search_kinds
+        on search_kinds.system = 'CAD' and cad_audit.search_type = search_kinds.search_kind
 
 ),
 
@@ -42,7 +65,7 @@ pnc_searches as (
     select
         'PNC:' || txn_id as audit_ref,
         'PNC' as system,
-        'PERSON' as subject_type,
+        subject_type,
         searched_at,
         pnc_user as audit_user,
         surname_key,
@@ -64,11 +87,7 @@ pnd_searches as (
     select
         'PND:' || event_id as audit_ref,
         'PND' as system,
-        case search_kind
-            when 'person' then 'PERSON'
-            when 'location' then 'ADDRESS'
-            else 'TELEPHONE'
-        end as subject_type,
+        subject_type,
         searched_at,
         pnd_user as audit_user,
         surname_key,
@@ -89,18 +108,14 @@ rms_searches as (
     select
         'RMS:' || audit_id as audit_ref,
         'RMS' as system,
-        case action
-            when 'SEARCH_PERSON' then 'PERSON'
-            when 'SEARCH_LOCATION' then 'ADDRESS'
-            else 'TELEPHONE'
-        end as subject_type,
+        subject_type,
         searched_at,
         staff_no as audit_user,
         surname_key,
         left(forename_key, 1) as forename_initial,
         -- One box for the whole name, typed in either order: every reading is tried.
         case
-            when action = 'SEARCH_PERSON' then string_split(dacall_name_readings(search_text), '|')
+            when subject_type = 'PERSON' then string_split(dacall_name_readings(search_text), '|')
         end as name_readings,
         dob,
         null::varchar as uprn,
@@ -117,17 +132,13 @@ cad_searches as (
     select
         audit_id as audit_ref,
         'CAD' as system,
-        case search_type
-            when 'NAME' then 'PERSON'
-            when 'TELEPHONE' then 'TELEPHONE'
-            else 'ADDRESS'
-        end as subject_type,
+        subject_type,
         searched_at,
         staff_no as audit_user,
         surname_key,
         left(forename_key, 1) as forename_initial,
         case
-            when search_type = 'NAME' then string_split(dacall_name_readings(search_value), '|')
+            when subject_type = 'PERSON' then string_split(dacall_name_readings(search_value), '|')
         end as name_readings,
         dob,
         uprn,

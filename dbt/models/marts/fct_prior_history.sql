@@ -159,7 +159,7 @@ partner_history as (
                 marac.person_key = i.person_key
                 and marac.referred_on < {{ local_date_of('i.created_at') }}
                 and marac.referred_on >= {{ local_date_of('i.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
-        ) as marac_referrals_12m,
+        ) as marac_referrals_in_lookback,
         (
             select count(*) from mash
             where mash.person_key = i.person_key and mash.referred_on < {{ local_date_of('i.created_at') }}
@@ -208,14 +208,14 @@ combined as (
             when a.last_at_address then a.last_risk_level_address
             else t.last_risk_level_telephone
         end as last_risk_level,
-        coalesce(h.marac_referrals_12m, 0) as marac_referrals_12m,
+        coalesce(h.marac_referrals_in_lookback, 0) as marac_referrals_in_lookback,
         coalesce(h.mash_referrals, 0) as mash_referrals,
         coalesce(h.victim_support_referrals, 0) as victim_support_referrals,
         -- Only history found through the person rests on a link; the caller's own record is
         -- one end of every such link.
         case
             when
-                coalesce(p.prior_incidents_person, 0) + coalesce(h.marac_referrals_12m, 0)
+                coalesce(p.prior_incidents_person, 0) + coalesce(h.marac_referrals_in_lookback, 0)
                 + coalesce(h.mash_referrals, 0) + coalesce(h.victim_support_referrals, 0) > 0
                 then least(c.match_probability, p.link_probability_person, h.link_probability_partners)
         end as person_link_probability,
@@ -242,20 +242,20 @@ final as (
         prior_incidents_address,
         prior_incidents_telephone,
         last_risk_level,
-        marac_referrals_12m,
+        marac_referrals_in_lookback,
         mash_referrals,
         victim_support_referrals,
         person_link_probability,
         (
             prior_incidents_person + prior_incidents_address + prior_incidents_telephone
-            + marac_referrals_12m + mash_referrals + victim_support_referrals
+            + marac_referrals_in_lookback + mash_referrals + victim_support_referrals
         ) > 0 as history_visible,
         (
             prior_incidents_person + prior_incidents_address + prior_incidents_telephone
-            + marac_referrals_12m + mash_referrals + victim_support_referrals
+            + marac_referrals_in_lookback + mash_referrals + victim_support_referrals
         ) > 0
         and (claims = 0 or unverified_claims > 0)
-        and (not is_deployed or final_grade in (3, 4)) as missed_history
+        and (not is_deployed or final_grade in ({{ var('weak_response_grades') | join(', ') }})) as missed_history
     from combined
 
 )

@@ -147,7 +147,10 @@ class Generator:
         for spell in self.roster.spells:
             self.spells_by_staff[spell.staff_no].append(spell)
         self.partner_serial = 0
-        self.standard_set = list(config["standard_check_set"])
+        # The force's standard check set is the claims vocabulary's (one definition); the
+        # answer key below otherwise keeps its own reading of the spec, on purpose: it is the
+        # independent check the models are measured against.
+        self.standard_set = list(load_yaml("claims_vocabulary.yml")["standard_check_set"])
         self.factory = IncidentFactory(config, self.standard_set)
         self.partner_view = PartnerView(self.world, config["defects"])
         self.audit = audit.AuditWriter(seed)
