@@ -10,27 +10,18 @@ from __future__ import annotations
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 
-from dacall.alerts import on_task_failure
 from dacall.extracts import partners
-from dacall.pipeline import WAREHOUSE_POOL
 from dacall.schedule import schedule
 
 calendar = schedule()
 
 
 @dag(
-    dag_id="dacall_extracts",
-    schedule=CronTriggerTimetable(calendar.extracts_cron(), timezone=calendar.timezone),
-    start_date=calendar.start_date,
-    catchup=False,
-    max_active_runs=1,
-    default_args={
-        "pool": WAREHOUSE_POOL,
-        "on_failure_callback": on_task_failure,
-        **calendar.task_defaults(),
-    },
-    tags=["dacall"],
-    doc_md=__doc__,
+    **calendar.dag_arguments(
+        "dacall_extracts",
+        CronTriggerTimetable(calendar.extracts_cron(), timezone=calendar.timezone),
+        __doc__,
+    )
 )
 def dacall_extracts():
     @task

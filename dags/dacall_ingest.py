@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, MultipleCronTriggerTimetable, dag, task
 
-from dacall.alerts import on_task_failure
-from dacall.pipeline import RAW_ASSET_URI, WAREHOUSE_POOL
+from dacall.pipeline import RAW_ASSET_URI
 from dacall.schedule import schedule
 
 raw_data = Asset(RAW_ASSET_URI)
@@ -20,17 +19,14 @@ calendar = schedule()
 
 
 @dag(
-    dag_id="dacall_ingest",
-    schedule=MultipleCronTriggerTimetable(*calendar.ingest_crons(), timezone=calendar.timezone),
-    start_date=calendar.start_date,
-    catchup=False,
-    max_active_runs=1,
-    default_args=calendar.task_defaults(),
-    tags=["dacall"],
-    doc_md=__doc__,
+    **calendar.dag_arguments(
+        "dacall_ingest",
+        MultipleCronTriggerTimetable(*calendar.ingest_crons(), timezone=calendar.timezone),
+        __doc__,
+    )
 )
 def dacall_ingest():
-    @task(pool=WAREHOUSE_POOL, outlets=[raw_data], on_failure_callback=on_task_failure)
+    @task(outlets=[raw_data])
     def ingest(logical_date=None) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 

@@ -8,27 +8,18 @@ from __future__ import annotations
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 
-from dacall.alerts import on_task_failure
 from dacall.governance.retention import retention_cron
-from dacall.pipeline import WAREHOUSE_POOL
 from dacall.schedule import schedule
 
 calendar = schedule()
 
 
 @dag(
-    dag_id="dacall_retention",
-    schedule=CronTriggerTimetable(retention_cron(), timezone=calendar.timezone),
-    start_date=calendar.start_date,
-    catchup=False,
-    max_active_runs=1,
-    default_args={
-        "pool": WAREHOUSE_POOL,
-        "on_failure_callback": on_task_failure,
-        **calendar.task_defaults(),
-    },
-    tags=["dacall"],
-    doc_md=__doc__,
+    **calendar.dag_arguments(
+        "dacall_retention",
+        CronTriggerTimetable(retention_cron(), timezone=calendar.timezone),
+        __doc__,
+    )
 )
 def dacall_retention():
     @task

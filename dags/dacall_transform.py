@@ -17,27 +17,13 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from dacall.alerts import on_task_failure
-from dacall.pipeline import MARTS_ASSET_URI, RAW_ASSET_URI, WAREHOUSE_POOL
+from dacall.pipeline import MARTS_ASSET_URI, RAW_ASSET_URI
 from dacall.schedule import schedule
 
-DEFAULTS = {
-    "pool": WAREHOUSE_POOL,
-    "on_failure_callback": on_task_failure,
-    **schedule().task_defaults(),
-}
+calendar = schedule()
 
 
-@dag(
-    dag_id="dacall_transform",
-    schedule=[Asset(RAW_ASSET_URI)],
-    start_date=schedule().start_date,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULTS,
-    tags=["dacall"],
-    doc_md=__doc__,
-)
+@dag(**calendar.dag_arguments("dacall_transform", [Asset(RAW_ASSET_URI)], __doc__))
 def dacall_transform():
     @task
     def raw_gates(run_id=None) -> dict:

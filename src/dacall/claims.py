@@ -369,12 +369,27 @@ def unclaimed_reason(text: str | None, vocab: Vocabulary | None = None) -> tuple
     """Why an entry that names a system or a check word claims nothing, with the words that
     decided it; None when it claims something or names no check at all. For review: these are
     the entries a data team labels to extend the vocabulary."""
+    return read_entry(text, vocab)[1]
+
+
+def read_entry(
+    text: str | None, vocab: Vocabulary | None = None
+) -> tuple[list[Claim], tuple[str, str] | None]:
+    """An entry read once: its claims, and when it has none but names a system or a check word,
+    why not (see unclaimed_reason). The log is read through here, so each entry is parsed once."""
     if not text:
-        return None
+        return [], None
     vocab = vocab or vocabulary()
+    claims = parse(text, vocab)
+    if claims:
+        return claims, None
+    return [], _unclaimed(text, vocab)
+
+
+def _unclaimed(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
     upper = _normalise(text, vocab).text
     mention = vocab.systems.search(upper) or vocab.check_words.search(upper)
-    if mention is None or parse(text, vocab):
+    if mention is None:
         return None
     for clause in _clauses(upper, vocab):
         if vocab.narrative.match(clause.lstrip(" -:")):

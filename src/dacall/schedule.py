@@ -33,6 +33,28 @@ class Schedule:
         """Every task's retry policy: a killed worker or a restarted scheduler is tried again."""
         return {"retries": self.task_retries, "retry_delay": self.retry_delay}
 
+    def dag_arguments(self, dag_id: str, timetable, doc: str | None) -> dict:
+        """What every dacall DAG shares, for `@dag(**...)`: it starts at go-live, never catches
+        up, runs one at a time, and its tasks retry, alert on failure and take the warehouse's
+        one-writer pool (DuckDB has one writer)."""
+        from dacall.alerts import on_task_failure
+        from dacall.pipeline import WAREHOUSE_POOL
+
+        return {
+            "dag_id": dag_id,
+            "schedule": timetable,
+            "start_date": self.start_date,
+            "catchup": False,
+            "max_active_runs": 1,
+            "default_args": {
+                "pool": WAREHOUSE_POOL,
+                "on_failure_callback": on_task_failure,
+                **self.task_defaults(),
+            },
+            "tags": ["dacall"],
+            "doc_md": doc,
+        }
+
     def ingest_crons(self) -> list[str]:
         return [_cron(at) for at in (self.nightly_at, *self.late_file_checks)]
 
