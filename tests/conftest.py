@@ -50,6 +50,20 @@ def private_outputs(tmp_path_factory):
         yield root
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's, never downloaded: see tests/browser.py) under Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES

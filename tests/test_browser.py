@@ -11,22 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from browser import CHROMIUM_ARGS, chromium_path, visit
+from browser import visit
 from dacall.settings import PROJECT_ROOT
 
 # Kept after the run for a person to look at (gitignored); the tmp copy goes with the tmp dir.
 SCREENSHOT_DIR = PROJECT_ROOT / "build" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

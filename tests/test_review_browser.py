@@ -13,24 +13,12 @@ import time
 import pytest
 import uvicorn
 
-from browser import CHROMIUM_ARGS, chromium_path
 from conftest import query
 from dacall.review import auth, store
 from dacall.review.app import Settings, create_app
 from dacall.review.snapshot import snapshot_path
 
 PASSWORD = "a long test password"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
