@@ -22,10 +22,12 @@ COPY requirements.lock ./
 # pip and uv trust the system's certificate store (a closed network's own CA included).
 ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+# Bytecode is compiled once here: with PYTHONDONTWRITEBYTECODE every process (each dbt build,
+# each task) would otherwise recompile Airflow, dbt and GX from source on every import.
 RUN python3 -m venv /opt/venv \
  && pip install --no-cache-dir --disable-pip-version-check \
         "uv==$(sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements.lock)" \
- && uv pip sync --no-cache --require-hashes requirements.lock
+ && uv pip sync --no-cache --compile-bytecode --require-hashes requirements.lock
 # The package carries its dbt project, GX suites and default configuration (dacall.settings);
 # the code is read-only at run time, and run-time state goes to DACALL_STATE_DIR.
 COPY pyproject.toml README.md ./
@@ -33,7 +35,7 @@ COPY src ./src
 COPY dbt ./dbt
 COPY config ./config
 COPY expectations ./expectations
-RUN uv pip install --no-cache --no-deps . \
+RUN uv pip install --no-cache --compile-bytecode --no-deps . \
  && rm -rf src dbt config expectations pyproject.toml README.md
 COPY dags ./dags
 RUN useradd --create-home --uid 50000 airflow \
