@@ -124,7 +124,8 @@ def test_review_loop_in_a_real_browser(browser, server, own_warehouse):
     assert problems == []  # no CSP violation, no script error
 
     # The next pipeline run takes the outcome in: the case leaves the queue and is counted.
-    run_pipeline(generated / "landing", warehouse)
+    reports = warehouse.parent.parent / "reports"
+    run_pipeline(generated / "landing", warehouse, reports=reports)
     page.goto(f"{base}/")
     assert f"/case/{top}" not in page.content()
     assert page.locator("#counts").inner_text() != counts_before
@@ -137,7 +138,7 @@ def test_review_loop_in_a_real_browser(browser, server, own_warehouse):
         )[0][0]
         >= 1
     )
-    report = (warehouse.parent.parent / "reports" / "report.html").read_text()
+    report = (reports / "report.html").read_text()
     assert "Review outcomes" in report
     # The case page still opens (reviewed), and says so.
     page.goto(f"{base}/case/{top}")
