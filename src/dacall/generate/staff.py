@@ -28,6 +28,14 @@ class Spell:
     def active(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
+    def user_id(self, system: str) -> str | None:
+        """The user id this person's searches carry in one system's audit; None: no access."""
+        if system == "PNC":
+            return self.pnc_user
+        if system == "PND":
+            return self.pnd_user
+        return self.staff_no
+
 
 @dataclass
 class Roster:

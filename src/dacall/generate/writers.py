@@ -37,17 +37,6 @@ def csv_bytes(
     return (b"\xef\xbb\xbf" + data) if bom else data
 
 
-def write_csv(path: Path, header, rows, *, encoding="utf-8", crlf=False, bom=False) -> int:
-    data = csv_bytes(header, rows, encoding=encoding, crlf=crlf, bom=bom)
-    publish(path, data)
-    return len(rows)
-
-
-def write_lines(path: Path, lines: list[str], encoding: str = "ascii") -> int:
-    publish(path, "".join(line + "\n" for line in lines).encode(encoding))
-    return len(lines)
-
-
 def pnc_line(
     txn_id: str,
     user: str,
