@@ -22,7 +22,7 @@ on that a reviewer may doubt (a guessed spelling, the default check set).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from dacall.settings import UserError, load_yaml
@@ -78,7 +78,9 @@ class Vocabulary:
     check_words: re.Pattern
     done_words: re.Pattern
     narrative: re.Pattern
+    not_intel: re.Pattern
     not_done: re.Pattern
+    reference: re.Pattern
     conditional: re.Pattern
     part_separators: re.Pattern
     no_trace: re.Pattern
@@ -91,6 +93,12 @@ class Vocabulary:
     known_words: frozenset[str]
     fuzzy_targets: tuple[str, ...]
     never_correct: frozenset[str]
+    subject_slot: re.Pattern
+    weak_aliases: frozenset[str]
+    possessed_history: re.Pattern
+    time_clauses: frozenset[str]
+    check_ends: frozenset[str]
+    not_subject_words: frozenset[str]
 
     @classmethod
     def from_config(cls, config: dict) -> Vocabulary:
@@ -120,7 +128,7 @@ class Vocabulary:
         systems = _phrase_pattern(system_of)
         nd = config["not_done"]
         nouns = _alternation(config["history_nouns"])
-        qualifiers = rf"(?:(?:{_alternation(config['history_qualifiers'])})\s+){{0,2}}"
+        qualifiers = rf"(?:(?:{_alternation(config['history_qualifiers'])})\s+){{0,3}}"
         denied = (
             rf"(?:{_alternation(config['denials'])})\s+{qualifiers}(?:{nouns})"
             rf"|\b0\s*{qualifiers}(?:{nouns})"
@@ -134,8 +142,12 @@ class Vocabulary:
                 _alternation(nd["impossible"]),
                 _alternation(nd["deferred"]),
                 _alternation(nd["handed_over"]),
+                _alternation(nd["record_keeping"]),
+                # "UPON CHECKING NICHE - NTR" is a check done; "CHECKING NICHE NOW" is not yet.
+                rf"(?<!ON )(?<!UPON )(?<!AFTER )(?<!WHEN )(?:{_alternation(nd['in_progress'])})",
             ]
         )
+        checked = _alternation([*config["check_words"], *config["done_words"]])
         conditional = rf"{_alternation(nd['conditional'])}|TO\s+(?:{_alternation(nd['to_verbs'])})"
         separators = sorted(config["part_separators"], key=len, reverse=True)
         phrase_lists = [
@@ -150,6 +162,16 @@ class Vocabulary:
             corrections.values(),
         ]
         known = frozenset(w for phrases in phrase_lists for p in phrases for w in p.upper().split())
+        # A reporting verb after at most three words that name no system: "CALLER STATES",
+        # "IP SAYS", "CALLER'S MUM HAS TOLD".
+        reporter = rf"(?:(?!(?:{_alternation(system_of)})(?![A-Z0-9'&]))[A-Z0-9'&/]+\s+)"
+        narrative = rf"{reporter}{{0,3}}(?:{_alternation(config['narrative_openings'])})"
+        # The object of a check: a preposition just after a system, check or done word.
+        check_ends = frozenset(
+            p.upper().split()[-1]
+            for phrases in (system_of, config["check_words"], config["done_words"])
+            for p in phrases
+        )
         bounded = r"(?<![A-Z0-9'&])(?:{})(?![A-Z0-9'&])"
         return cls(
             standard_set=tuple(config["standard_check_set"]),
@@ -160,8 +182,17 @@ class Vocabulary:
             subjects=_phrase_pattern(subject_of),
             check_words=_phrase_pattern(config["check_words"]),
             done_words=_phrase_pattern(config["done_words"]),
-            narrative=_phrase_pattern(config["narrative_openings"]),
+            narrative=re.compile(rf"{narrative}(?![A-Z0-9'&])"),
+            not_intel=_phrase_pattern(config["not_intel_checks"]),
             not_done=re.compile(bounded.format(not_done)),
+            # A system and a record's number is a reference, not a check: "NICHE 45/1234/26",
+            # "STORM LOG NO 456", "PNC NUMBER OF SUSPECT" (not "NICHE 3 PREVS", nor a time,
+            # "PNC 1430"; and "PND NUMBER CHECK" checks the number).
+            reference=re.compile(
+                rf"(?<![A-Z0-9'&])(?:{_alternation(system_of)})\s+(?:(?:LOG|REF|NO|NUMBER|OCC|"
+                rf"INCIDENT)\s+(?:NO\s+)?\d{{3,}}|\d+/\d+|\d{{5,}}|(?:NUMBER|REF|REFERENCE|ID)"
+                rf"(?![A-Z0-9'&])(?!\s+(?:{checked})(?![A-Z0-9'&])))"
+            ),
             conditional=re.compile(bounded.format(conditional)),
             part_separators=re.compile("|".join(re.escape(s.upper()) for s in separators)),
             no_trace=re.compile(
@@ -172,6 +203,8 @@ class Vocabulary:
             ),
             count_before=re.compile(
                 rf"\b(?:X\s*)?[1-9]\d*\s*(?:X\s*)?{qualifiers}(?:{nouns})\b|\bX\s?[1-9]\d*\b"
+                rf"|(?<![A-Z0-9'&])(?:{_alternation(config['number_words'])})\s+{qualifiers}"
+                rf"(?:{nouns})\b"
             ),
             count_after=re.compile(
                 rf"(?<![A-Z0-9'&])(?P<noun>{nouns})(?:\s+(?:AT|ON|FOR|TO|IN)\s+(?:THE\s+)?[A-Z']+)?"
@@ -183,6 +216,17 @@ class Vocabulary:
             known_words=known | frozenset(w.upper() for w in config["never_correct"]),
             fuzzy_targets=tuple(t.upper() for t in config["fuzzy_targets"]),
             never_correct=frozenset(w.upper() for w in config["never_correct"]),
+            subject_slot=re.compile(
+                r"(?<![A-Z0-9'&])(?P<before>[A-Z&]+)\s+(?:ON|FOR|RE|AGAINST)\s+"
+                r"(?:(?:THE|HIS|HER|THEIR|BOTH|ALL|EACH|ANY)\s+)?(?P<word>[A-Z][A-Z']*)(?![A-Z0-9'&])"
+            ),
+            check_ends=check_ends,
+            weak_aliases=frozenset(_words(a.upper()) for a in config["weak_system_aliases"]),
+            possessed_history=re.compile(
+                rf"(?<![A-Z0-9'&])(?:{_alternation(config['possession_words'])})\s+(?:A\s+)?$"
+            ),
+            time_clauses=frozenset(w.upper() for w in nd["time_clauses"]),
+            not_subject_words=frozenset(w.upper() for w in config["not_subject_words"]),
         )
 
     def guess(self, word: str) -> str | None:
@@ -252,7 +296,8 @@ def _normalise(text: str, vocab: Vocabulary) -> _Entry:
 
     upper = vocab.corrections.sub(correct, upper)
     upper = _WORD.sub(guess, upper)
-    upper = re.sub(r"(?<=[A-Z])/(?=[A-Z])", " / ", upper)
+    # "PNC/PND" is a list; "I/P" one word.
+    upper = re.sub(r"(?<=[A-Z]{2})/(?=[A-Z]{2})", " / ", upper)
     return _Entry(upper, spelled, guessed)
 
 
@@ -270,17 +315,34 @@ def _clauses(text: str, vocab: Vocabulary) -> list[str]:
             if piece.strip()
         ]
         pending = ""
-        for part in parts:
+        for i, part in enumerate(parts):
             pending = f"{pending}, {part}" if pending else part
             # "PND, PNC AND NICHE ON IP - NTR", "CHECKED PNC, PND ... - NTR": a part with
-            # neither a subject nor a result continues into the next.
-            if not _is_complete(part, vocab):
+            # neither a subject nor a result continues into the next; so does a result written
+            # before a list that names its subject after ("NIL TRACE PNC, PND ON IP").
+            if not _is_complete(part, vocab) or (
+                i + 1 < len(parts) and _result_before_list(part, parts[i + 1], vocab)
+            ):
                 continue
             clauses.append(pending)
             pending = ""
         if pending:
             clauses.append(pending)
     return [c.strip() for c in clauses if c.strip()]
+
+
+def _result_before_list(part: str, following: str, vocab: Vocabulary) -> bool:
+    results = (vocab.no_trace, vocab.trace, vocab.count_before)
+    first_result = min((m.start() for p in results for m in p.finditer(part)), default=None)
+    first_system = vocab.systems.search(part)
+    return (
+        first_result is not None
+        and first_system is not None
+        and first_result < first_system.start()
+        and not vocab.subjects.search(part)
+        and bool(vocab.systems.search(following) and vocab.subjects.search(following))
+        and not any(p.search(following) for p in (*results, vocab.count_after))
+    )
 
 
 def _split_claim_pairs(text: str, vocab: Vocabulary) -> list[str]:
@@ -347,13 +409,39 @@ def parse(text: str | None, vocab: Vocabulary | None = None) -> list[Claim]:
         return []
     vocab = vocab or vocabulary()
     entry = _normalise(text, vocab)
+    negated: set[str] = set()
+    read: list[tuple[Claim, bool]] = []  # each claim, and whether its clause listed systems
+    for clause in _clauses(entry.text, vocab):
+        listed = len({vocab.system_of[_words(m[0])] for m in vocab.systems.finditer(clause)}) > 1
+        read += [(claim, listed) for claim in _read_clause(clause, vocab, entry, negated)]
+    # A system said elsewhere in the entry not to be done is not claimed by sharing a list
+    # ("PNC, PND AND NICHE ON IP - PNC NTR, PND NTR, NICHE NOT AVAILABLE").
+    kept = [claim for claim, listed in read if not (listed and claim.system in negated)]
+    # A system named with its subjects in one place and without in another ("... PND ON IP
+    # ... PND NTR") was checked on those subjects: the bare mention adds none, but may give
+    # the result.
+    named = {(c.system, c.subject_type) for c in kept if _subject_named(c)}
+    named_systems = {system for system, _ in named}
+    result_of = {
+        (c.system, c.subject_type): c.result
+        for c in reversed(kept)
+        if not _subject_named(c) and c.result != "UNSTATED"
+    }
     # One claim per system and subject: an entry naming the same check twice claims it once,
     # with the first result written.
     claims: dict[tuple[str, str], Claim] = {}
-    for clause in _clauses(entry.text, vocab):
-        for claim in _read_clause(clause, vocab, entry):
-            claims.setdefault((claim.system, claim.subject_type), claim)
+    for claim in kept:
+        key = (claim.system, claim.subject_type)
+        if claim.system in named_systems and key not in named:
+            continue
+        if _subject_named(claim) and claim.result == "UNSTATED" and key in result_of:
+            claim = replace(claim, result=result_of[key])
+        claims.setdefault(key, claim)
     return sorted(claims.values(), key=_claim_order)
+
+
+def _subject_named(claim: Claim) -> bool:
+    return claim.evidence.split(" | ")[1] != "-"
 
 
 def _claim_order(claim: Claim) -> tuple[int, int]:
@@ -363,6 +451,7 @@ def _claim_order(claim: Claim) -> tuple[int, int]:
 NOT_DONE = "read as not done"
 REPORTED = "reported speech"
 NO_CLAIM = "check word but no claim read"
+UNKNOWN_SUBJECT = "subject word not understood"
 
 
 def unclaimed_reason(text: str | None, vocab: Vocabulary | None = None) -> tuple[str, str] | None:
@@ -394,9 +483,16 @@ def _unclaimed(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
     for clause in _clauses(upper, vocab):
         if vocab.narrative.match(clause.lstrip(" -:")):
             return REPORTED, _words(vocab.narrative.match(clause.lstrip(" -:"))[0])
-    marker = vocab.not_done.search(upper) or vocab.conditional.search(upper)
+    marker = (
+        vocab.not_done.search(upper)
+        or vocab.reference.search(upper)
+        or vocab.conditional.search(upper)
+    )
     if marker is not None:
         return NOT_DONE, _words(marker[0])
+    unknown = unknown_subject(upper, vocab)
+    if unknown is not None:
+        return UNKNOWN_SUBJECT, unknown
     return NO_CLAIM, _words(mention[0])
 
 
@@ -406,16 +502,23 @@ def _is_not_done(part: str, vocab: Vocabulary) -> bool:
     for pattern in (vocab.no_trace, vocab.subjects):
         for match in pattern.finditer(results_blanked):
             results_blanked = _blank(results_blanked, *match.span())
+        if pattern is vocab.no_trace and vocab.reference.search(results_blanked):
+            return True
     if vocab.not_done.search(results_blanked):
         return True
     condition = vocab.conditional.search(results_blanked)
     if condition is None:
         return False
+    said_done = (vocab.done_words, vocab.no_trace, vocab.trace, vocab.count_before)
     # "PNC CHECKED TO SEE IF WANTED - NTR": the purpose of a check already done.
-    before = part[: condition.start()]
-    return not any(
-        p.search(before)
-        for p in (vocab.done_words, vocab.no_trace, vocab.trace, vocab.count_before)
+    if any(p.search(part[: condition.start()]) for p in said_done):
+        return False
+    # "AFTER SPEAKING TO THE CALLER I CHECKED PNC - NTR": when it was done.
+    after = part[condition.end() :]
+    return not (
+        _words(condition[0]) in vocab.time_clauses
+        and not vocab.conditional.search(after)
+        and any(p.search(after) for p in said_done)
     )
 
 
@@ -434,7 +537,10 @@ def _is_bare_list(text: str, vocab: Vocabulary) -> bool:
     return bool(vocab.systems.search(text)) and not re.search(r"[A-Z0-9]", rest)
 
 
-def _read_clause(clause: str, vocab: Vocabulary, entry: _Entry) -> list[Claim]:
+def _read_clause(
+    clause: str, vocab: Vocabulary, entry: _Entry, negated: set[str] | None = None
+) -> list[Claim]:
+    """The clause's claims; the systems it says were not done are added to `negated`."""
     if not vocab.systems.search(clause) and not vocab.check_words.search(clause):
         return []  # most of a log: nothing about checks
     if vocab.narrative.match(clause.lstrip(" -:")):
@@ -452,6 +558,10 @@ def _read_clause(clause: str, vocab: Vocabulary, entry: _Entry) -> list[Claim]:
     for (a, b), not_done in zip(spans, flags, strict=True):
         if not_done:
             rest = _blank(rest, a, b)
+            if negated is not None:
+                negated |= {
+                    vocab.system_of[_words(m[0])] for m in vocab.systems.finditer(clause[a:b])
+                }
     says_done = any(
         p.search(rest)
         for p in (
@@ -491,16 +601,30 @@ def _read_done(
             subject_text = _blank(subject_text, match.start(), min(match.end(), len(subject_text)))
     doubts: list[str] = []
     if not systems:
-        check = vocab.check_words.search(rest)
+        check = _intel_check(rest, vocab)
         if check is None:
             return []
         systems = {system: f"{_words(check[0])} [standard set]" for system in vocab.standard_set}
         doubts.append(STANDARD_SET)
-    subjects: dict[str, str] = {}
-    for match in vocab.subjects.finditer(subject_text):
-        subjects.setdefault(vocab.subject_of[_words(match[0])], _words(match[0]))
+    subjects = _read_subjects(subject_text, vocab)
+    if not subjects and trace_at is not None:
+        # "SEVERAL PREVIOUS DOMESTICS RECORDED FOR THE CALLER": a subject after the trace,
+        # where a preposition names it as what the trace was found on.
+        subjects = _read_subjects(
+            " ".join(m[0] for m in _AFTER_PREPOSITION.finditer(rest[trace_at:])), vocab
+        )
     for subject, alias in implied.items():
         subjects.setdefault(subject, alias)
+    if not subjects and unknown_subject(clause, vocab):
+        # A subject named that the vocabulary does not know ("PND ON SUSPECT"): not "no
+        # subject named", so not every subject; listed for review instead.
+        return []
+    if not must_say_done and not (result_words or _says_checked(rest, vocab)):
+        # A system named and nothing said of a check ("STORM 1234 CLOSED"), or an everyday word
+        # for the C&C history with a subject ("PREVIOUS INCIDENTS DISCUSSED WITH CALLER").
+        if not subjects or all(alias in vocab.weak_aliases for alias in systems.values()):
+            return []
+    doubts += [f"{FUZZY} {entry.spelled[a]}~{a}" for a in subjects.values() if a in entry.guessed]
     results_text = " + ".join(_shown(w, entry) for w in result_words) or "-"
     claims = []
     for system, alias in systems.items():
@@ -512,6 +636,69 @@ def _read_done(
             )
             claims.append(Claim(system, subject, result, evidence, system_doubts))
     return claims
+
+
+_LOOKED_FOR = re.compile(r"(?<![A-Z0-9'&])(?:FOR|FOR ANY|ANY)\s+$")
+_PHONE_NUMBER = re.compile(r"(?<![\d/])(?:\+?44\s?|0)\d{3,4}\s?\d{3}\s?\d{3,4}(?![\d/])")
+_AFTER_PREPOSITION = re.compile(
+    r"(?<![A-Z0-9'&])(?:FOR|AT|AGAINST)\s+(?:(?:THE|HIS|HER|THEIR|THIS)\s+)?"
+    r"[A-Z']+(?:\s+[A-Z']+)?"
+)
+# "HOME ADDRESS OF THE CALLER", "NUMBER OF THE IP": the person owns the subject checked.
+_OWNER = re.compile(r"\s+(?:OF|PROVIDED\s+BY|GIVEN\s+BY|BELONGING\s+TO|USED\s+BY)\s+(?:THE\s+)?")
+
+
+def _read_subjects(text: str, vocab: Vocabulary) -> dict[str, str]:
+    subjects: dict[str, str] = {}
+    previous = None
+    for match in vocab.subjects.finditer(text):
+        subject = vocab.subject_of[_words(match[0])]
+        if (
+            previous is not None
+            and subject == "PERSON"
+            and previous[0] != "PERSON"
+            and _OWNER.fullmatch(text[previous[1] : match.start()])
+        ):
+            continue
+        subjects.setdefault(subject, _words(match[0]))
+        previous = (subject, match.end())
+    if _PHONE_NUMBER.search(text):
+        # "PND CHECKED ON 07700 900123": the number is not copied into the evidence.
+        subjects.setdefault("TELEPHONE", "[phone number]")
+    return subjects
+
+
+def unknown_subject(text: str, vocab: Vocabulary) -> str | None:
+    """The words naming a check's subject the vocabulary does not know ("PND ON SUSPECT"), if
+    the text holds one: a word after ON, FOR, RE or AGAINST just after a system, check or done
+    word that is no subject, nor a word the vocabulary knows, nor one of not_subject_words."""
+    for match in vocab.subject_slot.finditer(text):
+        word = match["word"]
+        if match["before"] not in vocab.check_ends:
+            continue
+        if vocab.subjects.fullmatch(word) or vocab.systems.fullmatch(word):
+            continue
+        if word in vocab.known_words or word in vocab.not_subject_words:
+            continue
+        return _words(match[0])
+    return None
+
+
+def _says_checked(text: str, vocab: Vocabulary) -> bool:
+    """A done word or a check word outside the systems' names ("LOCAL INTEL" is a system)."""
+    rest = vocab.systems.sub(" ", text)
+    return bool(vocab.done_words.search(rest) or vocab.check_words.search(rest))
+
+
+def _intel_check(text: str, vocab: Vocabulary) -> re.Match | None:
+    """A check word, in a part of the text that is not about a search of something other than
+    an intelligence system ("WELFARE CHECK", "AREA SEARCH", "OFFICERS SEARCHED THE GARDEN")."""
+    for a, b in _parts(text, vocab):
+        part = text[a:b]
+        check = vocab.check_words.search(part)
+        if check is not None and not vocab.not_intel.search(part):
+            return check
+    return None
 
 
 def _shown(words: str, entry: _Entry) -> str:
@@ -543,12 +730,17 @@ def _read_result(clause: str, vocab: Vocabulary) -> tuple[str, str, list[str], i
         found.append((match.start(), match.end(), "TRACE" if count else "NO_TRACE", words))
         taken = _blank(_blank(taken, *match.span("noun")), *match.span("count"))
     found.sort()
+    if any(kind == "NO_TRACE" for _, _, kind, _ in found):
+        # "CHECKED FOR DV HISTORY - NONE": what was looked for is not what was found.
+        found = [f for f in found if not (f[2] == "TRACE" and _LOOKED_FOR.search(clause[: f[0]]))]
     if not found:
         return clause, "UNSTATED", [], None
     # A history word in a result is the system too when nothing else in the clause names one
     # or a check: "PREVS AT ADDRESS: 4", "NO PREVS AT ADDRESS".
     if not vocab.systems.search(taken) and not vocab.check_words.search(taken):
         for match in vocab.systems.finditer(clause):
+            if vocab.possessed_history.search(clause[: match.start()]):
+                continue  # "VICTIM HAS HISTORY OF MENTAL HEALTH" describes the victim
             if any(start < match.end() and match.start() < end for start, end, *_ in found):
                 taken = taken[: match.start()] + match[0] + taken[match.end() :]
     return taken, _decide(found), [words for *_, words in found], trace_at
