@@ -2,94 +2,42 @@
 
     quality gates on raw -> dbt build of staging -> gates on staging
         -> dbt build of linkage, reconciliation and marts -> compliance suite
-        -> publish (dbt docs, the HTML report, the exception list)
+        -> publish (dbt docs, the HTML report, the exception list) -> verdict
 
-A failed gate stops only the models downstream of its feed (the dbt builds exclude them) and
-alerts the data team; the compliance suite's failures are findings, reported and alerted, not
-a reason to stop. When a gate stopped part of the build, the last task (`verdict`) fails, so
-the run is marked failed and alerts, and the report is not published from stale marts.
-Every task that writes takes the one-slot warehouse pool (DuckDB has one writer). dbt runs as
-one build per phase rather than one task per model: the models could only run one after
-another anyway, and each task's log and return value list every model's result.
+One task per step of dacall.steps (the list `dacall run` runs too), in its order, each reading
+the results of the steps it needs; this file only wires them. A failed gate stops only the
+models downstream of its feed (the dbt builds exclude them) and alerts the data team; the
+compliance suite's failures are findings, reported and alerted, not a reason to stop. A step
+whose condition says no (the compliance suite when its mart was not built, the report when the
+suite did not run) is skipped with its reason. When anything was stopped, the last task
+(`verdict`) fails, so the run is marked failed and alerts, and nothing is published from stale
+marts. Every task takes the one-slot warehouse pool and the warehouse's run lock.
 """
 
 from __future__ import annotations
 
 from airflow.sdk import Asset, dag, task
 
-from dacall.pipeline import MARTS_ASSET_URI, RAW_ASSET_URI
+from dacall.pipeline import RAW_ASSET_URI
 from dacall.schedule import schedule
+from dacall.steps import run_in_airflow, steps_of, verdict
 
 calendar = schedule()
 
 
 @dag(**calendar.dag_arguments("dacall_transform", [Asset(RAW_ASSET_URI)], __doc__))
 def dacall_transform():
-    @task
-    def raw_gates(run_id=None) -> dict:
-        from dacall.pipeline import gate_step
-
-        return gate_step(run_id=run_id)
-
-    @task
-    def build_staging(gates: dict, run_id=None) -> dict:
-        from dacall.pipeline import transform_step
-
-        return _logged(
-            transform_step(run_id=run_id, phase="staging", stopped_feeds=gates["stopped_feeds"])
-        )
-
-    @task
-    def staging_gates(_staging: dict, run_id=None) -> dict:
-        from dacall.pipeline import staging_gate_step
-
-        return staging_gate_step(run_id=run_id)
-
-    @task(outlets=[Asset(MARTS_ASSET_URI)])
-    def build_marts(gates: dict, stg_gates: dict, run_id=None) -> dict:
-        from dacall.pipeline import transform_step
-
-        return _logged(
-            transform_step(
-                run_id=run_id,
-                phase="marts",
-                stopped_feeds=gates["stopped_feeds"],
-                stopped_models=stg_gates["stopped_models"],
-            )
-        )
-
-    @task
-    def compliance(marts: dict, run_id=None) -> dict:
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        from dacall.pipeline import compliance_step, mart_built
-
-        if not mart_built(marts, "fct_check_reconciliation"):
-            raise AirflowSkipException("fct_check_reconciliation was not built (a gate failed)")
-        return compliance_step(run_id=run_id)
-
-    @task
-    def publish(_compliance: dict, run_id=None) -> dict:
-        from dacall.pipeline import report_step
-
-        return report_step(run_id=run_id)
-
-    @task(trigger_rule="none_failed")
-    def verdict(gates: dict, stg_gates: dict) -> dict:
-        from dacall.pipeline import outcome_step
-
-        return outcome_step(gates, stg_gates)
-
-    gates = raw_gates()
-    stg_gates = staging_gates(build_staging(gates))
-    published = publish(compliance(build_marts(gates, stg_gates)))
-    published >> verdict(gates, stg_gates)
-
-
-def _logged(result: dict) -> dict:
-    for model in result["models"]:
-        print(f"dbt model {model['name']}: {model['status']} in {model['seconds']} s")
-    return result
+    results, previous = {}, None
+    for step in steps_of("dacall_transform"):
+        outlets = [Asset(step.outlet)] if step.outlet else []
+        runs = task(task_id=step.name, outlets=outlets)(run_in_airflow)
+        results[step.name] = runs(step.name, {name: results[name] for name in step.needs})
+        if previous is not None:
+            previous >> results[step.name]
+        previous = results[step.name]
+    # The verdict is the same on every try: failing once is enough to alert.
+    outcome = task(task_id="verdict", trigger_rule="none_failed", retries=0)(verdict)(dict(results))
+    previous >> outcome
 
 
 dacall_transform()

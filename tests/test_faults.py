@@ -1,7 +1,8 @@
-"""Fault injection: a full disk during a load, a kill between and inside files, a day delivered
-twice in one night, a partner file re-sent with rows removed. After each, the warehouse is as
-before the fault or fully after it, never between; the next run completes; the ledger balances
-(every raw row is in the ledger once, nothing loaded twice or lost)."""
+"""Fault injection: a full disk during a load, a kill between and inside files, a kill after
+each step of `dacall run` and a second run racing into the gap between two steps, a day
+delivered twice in one night, a partner file re-sent with rows removed. After each, the
+warehouse is as before the fault or fully after it, never between; the next run completes; the
+ledger balances (every raw row is in the ledger once, nothing loaded twice or lost)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import query
 from dacall.pipeline import ingest_step
+from dacall.steps import STEPS
 
 DACALL = str(Path(sys.executable).with_name("dacall"))
 
@@ -177,3 +180,182 @@ def test_a_partner_file_resent_with_rows_removed_keeps_only_the_rows_sent(sample
         "order by 1",
     ) == [(1, 2), (2, 1)]
     balances(warehouse)
+
+
+# --- a kill at each step boundary of `dacall run`, and a second run racing into the gap ---------
+#
+# One chain of real runs on the spec's samples plus one new night (an incident, its log and its
+# audit entry): the run killed after step N is the next run after the kill at step N-1, so each
+# kill is followed by a run that gets past it; the last run completes (with a second run started
+# while it waits between two steps). "Before" is the samples' warehouse; "after" is the chain's
+# end. Every layer is, after each kill, exactly one of the two.
+
+BOUNDARIES = [step.name for step in STEPS][:-1]  # after the last step there is no gap
+# The layer each step rewrites; a layer not rewritten by step N or earlier is still as before.
+LAYER_OF_STEP = {"ingest": "raw", "build_staging": "staging", "build_marts": "marts"}
+LOAD_TIMES = {"_loaded_at", "loaded_at", "quarantined_at"}
+
+
+def _new_night(landing: Path) -> None:
+    """The samples' 9 July again as 10 July: one more incident, its log and its audit entry."""
+    for feed, suffix in (("cc_incidents", "csv"), ("cc_log", "csv"), ("audit_rms", "csv")):
+        data = (landing / feed / f"{feed}_20250709.{suffix}").read_bytes()
+        for old, new in (
+            (b"HC-250709-", b"HC-250710-"),
+            (b"09/07/2025", b"10/07/2025"),
+            (b"2025-07-09", b"2025-07-10"),
+            (b"5690417", b"5690418"),
+        ):
+            data = data.replace(old, new)
+        (landing / feed / f"{feed}_20250710.{suffix}").write_bytes(data)
+
+
+def _layers(warehouse: Path) -> dict[str, dict[str, list]]:
+    """Every table and view of each layer, as sorted rows without the load times; the raw
+    layer includes the ledger (audit.files_loaded, audit.quarantine)."""
+    found: dict[str, dict[str, list]] = {"raw": {}, "staging": {}, "marts": {}}
+    schemas = {"raw": "raw", "audit": "raw", "staging": "staging"}
+    for schema, table in query(
+        warehouse,
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('raw', 'staging', 'intermediate', 'marts') "
+        "or (table_schema = 'audit' and table_name in ('files_loaded', 'quarantine'))",
+    ):
+        columns = [
+            c
+            for (c,) in query(
+                warehouse,
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            )
+            if c not in LOAD_TIMES
+        ]
+        rows = query(warehouse, f'select {", ".join(columns)} from "{schema}"."{table}"')
+        found[schemas.get(schema, "marts")][f"{schema}.{table}"] = sorted(map(repr, rows))
+    return found
+
+
+def _run(landing: Path, warehouse: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [DACALL, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(path: Path, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 600
+    while not path.exists():
+        assert process.poll() is None, process.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
+    root = tmp_path_factory.mktemp("boundaries")
+    landing = shutil.copytree(samples, root / "landing")
+    _new_night(landing)
+    folder = shutil.copytree(sample_warehouse.parent, root / "warehouse")
+    warehouse = folder / sample_warehouse.name
+    report = folder / "reports" / "report.html"
+    before = {"layers": _layers(warehouse), "report": report.read_bytes()}
+    kills = {}
+    for step in BOUNDARIES:
+        killed = _run(landing, warehouse, DACALL_TEST_KILL_AFTER_STEP=step)
+        killed.communicate()
+        kills[step] = {
+            "returncode": killed.returncode,
+            "layers": _layers(warehouse),
+            "report": report.read_bytes(),
+            "steps": query(
+                warehouse,
+                "select step, status from audit.pipeline_runs where run_id = "
+                "(select arg_max(run_id, started_at) from audit.pipeline_runs) order by started_at",
+            ),
+        }
+        balances(warehouse)
+    # The last run, held between two steps while a second run is started.
+    go = root / "go"
+    last = _run(
+        landing,
+        warehouse,
+        DACALL_TEST_PAUSE_AFTER_STEP="build_staging",
+        DACALL_TEST_PAUSE_FILE=str(go),
+    )
+    _wait_for(go.with_name("go.waiting"), last)
+    started = time.monotonic()
+    second = subprocess.run(
+        [DACALL, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    second_seconds = time.monotonic() - started
+    go.touch()
+    out, err = last.communicate()
+    return {
+        "warehouse": warehouse,
+        "before": before,
+        "kills": kills,
+        "after": {"layers": _layers(warehouse), "report": report.read_bytes()},
+        "last": (last.returncode, out, err),
+        "second": second,
+        "second_seconds": second_seconds,
+    }
+
+
+@pytest.mark.parametrize("step", BOUNDARIES)
+def test_a_kill_after_each_step_leaves_each_layer_as_before_or_fully_after(
+    killed_at_each_boundary, step
+):
+    chain = killed_at_each_boundary
+    before, after, killed = chain["before"], chain["after"], chain["kills"][step]
+    assert killed["returncode"] == -signal.SIGKILL
+    done = BOUNDARIES[: BOUNDARIES.index(step) + 1]
+    rewritten = {layer for name, layer in LAYER_OF_STEP.items() if name in done}
+    for layer in ("raw", "staging", "marts"):
+        # The new night changes every layer: "as before" and "after" can be told apart.
+        assert before["layers"][layer] != after["layers"][layer], layer
+        expected = after if layer in rewritten else before
+        assert killed["layers"][layer] == expected["layers"][layer], (step, layer)
+    # The report is published by the last step only: until then it is the previous run's.
+    assert killed["report"] == before["report"]
+    # The killed run recorded each step it finished, and nothing after.
+    recorded = {"ingest": "ingest", "build_staging": "transform:staging"}
+    recorded["build_marts"] = "transform:marts"
+    assert [s for s, _status in killed["steps"]] == [recorded[s] for s in done if s in recorded]
+    assert {status for _s, status in killed["steps"]} <= {"success"}
+
+
+def test_the_run_after_the_kills_completes_and_the_ledger_balances(killed_at_each_boundary):
+    chain = killed_at_each_boundary
+    returncode, out, err = chain["last"]
+    assert returncode == 0, out[-2000:] + err[-3000:]
+    assert chain["after"]["report"] != chain["before"]["report"]
+    warehouse = chain["warehouse"]
+    balances(warehouse)
+    assert query(warehouse, "select count(*) from marts.fct_incidents") == [(4,)]
+    assert query(
+        warehouse, "select count(*) from raw.audit_rms where _file = 'audit_rms_20250710.csv'"
+    ) == [(1,)]
+
+
+def test_a_second_run_in_the_gap_between_steps_is_refused_in_one_line(killed_at_each_boundary):
+    chain = killed_at_each_boundary
+    second = chain["second"]
+    assert second.returncode == 2, second.stdout[-2000:] + second.stderr[-2000:]
+    assert "Traceback" not in second.stderr
+    [line] = second.stderr.splitlines()
+    assert line.startswith(
+        f"dacall: error: another run is using the warehouse {chain['warehouse']}"
+    )
+    assert "this run did nothing" in line and "process" in line
+    assert chain["second_seconds"] < 30  # refused at once, not after a build
+    # It did nothing: the runs recorded are the samples' run, the six killed runs and the last.
+    assert query(chain["warehouse"], "select count(distinct run_id) from audit.pipeline_runs") == [
+        (len(BOUNDARIES) + 2,)
+    ]

@@ -699,22 +699,42 @@ def test_12_reports_follow_the_warehouse_and_run_offers_reports(tmp_path):
     assert "--reports" in parser_help
 
 
-def test_4_the_transform_dag_run_fails_and_alerts_when_a_gate_stopped_a_mart(samples, tmp_path):
-    from test_airflow import AIRFLOW
+def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stops_a_mart(
+    samples, tmp_path
+):
+    """Both run the one list of steps (dacall.steps): the same steps run and are skipped, the
+    same parts are named as stopped, the same warehouse; `dacall run` exits 3, the DAG run
+    fails and alerts; neither publishes a report from stale marts."""
+    from dacall.pipeline import ingest_step
+    from dacall.steps import steps_of
+    from test_airflow import AIRFLOW, query_sqlite
 
-    home = tmp_path / "airflow_home"
     landing = tmp_path / "landing"
     shutil.copytree(samples, landing)
     audit = (landing / "audit_rms" / "audit_rms_20250709.csv").read_bytes()
     header, row = audit.split(b"\n")[:2]
     (landing / "audit_rms" / "audit_rms_20250710.csv").write_bytes(header + b"\n" + row + b"\n")
+
+    by_cli = dacall("run", "--landing", landing, "--warehouse", tmp_path / "cli" / "w.duckdb")
+    assert by_cli.returncode == 3, by_cli.stdout[-3000:] + by_cli.stderr[-3000:]
+    stopped = [
+        line.removeprefix("  stopped: ")
+        for line in by_cli.stdout.splitlines()
+        if line.startswith("  stopped: ")
+    ]
+    assert stopped[0] == (
+        "the models downstream of raw.audit_rms were not built (its quality gate failed)"
+    )
+
+    home = tmp_path / "airflow_home"
+    dag_warehouse = home / "warehouse" / "dacall.duckdb"
     env = dict(
         os.environ,
         AIRFLOW_HOME=str(home),
         AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         DACALL_LANDING=str(landing),
-        DACALL_WAREHOUSE=str(home / "warehouse" / "dacall.duckdb"),
+        DACALL_WAREHOUSE=str(dag_warehouse),
         DACALL_REPORTS=str(home / "reports"),
     )
 
@@ -724,8 +744,8 @@ def test_4_the_transform_dag_run_fails_and_alerts_when_a_gate_stopped_a_mart(sam
     for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
         done = airflow(*command)
         assert done.returncode == 0, done.stderr[-2000:]
-    ingested = airflow("dags", "test", "dacall_ingest", "2025-07-11")
-    assert "state=success" in ingested.stdout + ingested.stderr
+    # The ingest step as dacall_ingest runs it (its DAG run is tested in test_airflow.py).
+    ingest_step(landing, dag_warehouse)
     done = airflow("dags", "test", "dacall_transform", "2025-07-11")
     output = done.stdout + done.stderr
     assert "DagRun Finished: dag_id=dacall_transform" in output, output[-3000:]
@@ -734,6 +754,49 @@ def test_4_the_transform_dag_run_fails_and_alerts_when_a_gate_stopped_a_mart(sam
     assert re.search(
         r"ALERT \d+ quality gate\(s\) failed: .*gate_raw_audit_rms on raw\.audit_rms: FAIL", output
     )
-    assert "the models downstream of raw.audit_rms were not built" in output
-    # Nothing was published from the stale marts.
+    # The same parts named as stopped, in the same words and order.
+    assert "; ".join(stopped) in output
+    # The same steps ran and the same were skipped.
+    states = dict(
+        query_sqlite(
+            home / "airflow.db",
+            "select task_id, state from task_instance where dag_id = 'dacall_transform'",
+        )
+    )
+    ran_in_cli = {s.name for s in steps_of("dacall_transform") if s.says in by_cli.stderr}
+    assert {task for task, state in states.items() if state == "success"} == ran_in_cli
+    assert {task for task, state in states.items() if state == "skipped"} == {
+        "compliance",
+        "publish",
+    }
+    assert states["verdict"] == "failed"
+    # The same warehouse: steps recorded, validations, and every table's rows.
+    cli_warehouse = tmp_path / "cli" / "w.duckdb"
+
+    def outcome(warehouse):
+        tables = query(
+            warehouse,
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('staging', 'intermediate', 'marts') order by all",
+        )
+        return {
+            "steps": query(
+                warehouse, "select step, status from audit.pipeline_runs order by started_at"
+            ),
+            "validations": query(
+                warehouse,
+                "select suite, target, bool_and(success) from audit.validation_results "
+                "group by all order by all",
+            ),
+            "tables": {
+                f"{schema}.{table}": sorted(
+                    map(repr, query(warehouse, f"select * from {schema}.{table}"))
+                )
+                for schema, table in tables
+            },
+        }
+
+    assert outcome(dag_warehouse) == outcome(cli_warehouse)
+    # Nothing was published from the stale marts, by either.
     assert not (home / "reports" / "report.html").exists()
+    assert not (tmp_path / "cli" / "reports" / "report.html").exists()

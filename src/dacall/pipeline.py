@@ -415,15 +415,6 @@ def stopped_parts(gates: dict, staging_gates: dict | None = None) -> list[str]:
     return lines
 
 
-def outcome_step(gates: dict, staging_gates: dict | None = None) -> dict:
-    """The transform's verdict: PartialBuild when a gate stopped part of the build, so the
-    Airflow run is marked failed and its failure callback alerts."""
-    stopped = stopped_parts(gates, staging_gates)
-    if stopped:
-        raise PartialBuild("; ".join(stopped))
-    return {"complete": True, "stopped": []}
-
-
 def mart_built(marts: dict, name: str) -> bool:
     return name in {m["name"] for m in marts["models"] if m["status"] == "success"}
 
@@ -434,54 +425,37 @@ def run_pipeline(
     progress: Progress | None = None,
     reports: Path | None = None,
 ) -> dict:
-    """Everything `dacall run` does, through the same step functions as the DAGs. Its
-    reports go to `reports`, by default the reports folder of the warehouse."""
-    run_id = str(uuid.uuid4())
+    """Everything `dacall run` does: every step of dacall.steps in order, as the DAGs run
+    them. Its reports go to `reports`, by default the reports folder of the warehouse."""
+    from dacall.steps import RunContext, new_run_id, run_steps, stopped
+
+    run_id = new_run_id()
     reports = Path(reports or paths.reports_for(warehouse))
-    say = progress or (lambda _m: None)
-    say("ingest: loading the landing folder")
-    ingested = ingest_step(landing, warehouse, progress=progress, run_id=run_id)
-    say("validate: quality gates on the raw feeds")
-    gates = gate_step(warehouse, run_id, reports=reports)
-    say("transform: dbt build of staging")
-    staging = transform_step(warehouse, run_id, "staging", gates["stopped_feeds"])
-    say("validate: quality gates on staging")
-    staging_gates = staging_gate_step(warehouse, run_id, reports)
-    say("transform: dbt build of linkage, reconciliation and marts")
-    marts = transform_step(
-        warehouse, run_id, "marts", gates["stopped_feeds"], staging_gates["stopped_models"]
+    results = run_steps(RunContext(run_id, landing, warehouse, reports, progress=progress))
+    staging, marts, compliance = (
+        results[s] for s in ("build_staging", "build_marts", "compliance")
     )
-    say("validate: compliance suite")
-    compliance = (
-        compliance_step(warehouse, run_id, reports)
-        if mart_built(marts, "fct_check_reconciliation")
-        else {
-            "verdicts": ["compliance_check_reconciliation: not run (its mart was not built)"],
-            "exceptions": None,
-        }
-    )
-    stopped = stopped_parts(gates, staging_gates)
-    if compliance["exceptions"] is not None:
-        say("report: dbt docs, the HTML report and the exception list")
-        published = report_step(warehouse, run_id, reports)
-    else:
-        published = {}
-        stopped.append(
-            "the report and exception list were not written (their marts were not built)"
-        )
+    gates, staging_gates = results["raw_gates"], results["staging_gates"]
     statuses: dict[str, int] = {}
     for phase in (staging, marts):
         for key, value in phase["statuses"].items():
             statuses[key] = statuses.get(key, 0) + value
+    what_stopped = stopped(results)
     return {
         "run_id": run_id,
-        "ingest": ingested,
+        "ingest": results["ingest"],
         "transform": {"statuses": statuses, "excluded": marts["excluded"]},
-        "validation": gates["verdicts"] + staging_gates["verdicts"] + compliance["verdicts"],
+        "validation": gates["verdicts"]
+        + staging_gates["verdicts"]
+        + (
+            compliance["verdicts"]
+            if compliance
+            else ["compliance_check_reconciliation: not run (its mart was not built)"]
+        ),
         "stopped_feeds": gates["stopped_feeds"],
-        "stopped": stopped,
-        "complete": not stopped,
-        "exceptions": compliance["exceptions"],
-        "report": published.get("report"),
+        "stopped": what_stopped,
+        "complete": not what_stopped,
+        "exceptions": compliance["exceptions"] if compliance else None,
+        "report": (results["publish"] or {}).get("report"),
         "reports": str(reports),
     }

@@ -281,6 +281,15 @@ def _missing_days(con, feed: str, missing: list[str]) -> list[str]:
 
 def compliance(validator: Validator) -> Verdict:
     """Every logged check has a matching audit entry; the failing claims are listed."""
+    exists = validator.con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'fct_check_reconciliation'"
+    ).fetchone()[0]
+    if not exists:
+        raise UserError(
+            "the compliance suite cannot run: marts.fct_check_reconciliation is not in the "
+            "warehouse (its marts have not been built; run `dacall run`)"
+        )
     frame = validator.con.execute(
         "select incident_urn, log_seq, system, subject_type, status, has_matching_audit "
         "from marts.fct_check_reconciliation order by incident_urn, log_seq, system, subject_type"

@@ -1,0 +1,224 @@
+"""The pipeline's steps, in order, defined once: `dacall run` runs them one after another, and
+the DAGs wire one Airflow task per step from this list (dags/ only wires; no step is written
+there).
+
+Each step has a name (its Airflow task id), the DAG it belongs to, the earlier steps whose
+results it reads, a condition for running (a reason to skip it, or None) and what stops the
+run after it. A skipped step's result is None; a step reading it is skipped too.
+
+A run holds the warehouse's run lock (`dacall.run_lock`) while it runs: a second run that
+starts while the first is between steps is refused with one line, so the two never interleave.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dacall import pipeline
+
+Results = dict[str, dict | None]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every step of one run shares. None means the configured default (DACALL_*)."""
+
+    run_id: str
+    landing: Path | None = None
+    warehouse: Path | None = None
+    reports: Path | None = None
+    up_to: date | None = None
+    progress: pipeline.Progress | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    dag: str  # the Airflow DAG whose task runs it
+    says: str  # the progress line `dacall run` prints before it
+    run: Callable[[RunContext, Results], dict]
+    needs: tuple[str, ...] = ()  # earlier steps whose results it reads
+    # Why it does not run this time (None: it runs); the reason is one line of the run's
+    # "stopped" list.
+    skip_reason: Callable[[Results], str | None] = field(default=lambda _results: None)
+    outlet: str | None = None  # the Airflow asset its success updates
+
+
+def _needs_marts(results: Results) -> str | None:
+    marts = results.get("build_marts")
+    if marts is None or not pipeline.mart_built(marts, "fct_check_reconciliation"):
+        return "the compliance suite did not run (fct_check_reconciliation was not built)"
+    return None
+
+
+def _needs_compliance(results: Results) -> str | None:
+    if results.get("compliance") is None:
+        return "the report and exception list were not written (their marts were not built)"
+    return None
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "ingest",
+        "dacall_ingest",
+        "ingest: loading the landing folder",
+        lambda c, _r: pipeline.ingest_step(
+            c.landing, c.warehouse, up_to=c.up_to, progress=c.progress, run_id=c.run_id
+        ),
+        outlet=pipeline.RAW_ASSET_URI,
+    ),
+    Step(
+        "raw_gates",
+        "dacall_transform",
+        "validate: quality gates on the raw feeds",
+        lambda c, _r: pipeline.gate_step(c.warehouse, c.run_id, reports=c.reports),
+    ),
+    Step(
+        "build_staging",
+        "dacall_transform",
+        "transform: dbt build of staging",
+        lambda c, r: pipeline.transform_step(
+            c.warehouse, c.run_id, "staging", r["raw_gates"]["stopped_feeds"]
+        ),
+        needs=("raw_gates",),
+    ),
+    Step(
+        "staging_gates",
+        "dacall_transform",
+        "validate: quality gates on staging",
+        lambda c, _r: pipeline.staging_gate_step(c.warehouse, c.run_id, c.reports),
+        needs=("build_staging",),
+    ),
+    Step(
+        "build_marts",
+        "dacall_transform",
+        "transform: dbt build of linkage, reconciliation and marts",
+        lambda c, r: pipeline.transform_step(
+            c.warehouse,
+            c.run_id,
+            "marts",
+            r["raw_gates"]["stopped_feeds"],
+            r["staging_gates"]["stopped_models"],
+        ),
+        needs=("raw_gates", "staging_gates"),
+        outlet=pipeline.MARTS_ASSET_URI,
+    ),
+    Step(
+        "compliance",
+        "dacall_transform",
+        "validate: compliance suite",
+        lambda c, _r: pipeline.compliance_step(c.warehouse, c.run_id, c.reports),
+        needs=("build_marts",),
+        skip_reason=_needs_marts,
+    ),
+    Step(
+        "publish",
+        "dacall_transform",
+        "report: dbt docs, the HTML report and the exception list",
+        lambda c, _r: pipeline.report_step(c.warehouse, c.run_id, c.reports),
+        needs=("compliance",),
+        skip_reason=_needs_compliance,
+    ),
+)
+
+BY_NAME = {step.name: step for step in STEPS}
+
+
+def steps_of(dag: str) -> list[Step]:
+    return [step for step in STEPS if step.dag == dag]
+
+
+def stopped(results: Results) -> list[str]:
+    """What a run did not do, one line each: the parts its gates stopped, then each step whose
+    condition kept it from running. `dacall run` exits 3 on these, the DAG's verdict fails."""
+    lines = pipeline.stopped_parts(
+        results.get("raw_gates") or {}, results.get("staging_gates") or {}
+    )
+    lines += [
+        reason for step in STEPS if step.name in results and (reason := step.skip_reason(results))
+    ]
+    return lines
+
+
+def verdict(results: Results) -> dict:
+    """The run's outcome: PartialBuild when anything was stopped, so the Airflow run is marked
+    failed and its failure callback alerts (`dacall run` exits 3 on the same list)."""
+    lines = stopped(results)
+    if lines:
+        raise pipeline.PartialBuild("; ".join(lines))
+    return {"complete": True, "stopped": []}
+
+
+def run_step(step: Step, context: RunContext, results: Results) -> dict | None:
+    """One step: None (and nothing done) when its condition says it does not run."""
+    if step.skip_reason(results):
+        return None
+    result = step.run(context, results)
+    _test_fault_after(step.name)
+    return result
+
+
+def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS) -> Results:
+    """Every step in order (what `dacall run` does), holding the warehouse's run lock."""
+    from dacall.run_lock import run_lock
+
+    results: Results = {}
+    say = context.progress or (lambda _m: None)
+    with run_lock(context.warehouse or pipeline.paths.warehouse(), context.run_id):
+        for step in steps:
+            reason = step.skip_reason(results)
+            if reason is None:
+                say(step.says)
+            results[step.name] = run_step(step, context, results)
+    return results
+
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
+def _test_fault_after(name: str) -> None:
+    """Fault injection for tests/test_faults.py: kill this process right after step `name`
+    (DACALL_TEST_KILL_AFTER_STEP), or wait there until a file appears
+    (DACALL_TEST_PAUSE_AFTER_STEP, DACALL_TEST_PAUSE_FILE), so that a second run can race
+    into the gap between steps."""
+    if os.environ.get("DACALL_TEST_KILL_AFTER_STEP") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get("DACALL_TEST_PAUSE_AFTER_STEP") == name:
+        go = Path(os.environ["DACALL_TEST_PAUSE_FILE"])
+        go.with_name(go.name + ".waiting").touch()
+        deadline = time.monotonic() + 300
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+# An Airflow task waits this long for a `dacall run` (or a task of another DAG) holding the
+# warehouse's run lock, then fails and is retried (config/schedule.yml's task_defaults).
+AIRFLOW_LOCK_WAIT_SECONDS = 900
+
+
+def run_in_airflow(name: str, earlier: Results, run_id=None, logical_date=None) -> dict:
+    """One step as an Airflow task: `earlier` holds the results (XCom) of the steps it needs;
+    a step whose condition says no is skipped with its reason."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from dacall.run_lock import run_lock
+
+    step = BY_NAME[name]
+    reason = step.skip_reason(earlier)
+    if reason:
+        raise AirflowSkipException(reason)
+    run_id = run_id or new_run_id()
+    context = RunContext(run_id, up_to=pipeline.business_day(logical_date))
+    with run_lock(pipeline.paths.warehouse(), run_id, wait_seconds=AIRFLOW_LOCK_WAIT_SECONDS):
+        result = run_step(step, context, earlier)
+    for model in (result or {}).get("models", []):
+        print(f"dbt model {model['name']}: {model['status']} in {model['seconds']} s")
+    return result
