@@ -1,9 +1,12 @@
 """Load a landing folder into the warehouse's raw schema, exactly once, losing nothing.
 
-Each file is one transaction: its rows, its quarantine records and its ledger row commit
-together or not at all, so a load killed half way leaves the warehouse as it was before that
-file, and the next run loads it again. A file already loaded with the same bytes is skipped; a
-file of the same name with new bytes is a redelivery and replaces its predecessor's rows.
+Files are loaded in groups of one feed, each group one transaction: the files' rows,
+quarantine records and ledger rows commit together or not at all, so a load killed half way
+leaves the warehouse as it was before that group, and the next run loads it again. A file
+already loaded with the same bytes is skipped; a file of the same name with new bytes is a
+redelivery and replaces its predecessor's rows. A clean file is parsed and checked in bulk
+(bulk.py); any other is read record by record (readers.py), each bad row quarantined with its
+reason.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from dacall.ingest import bulk
 from dacall.ingest.feeds import Feed, load_feeds
 from dacall.ingest.readers import FileFault, read
 from dacall.settings import UserError
 from dacall.warehouse import connect
 
-META_COLUMNS = ["_file", "_line", "_sha256", "_loaded_at"]
-BATCH_ROWS = int(os.environ.get("DACALL_INGEST_BATCH_ROWS", "50000"))
+BATCH_ROWS = int(os.environ.get("DACALL_INGEST_BATCH_ROWS", "100000"))
+# A transaction holds the files of one feed up to about this many rows or files.
+GROUP_ROWS = int(os.environ.get("DACALL_INGEST_GROUP_ROWS", "250000"))
+GROUP_FILES = 500
 
 
 @dataclass
@@ -173,24 +179,43 @@ def ingest(
                 "from audit.files_loaded group by all"
             ).fetchall()
         }
+        group = _Group(con, known, result)
         for index, (feed, path) in enumerate(files, start=1):
             if progress and index % 250 == 0:
                 progress(f"ingest: {index}/{len(files)} files")
-            _load_file(con, feed, path, known, result.feeds[feed.name])
+            started = time.perf_counter()
+            delivery = _prepare(feed, path, known, result.feeds[feed.name])
+            result.feeds[feed.name].seconds += time.perf_counter() - started
+            if delivery is not None:
+                group.add(delivery)
+        group.commit()
     finally:
         con.close()
     return result
 
 
-def _load_file(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> None:
-    started = time.perf_counter()
-    try:
-        _load_file_timed(con, feed, path, known, tally)
-    finally:
-        tally.seconds += time.perf_counter() - started
+@dataclass
+class _Delivery:
+    """A file to load, read and parsed before its group's transaction."""
+
+    feed: Feed
+    name: str
+    sha: str
+    data: bytes
+    previous: tuple[str, int] | None  # (sha256, delivery) of the file loaded before
+    business_date: date | None
+    fault: FileFault | None = None  # the whole file is rejected for this
+    parsed: bulk.Parsed | None = None  # clean rows in bulk; None: record by record
+    outcome: tuple[int, int, int, str, str | None] = (0, 0, 0, "loaded", None)
+
+    @property
+    def rows(self) -> int:
+        return self.parsed.table.num_rows if self.parsed else self.data.count(b"\n")
 
 
-def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally) -> None:
+def _prepare(feed: Feed, path: Path, known: dict, tally: FeedTally) -> _Delivery | None:
+    """Read and parse a file; None when there is nothing to load (already loaded, or loaded
+    before and unreadable now)."""
     try:
         data = read_delivery(path)
         sha = hashlib.sha256(data).hexdigest()
@@ -200,7 +225,7 @@ def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally)
     previous = known.get((feed.name, path.name))
     if previous is not None and previous[0] == sha:
         tally.files_skipped += 1
-        return
+        return None
     if unreadable is not None and previous is not None:
         # Loaded before and unreadable now (permissions changed, a transfer under way): its
         # loaded delivery stays; the fault is reported on every run until it is put right.
@@ -208,72 +233,201 @@ def _load_file_timed(con, feed: Feed, path: Path, known: dict, tally: FeedTally)
         tally.rejected.append(
             f"{shown(path.name)}: {unreadable.reason} (delivery {previous[1]} stays loaded)"
         )
-        return
-    delivery = 1 if previous is None else previous[1] + 1
-    now = datetime.now(UTC).replace(tzinfo=None)
-    business_date = feed.business_date(path.name)
-
-    con.execute("begin transaction")
-    try:
-        if previous is not None:
-            con.execute(f"delete from raw.{feed.name} where _file = ?", [path.name])
-            con.execute(
-                "delete from audit.quarantine where feed = ? and file_name = ?",
-                [feed.name, path.name],
-            )
-        if unreadable is not None:
-            read_n, loaded, quarantined = _reject(con, feed, path.name, sha, unreadable, now, data)
-            status, reason = "rejected", unreadable.reason
-        elif business_date is None:
-            fault = FileFault(
-                f"file name {path.name!r} is outside the pattern {feed.pattern.pattern} "
-                "or names an impossible date"
-            )
-            read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now, data)
-            status, reason = "rejected", fault.reason
-        else:
-            try:
-                read_n, loaded, quarantined = _insert_rows(con, feed, path.name, sha, data, now)
-                status, reason = "loaded", None
-            except FileFault as fault:
-                con.execute(f"delete from raw.{feed.name} where _file = ?", [path.name])
-                con.execute(
-                    "delete from audit.quarantine where feed = ? and file_name = ?",
-                    [feed.name, path.name],
-                )
-                read_n, loaded, quarantined = _reject(con, feed, path.name, sha, fault, now, data)
-                status, reason = "rejected", fault.reason
-        con.execute(
-            "insert into audit.files_loaded values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                feed.name,
-                path.name,
-                business_date,
-                sha,
-                read_n,
-                loaded,
-                quarantined,
-                delivery,
-                status,
-                reason,
-                now,
-            ],
+        return None
+    delivery = _Delivery(feed, path.name, sha, data, previous, feed.business_date(path.name))
+    if unreadable is not None:
+        delivery.fault = unreadable
+    elif delivery.business_date is None:
+        delivery.fault = FileFault(
+            f"file name {path.name!r} is outside the pattern {feed.pattern.pattern} "
+            "or names an impossible date"
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    known[(feed.name, path.name)] = (sha, delivery)
+    else:
+        try:
+            delivery.parsed = bulk.parse(feed, data)
+        except FileFault as fault:
+            delivery.fault = fault
+    return delivery
+
+
+class _Group:
+    """Files of one feed loaded in one transaction: their rows, quarantine records and ledger
+    rows commit together or not at all, so a load killed half way leaves the warehouse as it
+    was before the group, and the next run loads the group again. Grouping files spares a
+    commit and a round of queries per file (a force-year is 3,650 daily files)."""
+
+    def __init__(self, con, known: dict, result: IngestResult):
+        self.con, self.known, self.result = con, known, result
+        self.deliveries: list[_Delivery] = []
+        self.rows = 0
+
+    def add(self, delivery: _Delivery) -> None:
+        if self.deliveries and (
+            delivery.feed is not self.deliveries[0].feed
+            or self.rows >= GROUP_ROWS
+            or len(self.deliveries) >= GROUP_FILES
+        ):
+            self.commit()
+        self.deliveries.append(delivery)
+        self.rows += delivery.rows
+
+    def commit(self) -> None:
+        if not self.deliveries:
+            return
+        feed = self.deliveries[0].feed
+        started = time.perf_counter()
+        now = datetime.now(UTC).replace(tzinfo=None)
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            for delivery in self.deliveries:
+                if delivery.previous is not None:
+                    _forget(con, feed, delivery.name)
+            batches = _Batches(con, feed, now)
+            _load_clean(con, feed, [d for d in self.deliveries if d.parsed], batches)
+            for delivery in self.deliveries:
+                if delivery.parsed is None:
+                    delivery.outcome = _load_one_by_one(con, delivery, batches, now)
+            con.executemany(
+                "insert into audit.files_loaded values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [
+                        feed.name,
+                        d.name,
+                        d.business_date,
+                        d.sha,
+                        *d.outcome[:3],
+                        1 if d.previous is None else d.previous[1] + 1,
+                        *d.outcome[3:],
+                        now,
+                    ]
+                    for d in self.deliveries
+                ],
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+        tally = self.result.feeds[feed.name]
+        for delivery in self.deliveries:
+            _count(delivery, tally, self.known)
+        tally.seconds += time.perf_counter() - started
+        self.deliveries, self.rows = [], 0
+
+
+def _forget(con, feed: Feed, name: str) -> None:
+    """Remove a file's earlier delivery (its rows and quarantine records)."""
+    con.execute(f"delete from raw.{feed.name} where _file = ?", [name])
+    con.execute("delete from audit.quarantine where feed = ? and file_name = ?", [feed.name, name])
+
+
+def _count(delivery: _Delivery, tally: FeedTally, known: dict) -> None:
+    read_n, loaded, quarantined, status, reason = delivery.outcome
+    known[(delivery.feed.name, delivery.name)] = (
+        delivery.sha,
+        1 if delivery.previous is None else delivery.previous[1] + 1,
+    )
     tally.rows_read += read_n
     tally.rows_loaded += loaded
     tally.rows_quarantined += quarantined
     if status == "rejected":
         tally.files_rejected += 1
-        tally.rejected.append(f"{shown(path.name)}: {reason}")
+        tally.rejected.append(f"{shown(delivery.name)}: {reason}")
     else:
         tally.files_loaded += 1
-    if previous is not None:
+    if delivery.previous is not None:
         tally.redeliveries += 1
+
+
+def _load_clean(con, feed: Feed, deliveries: list[_Delivery], batches: _Batches) -> None:
+    """Insert the parsed files whose every row passes the feed's checks (one query for the
+    group); a file with a failing row goes record by record instead, to say which and why."""
+    if not deliveries:
+        return
+    fields = deliveries[0].parsed.fields
+    table = _tagged(deliveries)
+    con.register("_incoming", table)
+    try:
+        failing = {
+            name
+            for (name,) in con.execute(
+                f"select distinct _file from (select {fields}, _file, "
+                f"({deliveries[0].parsed.precondition}) as _shape_ok from _incoming) "
+                f"where not _shape_ok or not ({bulk.rows_pass_sql(feed)})"
+            ).fetchall()
+        }
+    finally:
+        con.unregister("_incoming")
+    for delivery in deliveries:
+        if delivery.name in failing:
+            delivery.parsed = None
+    clean = [d for d in deliveries if d.name not in failing]
+    if not clean:
+        return
+    table = _tagged(clean) if failing else table
+    for offset in range(0, table.num_rows, BATCH_ROWS):
+        batches.insert(table.slice(offset, BATCH_ROWS), fields)
+    for delivery in clean:
+        n = delivery.parsed.table.num_rows
+        delivery.outcome = (n, n, 0, "loaded", None)
+
+
+def _tagged(deliveries: list[_Delivery]) -> pa.Table:
+    """The files' parsed rows in one table, each row with its file's name and sha256."""
+    tables = []
+    for delivery in deliveries:
+        table = delivery.parsed.table
+        n = table.num_rows
+        table = table.append_column("_file", pa.array([delivery.name] * n, pa.string()))
+        tables.append(table.append_column("_sha256", pa.array([delivery.sha] * n, pa.string())))
+    return pa.concat_tables(tables)
+
+
+class _Batches:
+    """Inserts into a raw table a batch at a time; the test hooks strike between batches."""
+
+    def __init__(self, con, feed: Feed, now):
+        self.con, self.feed, self.now = con, feed, now
+        self.kill_after = _fault_injection()
+        self.disk_full_after = _disk_full_injection()
+        self.count = 0
+
+    def insert(self, table: pa.Table, fields: str) -> None:
+        """`table` holds the source columns, `_line`, `_file` and `_sha256`; `fields` turns
+        its source columns into the raw table's."""
+        self.con.register("_incoming", table)
+        try:
+            self.con.execute(
+                f"insert into raw.{self.feed.name} "
+                f"select {fields}, _file, _line, _sha256, ? from _incoming",
+                [self.now],
+            )
+        finally:
+            self.con.unregister("_incoming")
+        self.count += 1
+        if self.kill_after is not None and self.count >= self.kill_after:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if self.disk_full_after is not None and self.count >= self.disk_full_after:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), table["_file"][0].as_py())
+
+
+def _load_one_by_one(con, delivery: _Delivery, batches: _Batches, now) -> tuple:
+    """A rejected file's quarantine record, or a file's rows record by record: each loaded
+    or quarantined with its reason. The outcome: read, loaded, quarantined, status, reason."""
+    feed, name, sha = delivery.feed, delivery.name, delivery.sha
+    if delivery.fault is None:
+        try:
+            read_n, loaded, quarantined = _insert_record_by_record(con, delivery, batches, now)
+            return read_n, loaded, quarantined, "loaded", None
+        except FileFault as fault:
+            _forget(con, feed, name)
+            delivery.fault = fault
+    rows = _data_rows(feed, delivery.data)
+    con.execute(
+        "insert into audit.quarantine values (?, ?, ?, null, ?, null, ?, ?)",
+        [feed.name, name, sha, rows, f"file rejected: {delivery.fault.reason}", now],
+    )
+    return rows, 0, rows, "rejected", delivery.fault.reason
 
 
 def _data_rows(feed: Feed, data: bytes) -> int:
@@ -282,56 +436,33 @@ def _data_rows(feed: Feed, data: bytes) -> int:
     return max(0, lines - 1) if feed.format == "csv" else lines
 
 
-def _reject(
-    con, feed: Feed, name: str, sha: str, fault: FileFault, now, data: bytes
-) -> tuple[int, int, int]:
-    rows = _data_rows(feed, data)
-    con.execute(
-        "insert into audit.quarantine values (?, ?, ?, null, ?, null, ?, ?)",
-        [feed.name, name, sha, rows, f"file rejected: {fault.reason}", now],
-    )
-    return rows, 0, rows
-
-
-def _insert_rows(con, feed: Feed, name: str, sha: str, data: bytes, now) -> tuple[int, int, int]:
+def _insert_record_by_record(con, delivery: _Delivery, batches: _Batches, now) -> tuple:
+    feed, name, sha = delivery.feed, delivery.name, delivery.sha
     columns = feed.table_columns
-    width = len(columns)
     batch: list[list[str]] = []
     bad: list[tuple] = []
     read_n = loaded = 0
-    kill_after = _fault_injection()
-    disk_full_after = _disk_full_injection()
-    batches = 0
 
     def flush() -> None:
-        nonlocal batch, loaded, batches
+        nonlocal batch, loaded
         if not batch:
             return
-        arrays = [pa.array([row[i] for row in batch], pa.string()) for i in range(width)]
-        lines = pa.array([row[width] for row in batch], pa.int64())
+        *values, lines = zip(*batch, strict=True)
         n = len(batch)
         table = pa.Table.from_arrays(
             [
-                *arrays,
+                *(pa.array(column, pa.string()) for column in values),
+                pa.array(lines, pa.int64()),
                 pa.array([name] * n, pa.string()),
-                lines,
                 pa.array([sha] * n, pa.string()),
-                pa.array([now] * n, pa.timestamp("us")),
             ],
-            names=[*columns, *META_COLUMNS],
+            names=[*columns, "_line", "_file", "_sha256"],
         )
-        con.register("_incoming", table)
-        con.execute(f"insert into raw.{feed.name} select * from _incoming")
-        con.unregister("_incoming")
+        batches.insert(table, bulk.columns_as_they_are(feed))
         loaded += n
         batch = []
-        batches += 1
-        if kill_after is not None and batches >= kill_after:
-            os.kill(os.getpid(), signal.SIGKILL)
-        if disk_full_after is not None and batches >= disk_full_after:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), name)
 
-    for row in read(feed, data):
+    for row in read(feed, delivery.data):
         read_n += 1
         if row.values is None:
             bad.append((feed.name, name, sha, row.line, 1, row.raw, row.fault, now))

@@ -1,0 +1,240 @@
+"""The fast path of ingestion: a clean file parsed in bulk, its rows checked by DuckDB.
+
+A delivery is decoded in one step and split by C code (Python's csv module, str.split), the
+fixed-width fields are cut in SQL, and the value checks of config/feeds.yml run as one SQL
+predicate over the whole file. The fast path only ever takes a file the record-by-record
+readers (readers.py) would load whole: anything unusual (an undecodable byte, a blank or
+short line, a wrong column count, a stray carriage return, a value that fails a check) sends
+the file back to those readers, which say row by row what is wrong with it. So the two paths
+load the same rows, and quarantine stays the readers' job.
+
+Each check's SQL is at least as strict as its Python twin in feeds.py (ASCII digits only, real
+dates and times), so a file the SQL passes is a file the readers would pass; the other way
+round only costs a detour through the readers. tests/test_ingest_bulk.py holds them to that.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from dacall.ingest.feeds import Feed
+from dacall.ingest.readers import PND_SEARCH, PND_TOP, FileFault, check_file, read
+
+# Python's str.strip() on ASCII text removes these; SQL's trim() must remove the same.
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+_HHMMSS = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+
+
+def _dated(shape: str, strptime_format: str, year_at: int, date_chars: int | None = None) -> str:
+    """SQL true when {v} has the shape (ASCII digits), is a real date (and time), and its year
+    is 1850 or later. date_chars: parse only that many leading characters as the date."""
+    parsed = f"substr({{v}}, 1, {date_chars})" if date_chars else "{v}"
+    return (
+        f"regexp_full_match({{v}}, '{shape}') "
+        f"and try_strptime({parsed}, '{strptime_format}') is not null "
+        f"and substr({{v}}, {year_at}, 4) >= '1850'"
+    )
+
+
+# kind -> SQL that is true when the non-empty value {v} passes the check (see feeds.CHECKS).
+CHECK_SQL = {
+    "ts_dmy": _dated("[0-9]{2}/[0-9]{2}/[0-9]{4} " + _HHMMSS, "%d/%m/%Y %H:%M:%S", year_at=7),
+    "date_dmy": _dated("[0-9]{2}/[0-9]{2}/[0-9]{4}", "%d/%m/%Y", year_at=7),
+    "ts_iso": _dated("[0-9]{4}-[0-9]{2}-[0-9]{2} " + _HHMMSS, "%Y-%m-%d %H:%M:%S", year_at=1),
+    "date_iso": _dated("[0-9]{4}-[0-9]{2}-[0-9]{2}", "%Y-%m-%d", year_at=1),
+    "ts_utc_z": _dated(
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}T" + _HHMMSS + "([.][0-9]{1,6})?Z",
+        "%Y-%m-%d",
+        year_at=1,
+        date_chars=10,
+    ),
+    "date8": _dated("[0-9]{8}", "%Y%m%d", year_at=1),
+    "time6": "regexp_full_match({v}, '([01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]')",
+    "int": "regexp_full_match({v}, '-?[0-9]+')",
+}
+
+
+def quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def rows_pass_sql(feed: Feed) -> str:
+    """One SQL predicate over the raw table's column names: true when a row passes every
+    check feeds.yml sets for the feed."""
+    terms = []
+    names = dict(zip(feed.columns, feed.table_columns, strict=True))
+    for column, kinds in feed.checks.items():
+        v = quoted(names[column])
+        for kind in kinds:
+            if kind == "required":
+                terms.append(f"{v} <> ''")
+            else:
+                terms.append(f"({v} = '' or ({CHECK_SQL[kind].replace('{v}', v)}))")
+    return " and ".join(terms) or "true"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A clean file's rows: `table` as delivered (with `_line`), and `fields`, the SQL
+    expressions that turn its columns into the raw table's columns."""
+
+    table: pa.Table
+    fields: str
+    precondition: str = "true"  # SQL over the delivered columns: false sends the file back
+
+
+def parse(feed: Feed, data: bytes) -> Parsed | None:
+    """The file's rows in bulk, or None when the record-by-record readers must take it.
+    Raises FileFault for a fault in the file as a whole, exactly as the readers would."""
+    if feed.format == "csv":
+        check_file(feed, data)
+        return _parse_csv(feed, data)
+    if feed.format == "fixed":
+        check_file(feed, data)
+        return _parse_fixed(feed, data)
+    if feed.format == "jsonl":
+        check_file(feed, data)
+        return _parse_jsonl(feed, data)
+    return _parse_checked_later(feed, data)
+
+
+def _decode(feed: Feed, data: bytes) -> str | None:
+    encoding = "utf-8" if feed.encoding == "utf-8-sig" else feed.encoding
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    if feed.encoding == "utf-8-sig" and text.startswith("\ufeff"):
+        text = text[1:]
+    # A carriage return alone is a line end to the readers and not to csv: leave it to them.
+    if text.count("\r") != text.count("\r\n"):
+        return None
+    return text
+
+
+def columns_as_they_are(feed: Feed) -> str:
+    return ", ".join(quoted(c) for c in feed.table_columns)
+
+
+def _parse_csv(feed: Feed, data: bytes) -> Parsed | None:
+    text = _decode(feed, data)
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    width = len(feed.columns)
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    try:
+        if next(reader, None) != list(feed.columns):
+            return None
+        previous = reader.line_num
+        for row in reader:
+            if len(row) != width:
+                return None
+            lines.append(previous + 1)
+            previous = reader.line_num
+            rows.append(row)
+    except csv.Error:
+        return None
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    arrays = [pa.array(column, pa.string()) for column in columns]
+    table = pa.Table.from_arrays(
+        [*arrays, pa.array(lines, pa.int64())], names=[*feed.table_columns, "_line"]
+    )
+    return Parsed(table, columns_as_they_are(feed))
+
+
+def _parse_fixed(feed: Feed, data: bytes) -> Parsed | None:
+    text = _decode(feed, data)
+    if text is None or "\r" in text:
+        return None
+    records = text.split("\n")[:-1]
+    width = max(start - 1 + size for _, start, size in feed.fields)
+    if any(len(record) != width for record in records):
+        return None
+    table = pa.Table.from_arrays(
+        [pa.array(records, pa.string()), pa.array(range(1, len(records) + 1), pa.int64())],
+        names=["_record", "_line"],
+    )
+    whitespace = " || ".join(f"chr({ord(c)})" for c in _ASCII_WHITESPACE)
+    fields = ", ".join(
+        f"trim(substr(_record, {start}, {size}), {whitespace}) as {quoted(column)}"
+        for column, (_, start, size) in zip(feed.table_columns, feed.fields, strict=True)
+    )
+    return Parsed(table, fields)
+
+
+# What the readers turn into text (readers._text): JSON strings as they are, whole numbers and
+# booleans in JSON's spelling, null or absent as ''. Anything else (a fraction, an object, a
+# key given twice) takes the readers' path, where Python's json module decides.
+_PLAIN_JSON = """(json_type({doc}, '{path}') is null
+    or json_type({doc}, '{path}') in ('VARCHAR', 'BOOLEAN', 'NULL')
+    or (json_type({doc}, '{path}') in ('BIGINT', 'UBIGINT')
+        and regexp_full_match(json_extract_string({doc}, '{path}'), '0|-?[1-9][0-9]*')))"""
+
+
+def _json_paths(feed: Feed) -> dict[str, str]:
+    """Each column of a JSON-lines feed and where the readers take it from."""
+    paths = {column: f"$.{key}" for key, column in PND_TOP.items()}
+    paths.update({column: f"$.search.{key}" for key, column in PND_SEARCH.items()})
+    return {c: paths[c] for c in feed.columns if c in paths}
+
+
+def _parse_jsonl(feed: Feed, data: bytes) -> Parsed | None:
+    text = _decode(feed, data)
+    if text is None or "\r" in text:
+        return None
+    records = text.split("\n")[:-1]
+    if any(not record or record.isspace() for record in records):
+        return None
+    table = pa.Table.from_arrays(
+        [pa.array(records, pa.string()), pa.array(range(1, len(records) + 1), pa.int64())],
+        names=["_record", "_line"],
+    )
+    paths = _json_paths(feed)
+    if set(paths) | {"RAW_JSON"} != set(feed.columns):
+        return None
+    fields = ", ".join(
+        "_record as " + quoted(name)
+        if column == "RAW_JSON"
+        else f"coalesce(try(json_extract_string(_record, '{paths[column]}')), '') as {quoted(name)}"
+        for column, name in zip(feed.columns, feed.table_columns, strict=True)
+    )
+    plain = " and ".join(_PLAIN_JSON.format(doc="_record", path=p) for p in paths.values())
+    # Only valid JSON reaches the other tests (they raise an error on anything else).
+    return Parsed(
+        table,
+        fields,
+        f"case when json_valid(_record) then {_JSON_SHAPE} and {plain} else false end",
+    )
+
+
+_JSON_SHAPE = """json_type(_record) = 'OBJECT'
+    and json_type(_record, '$.search') = 'OBJECT'
+    and len(json_keys(_record)) = len(list_distinct(json_keys(_record)))
+    and len(json_keys(_record, '$.search')) = len(list_distinct(json_keys(_record, '$.search')))"""
+
+
+def _parse_checked_later(feed: Feed, data: bytes) -> Parsed | None:
+    """Formats without a bulk parser (JSON lines): the reader's parse, its checks left to SQL."""
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    for row in read(feed, data, check_rows=False):
+        if row.values is None:
+            return None
+        lines.append(row.line)
+        rows.append(row.values)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(feed.columns)
+    table = pa.Table.from_arrays(
+        [*(pa.array(column, pa.string()) for column in columns), pa.array(lines, pa.int64())],
+        names=[*feed.table_columns, "_line"],
+    )
+    return Parsed(table, columns_as_they_are(feed))
+
+
+__all__ = ["CHECK_SQL", "FileFault", "Parsed", "parse", "rows_pass_sql"]
