@@ -90,34 +90,25 @@ by_person as (
 
 address_pairs as (
 
-    select
-        i.incident_urn,
-        d.incident_urn as prior_urn,
-        d.created_at,
-        d.risk_level
-    from incidents as i
-    inner join domestic as d
-        on
-            i.uprn = d.uprn
-            and i.created_at > d.created_at
-
-    union
-
-    -- Building and street when either side has no UPRN (claims.md's address rule).
-    select
-        i.incident_urn,
-        d.incident_urn as prior_urn,
-        d.created_at,
-        d.risk_level
-    from incidents as i
-    inner join domestic as d
-        on
-            i.building_number = d.building_number
-            and i.street_key = d.street_key
-            and i.created_at > d.created_at
-    where
-        (i.uprn is null or d.uprn is null)
-        and (i.postcode is null or d.postcode is null or i.postcode = d.postcode)
+    -- claims.md's address rule (macros/address_match.sql), one equality join per arm.
+    {% for arm in address_match_arms('i', 'd') %}
+        select
+            i.incident_urn,
+            d.incident_urn as prior_urn,
+            d.created_at,
+            d.risk_level
+        from incidents as i
+        inner join domestic as d
+            on
+                {{ arm.on }}
+                and i.created_at > d.created_at
+        {% if arm.where %}
+            where {{ arm.where }}
+        {% endif %}
+        {% if not loop.last %}
+            union
+        {% endif %}
+    {% endfor %}
 
 ),
 
