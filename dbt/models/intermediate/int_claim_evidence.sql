@@ -4,19 +4,19 @@
 
 {#
   What makes a search one of the claim's subject, one rule per subject type: the claim (in its
-  band) joined to `relation` by each of the rule's arms, an equality join (`on`) and a filter
-  (`where`). A person's name may be read either way round (claims.md: name order must not
-  matter), so persons join to each reading of a searched name; addresses follow claims.md's
-  address rule, written once in macros/address_match.sql.
+  band) joined to `relation` by each of the rule's arms, join conditions led by equalities so
+  each is a hash join. A person's name may be read either way round (claims.md: name order must
+  not matter), so persons join to each reading of a searched name, and dates of birth must not
+  disagree; addresses follow claims.md's address rule, written once in macros/address_match.sql.
 #}
 {%- set subject_rules = [
     {
         'subject_type': 'PERSON',
         'relation': 'name_readings',
-        'arms': [{
-            'on': "band.surname_key || ':' || band.forename_initial = searched.name_reading",
-            'where': 'band.dob is null or searched.dob is null or band.dob = searched.dob',
-        }],
+        'arms': [
+            "band.surname_key || ':' || band.forename_initial = searched.name_reading"
+            ~ ' and (band.dob is null or searched.dob is null or band.dob = searched.dob)'
+        ],
     },
     {
         'subject_type': 'ADDRESS',
@@ -26,7 +26,7 @@
     {
         'subject_type': 'TELEPHONE',
         'relation': 'searches',
-        'arms': [{'on': 'band.phone_e164 = searched.phone_e164', 'where': none}],
+        'arms': ['band.phone_e164 = searched.phone_e164'],
     },
 ] -%}
 
@@ -72,7 +72,6 @@ name_readings as (
 
 subject_matches as (
 
-    -- One equality join per arm of each rule, so each is a hash join.
     {% for rule in subject_rules %}
         {% for arm in rule.arms %}
             select
@@ -88,18 +87,11 @@ subject_matches as (
                     band.subject_type = '{{ rule.subject_type }}'
                     and searched.subject_type = '{{ rule.subject_type }}'
                     and band.system = searched.system
-                    and {{ arm.on }}
+                    and {{ arm }}
                     and searched.searched_at between band.band_start and band.band_end
-            {% if arm.where %}
-                where {{ arm.where }}
-            {% endif %}
-            {% if not loop.last %}
-                union
-            {% endif %}
+            {% if not loop.last %}union{% endif %}
         {% endfor %}
-        {% if not loop.last %}
-            union
-        {% endif %}
+        {% if not loop.last %}union{% endif %}
     {% endfor %}
 
 ),

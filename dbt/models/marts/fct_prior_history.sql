@@ -68,16 +68,8 @@ address_pairs as (
             d.created_at,
             d.risk_level
         from incidents as i
-        inner join domestic as d
-            on
-                {{ arm.on }}
-                and i.created_at > d.created_at
-        {% if arm.where %}
-            where {{ arm.where }}
-        {% endif %}
-        {% if not loop.last %}
-            union
-        {% endif %}
+        inner join domestic as d on {{ arm }} and i.created_at > d.created_at
+        {% if not loop.last %}union{% endif %}
     {% endfor %}
 
 ),
