@@ -52,16 +52,22 @@ FORBIDDEN = {
     "address",
 }
 
+
+def _referrals(source: str, reference: str) -> str:
+    """A partner's referrals linked to a person (the dbt model int_partner_referrals), the
+    record id under the partner's own name for it."""
+    return f"""
+            select source_record_id as {reference}, referred_on, person_key, match_probability,
+                   has_consent
+            from intermediate.int_partner_referrals
+            where source = '{source}'
+    """
+
+
 DATASETS: dict[str, str] = {
     # Per MARAC referral in the period: the person's domestic incidents of the 12 months before.
-    "marac_prior_incidents": """
-        with referrals as (
-            select m.case_ref, m.referral_date, b.person_key, b.match_probability
-            from staging.stg_partner_marac as m
-            join marts.bridge_person_records as b
-              on b.source = 'partner_marac' and b.source_record_id = m.case_ref
-            where strftime(m.referral_date, '%Y-%m') = $period
-        )
+    "marac_prior_incidents": f"""
+        with referrals as ({_referrals("partner_marac", "case_ref")})
         select r.case_ref, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
                i.channel, i.init_grade, i.final_grade, i.is_deployed as deployed, i.risk_level,
                i.child_present, i.weapon, i.claims as checks_claimed,
@@ -72,20 +78,15 @@ DATASETS: dict[str, str] = {
         from referrals as r
         join marts.fct_incidents as i
           on i.person_key = r.person_key and i.is_domestic
-         and i.created_at < r.referral_date
-         and i.created_at >= r.referral_date - to_months($lookback_months)
+         and i.created_at < r.referred_on
+         and i.created_at >= r.referred_on - to_months($lookback_months)
         join marts.bridge_person_records as c
           on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
+        where strftime(r.referred_on, '%Y-%m') = $period
     """,
     # Per MASH referral in the period: the person's domestic incidents with a child present.
-    "mash_child_present_incidents": """
-        with referrals as (
-            select m.referral_id, m.received_on, b.person_key, b.match_probability
-            from staging.stg_partner_mash as m
-            join marts.bridge_person_records as b
-              on b.source = 'partner_mash' and b.source_record_id = m.referral_id
-            where strftime(m.received_on, '%Y-%m') = $period
-        )
+    "mash_child_present_incidents": f"""
+        with referrals as ({_referrals("partner_mash", "referral_id")})
         select r.referral_id, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
                i.channel, i.final_grade, i.is_deployed as deployed, i.risk_level, i.weapon,
                least(r.match_probability, c.match_probability) as link_probability,
@@ -94,20 +95,15 @@ DATASETS: dict[str, str] = {
         from referrals as r
         join marts.fct_incidents as i
           on i.person_key = r.person_key and i.is_domestic and i.child_present
-         and i.created_at < r.received_on
-         and i.created_at >= r.received_on - to_months($lookback_months)
+         and i.created_at < r.referred_on
+         and i.created_at >= r.referred_on - to_months($lookback_months)
         join marts.bridge_person_records as c
           on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
+        where strftime(r.referred_on, '%Y-%m') = $period
     """,
     # Clients who consented: their domestic incidents in the period after the referral.
-    "victim_support_repeat_incidents": """
-        with clients as (
-            select v.vs_ref, v.referred_on, b.person_key, b.match_probability
-            from staging.stg_partner_vs as v
-            join marts.bridge_person_records as b
-              on b.source = 'partner_vs' and b.source_record_id = v.vs_ref
-            where v.has_consent
-        )
+    "victim_support_repeat_incidents": f"""
+        with clients as ({_referrals("partner_vs", "vs_ref")})
         select c.vs_ref, c.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
                i.channel, i.risk_level, i.is_deployed as deployed,
                least(c.match_probability, c2.match_probability) as link_probability,
@@ -120,6 +116,7 @@ DATASETS: dict[str, str] = {
          and strftime(i.created_month, '%Y-%m') = $period
         join marts.bridge_person_records as c2
           on c2.source = 'cc_incidents' and c2.source_record_id = i.incident_urn
+        where c.has_consent
     """,
     # Aggregate counts for the month by channel, grade, risk level and repeat victim.
     "home_office_counts": """

@@ -2,6 +2,34 @@
 -- system within 24 hours either side of the window, and the claimant's own searches of that
 -- system and subject type inside the window (for WRONG_SUBJECT).
 
+{#
+  What makes a search one of the claim's subject, one rule per subject type: the claim (in its
+  band) joined to `relation` by each of the rule's arms, join conditions led by equalities so
+  each is a hash join. A person's name may be read either way round (claims.md: name order must
+  not matter), so persons join to each reading of a searched name, and dates of birth must not
+  disagree; addresses follow claims.md's address rule, written once in macros/address_match.sql.
+#}
+{%- set subject_rules = [
+    {
+        'subject_type': 'PERSON',
+        'relation': 'name_readings',
+        'arms': [
+            "band.surname_key || ':' || band.forename_initial = searched.name_reading"
+            ~ ' and (band.dob is null or searched.dob is null or band.dob = searched.dob)'
+        ],
+    },
+    {
+        'subject_type': 'ADDRESS',
+        'relation': 'searches',
+        'arms': address_match_arms('band', 'searched'),
+    },
+    {
+        'subject_type': 'TELEPHONE',
+        'relation': 'searches',
+        'arms': ['band.phone_e164 = searched.phone_e164'],
+    },
+] -%}
+
 with
 
 claims as (
@@ -29,10 +57,11 @@ band as (
 
 name_readings as (
 
-    -- Each way a person search's name can be read (claims.md: name order must not matter).
+    -- Each way a person search's name can be read.
     select
         audit_ref,
         system,
+        subject_type,
         searched_at,
         dob,
         unnest(name_readings) as name_reading
@@ -41,108 +70,29 @@ name_readings as (
 
 ),
 
-person_matches as (
-
-    select distinct
-        band.incident_urn,
-        band.log_seq,
-        band.system,
-        band.subject_type,
-        readings.audit_ref
-    from band
-    inner join name_readings as readings
-        on
-            band.subject_type = 'PERSON'
-            and band.system = readings.system
-            and band.surname_key || ':' || band.forename_initial = readings.name_reading
-            and readings.searched_at between band.band_start and band.band_end
-    where band.dob is null or readings.dob is null or band.dob = readings.dob
-
-),
-
-address_by_uprn as (
-
-    select
-        band.incident_urn,
-        band.log_seq,
-        band.system,
-        band.subject_type,
-        searches.audit_ref
-    from band
-    inner join searches
-        on
-            band.subject_type = 'ADDRESS'
-            and searches.subject_type = 'ADDRESS'
-            and band.system = searches.system
-            and band.uprn = searches.uprn
-            and searches.searched_at between band.band_start and band.band_end
-
-),
-
-address_by_street as (
-
-    -- Building and street when either side has no UPRN; postcodes must agree when both have one.
-    select
-        band.incident_urn,
-        band.log_seq,
-        band.system,
-        band.subject_type,
-        searches.audit_ref
-    from band
-    inner join searches
-        on
-            band.subject_type = 'ADDRESS'
-            and searches.subject_type = 'ADDRESS'
-            and band.system = searches.system
-            and band.building_number = searches.building_number
-            and band.street_key = searches.street_key
-            and searches.searched_at between band.band_start and band.band_end
-    where
-        (band.uprn is null or searches.uprn is null)
-        and (band.postcode is null or searches.postcode is null or band.postcode = searches.postcode)
-
-),
-
-telephone_matches as (
-
-    select
-        band.incident_urn,
-        band.log_seq,
-        band.system,
-        band.subject_type,
-        searches.audit_ref
-    from band
-    inner join searches
-        on
-            band.subject_type = 'TELEPHONE'
-            and searches.subject_type = 'TELEPHONE'
-            and band.system = searches.system
-            and band.phone_e164 = searches.phone_e164
-            and searches.searched_at between band.band_start and band.band_end
-
-),
-
 subject_matches as (
 
-    select
-        *,
-        true as matches_subject
-    from person_matches
-    union
-    select
-        *,
-        true as matches_subject
-    from address_by_uprn
-    union
-    select
-        *,
-        true as matches_subject
-    from address_by_street
-    union
-    select
-        *,
-        true as matches_subject
-    from telephone_matches
+    {% for rule in subject_rules %}
+        {% for arm in rule.arms %}
+            select
+                band.incident_urn,
+                band.log_seq,
+                band.system,
+                band.subject_type,
+                searched.audit_ref,
+                true as matches_subject
+            from band
+            inner join {{ rule.relation }} as searched
+                on
+                    band.subject_type = '{{ rule.subject_type }}'
+                    and searched.subject_type = '{{ rule.subject_type }}'
+                    and band.system = searched.system
+                    and {{ arm }}
+                    and searched.searched_at between band.band_start and band.band_end
+            {% if not loop.last %}union{% endif %}
+        {% endfor %}
+        {% if not loop.last %}union{% endif %}
+    {% endfor %}
 
 ),
 

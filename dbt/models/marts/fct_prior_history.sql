@@ -17,6 +17,12 @@ people as (
 
 ),
 
+referrals as (
+
+    select * from {{ ref('int_partner_referrals') }}
+
+),
+
 callers as (
 
     select
@@ -24,42 +30,6 @@ callers as (
         match_probability
     from people
     where source = 'cc_incidents'
-
-),
-
-marac as (
-
-    select
-        people.person_key,
-        people.match_probability,
-        marac.referral_date as referred_on
-    from {{ ref('stg_partner_marac') }} as marac
-    inner join people on people.source = 'partner_marac' and marac.case_ref = people.source_record_id
-
-),
-
-mash as (
-
-    select
-        people.person_key,
-        people.match_probability,
-        mash.received_on as referred_on
-    from {{ ref('stg_partner_mash') }} as mash
-    inner join people on people.source = 'partner_mash' and mash.referral_id = people.source_record_id
-
-),
-
-victim_support as (
-
-    select
-        people.person_key,
-        people.match_probability,
-        vs.referred_on
-    from {{ ref('stg_partner_vs') }} as vs
-    inner join people on people.source = 'partner_vs' and vs.vs_ref = people.source_record_id
-    {% if var('vs_non_consented_basis') is none %}
-        where vs.has_consent
-    {% endif %}
 
 ),
 
@@ -90,34 +60,17 @@ by_person as (
 
 address_pairs as (
 
-    select
-        i.incident_urn,
-        d.incident_urn as prior_urn,
-        d.created_at,
-        d.risk_level
-    from incidents as i
-    inner join domestic as d
-        on
-            i.uprn = d.uprn
-            and i.created_at > d.created_at
-
-    union
-
-    -- Building and street when either side has no UPRN (claims.md's address rule).
-    select
-        i.incident_urn,
-        d.incident_urn as prior_urn,
-        d.created_at,
-        d.risk_level
-    from incidents as i
-    inner join domestic as d
-        on
-            i.building_number = d.building_number
-            and i.street_key = d.street_key
-            and i.created_at > d.created_at
-    where
-        (i.uprn is null or d.uprn is null)
-        and (i.postcode is null or d.postcode is null or i.postcode = d.postcode)
+    -- claims.md's address rule (macros/address_match.sql), one equality join per arm.
+    {% for arm in address_match_arms('i', 'd') %}
+        select
+            i.incident_urn,
+            d.incident_urn as prior_urn,
+            d.created_at,
+            d.risk_level
+        from incidents as i
+        inner join domestic as d on {{ arm }} and i.created_at > d.created_at
+        {% if not loop.last %}union{% endif %}
+    {% endfor %}
 
 ),
 
@@ -149,43 +102,34 @@ by_telephone as (
 
 ),
 
+partner_referrals_before as (
+
+    -- Referrals dated on an earlier (local) day than the incident; MARAC's only within its look-back.
+    select
+        i.incident_urn,
+        r.source,
+        r.match_probability
+    from incidents as i
+    inner join referrals as r
+        on
+            i.person_key = r.person_key
+            and r.referred_on < {{ local_date_of('i.created_at') }}
+    where
+        r.source != 'partner_marac'
+        or r.referred_on >= {{ local_date_of('i.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
+
+),
+
 partner_history as (
 
     select
-        i.incident_urn,
-        (
-            select count(*) from marac
-            where
-                marac.person_key = i.person_key
-                and marac.referred_on < {{ local_date_of('i.created_at') }}
-                and marac.referred_on >= {{ local_date_of('i.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
-        ) as marac_referrals_in_lookback,
-        (
-            select count(*) from mash
-            where mash.person_key = i.person_key and mash.referred_on < {{ local_date_of('i.created_at') }}
-        ) as mash_referrals,
-        (
-            select count(*) from victim_support as vs
-            where vs.person_key = i.person_key and vs.referred_on < {{ local_date_of('i.created_at') }}
-        ) as victim_support_referrals,
-        least(
-            (
-                select min(marac.match_probability) from marac
-                where
-                    marac.person_key = i.person_key
-                    and marac.referred_on < {{ local_date_of('i.created_at') }}
-                    and marac.referred_on >= {{ local_date_of('i.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
-            ),
-            (
-                select min(mash.match_probability) from mash
-                where mash.person_key = i.person_key and mash.referred_on < {{ local_date_of('i.created_at') }}
-            ),
-            (
-                select min(vs.match_probability) from victim_support as vs
-                where vs.person_key = i.person_key and vs.referred_on < {{ local_date_of('i.created_at') }}
-            )
-        ) as link_probability_partners
-    from incidents as i
+        incident_urn,
+        count(*) filter (where source = 'partner_marac') as marac_referrals_in_lookback,
+        count(*) filter (where source = 'partner_mash') as mash_referrals,
+        count(*) filter (where source = 'partner_vs') as victim_support_referrals,
+        min(match_probability) as link_probability_partners
+    from partner_referrals_before
+    group by incident_urn
 
 ),
 
