@@ -25,15 +25,17 @@ statuses as (
 
 summarised as (
 
+    -- the nearest audit entry decides; a tie goes to the lowest audit_ref, so that every run
+    -- reports the same entry
     select
         incident_urn,
         log_seq,
         system,
         subject_type,
-        arg_min(audit_ref, seconds_from_claim) filter (matches_subject and in_window and by_claimant) as verified_ref,
-        arg_min(audit_ref, seconds_from_claim) filter (matches_subject and in_window and not by_claimant) as colleague_ref,
-        arg_min(audit_ref, seconds_outside_window) filter (matches_subject and not in_window) as outside_ref,
-        arg_min(audit_ref, seconds_from_claim) filter (not matches_subject and in_window and by_claimant) as wrong_subject_ref
+        arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (matches_subject and in_window and by_claimant) as verified_ref,
+        arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (matches_subject and in_window and not by_claimant) as colleague_ref,
+        arg_min(audit_ref, (seconds_outside_window, audit_ref)) filter (matches_subject and not in_window) as outside_ref,
+        arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (not matches_subject and in_window and by_claimant) as wrong_subject_ref
     from evidence
     group by all
 
