@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dacall.settings import UserError
-from dacall.warehouse import private_dir
+from dacall.warehouse import warehouse_folder
 
 
 def lock_path(warehouse: Path) -> Path:
@@ -32,7 +32,7 @@ def run_lock(warehouse: Path, run_id: str, wait_seconds: float = 0) -> Iterator[
     then refuse with one line naming that run (no personal data: a run id, a process id and
     a time)."""
     path = lock_path(warehouse)
-    private_dir(path.parent)
+    warehouse_folder(warehouse)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + wait_seconds

@@ -123,6 +123,16 @@ def write_private(path: Path, data: bytes) -> None:
         raise UserError(f"cannot write {path}: {exc.strerror}") from exc
 
 
+def warehouse_folder(path: Path) -> Path:
+    """The folder the warehouse file `path` lives in, created private if it is missing."""
+    try:
+        return private_dir(Path(path).parent)
+    except UserError as exc:
+        cause = exc.__cause__
+        why = cause.strerror if isinstance(cause, OSError) else str(exc)
+        raise UserError(f"cannot create the warehouse folder {Path(path).parent}: {why}") from exc
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if read_only:
@@ -132,12 +142,7 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
             return duckdb.connect(str(path), read_only=True)
         except duckdb.Error as exc:
             raise UserError(f"cannot open warehouse {path}: {str(exc).splitlines()[0]}") from exc
-    try:
-        private_dir(path.parent)
-    except UserError as exc:
-        cause = exc.__cause__
-        why = cause.strerror if isinstance(cause, OSError) else str(exc)
-        raise UserError(f"cannot create the warehouse folder {path.parent}: {why}") from exc
+    warehouse_folder(path)
     old_umask = os.umask(0o077)
     try:
         con = duckdb.connect(str(path))
