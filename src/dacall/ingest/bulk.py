@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from dacall.ingest.feeds import Feed
-from dacall.ingest.readers import PND_SEARCH, PND_TOP, FileFault, check_file, read
+from dacall.ingest.readers import PND_SEARCH, PND_TOP, FileFault, check_file
 
 # Python's str.strip() on ASCII text removes these; SQL's trim() must remove the same.
 _ASCII_WHITESPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
@@ -91,16 +91,11 @@ class Parsed:
 def parse(feed: Feed, data: bytes) -> Parsed | None:
     """The file's rows in bulk, or None when the record-by-record readers must take it.
     Raises FileFault for a fault in the file as a whole, exactly as the readers would."""
-    if feed.format == "csv":
-        check_file(feed, data)
-        return _parse_csv(feed, data)
-    if feed.format == "fixed":
-        check_file(feed, data)
-        return _parse_fixed(feed, data)
-    if feed.format == "jsonl":
-        check_file(feed, data)
-        return _parse_jsonl(feed, data)
-    return _parse_checked_later(feed, data)
+    parser = _PARSERS.get(feed.format)
+    if parser is None:
+        return None
+    check_file(feed, data)
+    return parser(feed, data)
 
 
 def _decode(feed: Feed, data: bytes) -> str | None:
@@ -220,21 +215,7 @@ _JSON_SHAPE = """json_type(_record) = 'OBJECT'
     and len(json_keys(_record, '$.search')) = len(list_distinct(json_keys(_record, '$.search')))"""
 
 
-def _parse_checked_later(feed: Feed, data: bytes) -> Parsed | None:
-    """Formats without a bulk parser (JSON lines): the reader's parse, its checks left to SQL."""
-    lines: list[int] = []
-    rows: list[list[str]] = []
-    for row in read(feed, data, check_rows=False):
-        if row.values is None:
-            return None
-        lines.append(row.line)
-        rows.append(row.values)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(feed.columns)
-    table = pa.Table.from_arrays(
-        [*(pa.array(column, pa.string()) for column in columns), pa.array(lines, pa.int64())],
-        names=[*feed.table_columns, "_line"],
-    )
-    return Parsed(table, columns_as_they_are(feed))
+_PARSERS = {"csv": _parse_csv, "fixed": _parse_fixed, "jsonl": _parse_jsonl}
 
 
 __all__ = ["CHECK_SQL", "FileFault", "Parsed", "parse", "rows_pass_sql"]

@@ -209,6 +209,11 @@ class _Delivery:
     outcome: tuple[int, int, int, str, str | None] = (0, 0, 0, "loaded", None)
 
     @property
+    def number(self) -> int:
+        """Its delivery number: 1, or one more than the delivery it replaces."""
+        return 1 if self.previous is None else self.previous[1] + 1
+
+    @property
     def rows(self) -> int:
         return self.parsed.table.num_rows if self.parsed else self.data.count(b"\n")
 
@@ -297,7 +302,7 @@ class _Group:
                         d.business_date,
                         d.sha,
                         *d.outcome[:3],
-                        1 if d.previous is None else d.previous[1] + 1,
+                        d.number,
                         *d.outcome[3:],
                         now,
                     ]
@@ -323,10 +328,7 @@ def _forget(con, feed: Feed, name: str) -> None:
 
 def _count(delivery: _Delivery, tally: FeedTally, known: dict) -> None:
     read_n, loaded, quarantined, status, reason = delivery.outcome
-    known[(delivery.feed.name, delivery.name)] = (
-        delivery.sha,
-        1 if delivery.previous is None else delivery.previous[1] + 1,
-    )
+    known[(delivery.feed.name, delivery.name)] = (delivery.sha, delivery.number)
     tally.rows_read += read_n
     tally.rows_loaded += loaded
     tally.rows_quarantined += quarantined

@@ -38,21 +38,14 @@ class Row:
     fault: str | None
 
 
-def read(feed: Feed, data: bytes, check_rows: bool = True) -> Iterator[Row]:
-    """The file's records one by one. With check_rows False, the value checks of feeds.yml
-    are left to the caller (the bulk path runs them in SQL)."""
-    row_fault = feed.row_fault if check_rows else _no_fault
+def read(feed: Feed, data: bytes) -> Iterator[Row]:
     if feed.format == "csv":
-        return _read_csv(feed, data, row_fault)
+        return _read_csv(feed, data)
     if feed.format == "fixed":
-        return _read_fixed(feed, data, row_fault)
+        return _read_fixed(feed, data)
     if feed.format == "jsonl":
-        return _read_jsonl(feed, data, row_fault)
+        return _read_jsonl(feed, data)
     raise ValueError(f"unknown format {feed.format}")
-
-
-def _no_fault(values: dict[str, str]) -> None:
-    return None
 
 
 def check_file(feed: Feed, data: bytes) -> None:
@@ -167,7 +160,7 @@ def _strip_line_end(record: bytes) -> bytes:
     return record
 
 
-def _read_csv(feed: Feed, data: bytes, row_fault) -> Iterator[Row]:
+def _read_csv(feed: Feed, data: bytes) -> Iterator[Row]:
     check_file(feed, data)
     if feed.encoding == "utf-8-sig" and data.startswith(UTF8_BOM):
         data = data[3:]
@@ -207,11 +200,11 @@ def _read_csv(feed: Feed, data: bytes, row_fault) -> Iterator[Row]:
         if len(values) != width:
             yield Row(line, text, None, f"{len(values)} columns, expected {width}")
             continue
-        fault = row_fault(dict(zip(columns, values, strict=True)))
+        fault = feed.row_fault(dict(zip(columns, values, strict=True)))
         yield Row(line, text, None if fault else values, fault)
 
 
-def _read_fixed(feed: Feed, data: bytes, row_fault) -> Iterator[Row]:
+def _read_fixed(feed: Feed, data: bytes) -> Iterator[Row]:
     check_file(feed, data)
     width = max(start - 1 + size for _, start, size in feed.fields)
     names = [name for name, _, _ in feed.fields]
@@ -224,7 +217,7 @@ def _read_fixed(feed: Feed, data: bytes, row_fault) -> Iterator[Row]:
             yield Row(line_no, text, None, f"{kind} line: {len(text)} characters, expected {width}")
             continue
         values = [text[start - 1 : start - 1 + size].strip() for _, start, size in feed.fields]
-        fault = row_fault(dict(zip(names, values, strict=True)))
+        fault = feed.row_fault(dict(zip(names, values, strict=True)))
         yield Row(line_no, text, None if fault else values, fault)
 
 
@@ -250,7 +243,7 @@ def _text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _read_jsonl(feed: Feed, data: bytes, row_fault) -> Iterator[Row]:
+def _read_jsonl(feed: Feed, data: bytes) -> Iterator[Row]:
     check_file(feed, data)
     columns = feed.columns
     for line_no, text, fault in _decoded(feed, _lines(data)):
@@ -271,5 +264,5 @@ def _read_jsonl(feed: Feed, data: bytes, row_fault) -> Iterator[Row]:
         for key, column in PND_SEARCH.items():
             values[column] = _text(event["search"].get(key))
         values["RAW_JSON"] = text
-        fault = row_fault(values)
+        fault = feed.row_fault(values)
         yield Row(line_no, text, None if fault else [values[c] for c in columns], fault)
