@@ -106,3 +106,41 @@ def test_the_broken_corpus_takes_the_same_path_as_before(tmp_path, monkeypatch):
         "select * exclude (quarantined_at) from audit.quarantine order by all",
     ):
         assert query(fast, sql) == query(slow, sql)
+
+
+JSON_LINES = [
+    '{"event_id":"e1","user":"u1","ts":"2025-02-14T23:05:44Z","search":{"kind":"person",'
+    '"surname":"\\u00c9VANS","dob":"1984-01-02"},"hits":3}',
+    '{"event_id":"e2","user":"u1","ts":"2025-02-14T23:05:44Z","search":{"kind":"phone",'
+    '"phone":null},"hits":-0,"extra":{"a":[1,2]}}',
+    '{"event_id":"e3","user":"u1","ts":"2025-02-14T23:05:44Z","search":{"kind":"vehicle",'
+    '"vrm":true},"hits":1.5}',
+    '{"event_id":"e4","user":"u1","user":"u2","ts":"2025-02-14T23:05:44Z",'
+    '"search":{"kind":"person"}}',
+    '{"event_id":"e5","user":"u1","ts":"2025-02-14T23:05:44Z","search":{"kind":{"x":1}}}',
+    '{"event_id":"e6","user":"u1","ts":"2025-02-14T23:05:44Z","search":"person"}',
+    '{"event_id":"e7","user":"u1","ts":"2025-02-14T23:05:44Z","search":{"kind":"person"}',
+]
+
+
+@pytest.mark.parametrize("line", range(len(JSON_LINES)))
+def test_a_json_line_loads_as_the_readers_load_it(tmp_path, monkeypatch, line):
+    """Plain values in bulk; fractions, objects, repeated keys and broken lines go to the
+    readers; either way the same rows and quarantine."""
+    landing = tmp_path / "landing"
+    (landing / "audit_pnd").mkdir(parents=True)
+    good = JSON_LINES[0].replace('"e1"', '"e0"')
+    (landing / "audit_pnd" / "audit_pnd_20250214.jsonl").write_text(
+        good + "\n" + JSON_LINES[line] + "\n", encoding="utf-8"
+    )
+    fast = tmp_path / "fast.duckdb"
+    loader.ingest(landing, fast)
+    monkeypatch.setattr(loader.bulk, "parse", lambda feed, data: None)
+    slow = tmp_path / "slow.duckdb"
+    loader.ingest(landing, slow)
+    for sql in (
+        "select * exclude (_loaded_at) from raw.audit_pnd order by _line",
+        "select * exclude (quarantined_at) from audit.quarantine order by all",
+        "select * exclude (loaded_at) from audit.files_loaded",
+    ):
+        assert query(fast, sql) == query(slow, sql)

@@ -85,7 +85,8 @@ class Parsed:
 
     table: pa.Table
     fields: str
-    precondition: str = "true"  # SQL over the delivered columns: false sends the file back
+    precondition: str = "true"  # SQL over `source`'s columns: false sends the file back
+    source: str = "_incoming"  # what `fields` and `precondition` read: the table, or a query of it
 
 
 def parse(feed: Feed, data: bytes) -> Parsed | None:
@@ -165,12 +166,22 @@ def _parse_fixed(feed: Feed, data: bytes) -> Parsed | None:
 
 
 # What the readers turn into text (readers._text): JSON strings as they are, whole numbers and
-# booleans in JSON's spelling, null or absent as ''. Anything else (a fraction, an object, a
-# key given twice) takes the readers' path, where Python's json module decides.
-_PLAIN_JSON = """(json_type({doc}, '{path}') is null
-    or json_type({doc}, '{path}') in ('VARCHAR', 'BOOLEAN', 'NULL')
-    or (json_type({doc}, '{path}') in ('BIGINT', 'UBIGINT')
-        and regexp_full_match(json_extract_string({doc}, '{path}'), '0|-?[1-9][0-9]*')))"""
+# booleans in JSON's spelling (DuckDB writes an integer as Python does), null or absent as ''.
+# Anything else (a fraction, an object, a key given twice) takes the readers' path, where
+# Python's json module decides. Each line is parsed a few times, once per question asked of
+# all the paths together, never once per column; try() makes a broken line's answers null.
+_JSON_ANSWERS = """(select *,
+        try(json_extract_string(_record, {paths})) as _values,
+        try(json_type(_record, ['$', '$.search', {path_items}])) as _types,
+        try(json_keys(_record)) as _keys,
+        try(json_keys(_record, '$.search')) as _search_keys
+    from _incoming)"""
+
+_JSON_PLAIN = """_types is not null and _types[1] = 'OBJECT' and _types[2] = 'OBJECT'
+    and len(_keys) = len(list_distinct(_keys))
+    and len(_search_keys) = len(list_distinct(_search_keys))
+    and list_bool_and(list_transform(_types[3:],
+        lambda t: t is null or t in ('VARCHAR', 'BOOLEAN', 'NULL', 'BIGINT', 'UBIGINT')))"""
 
 
 def _json_paths(feed: Feed) -> dict[str, str]:
@@ -187,32 +198,23 @@ def _parse_jsonl(feed: Feed, data: bytes) -> Parsed | None:
     records = text.split("\n")[:-1]
     if any(not record or record.isspace() for record in records):
         return None
+    paths = _json_paths(feed)
+    if set(paths) | {"RAW_JSON"} != set(feed.columns):
+        return None
     table = pa.Table.from_arrays(
         [pa.array(records, pa.string()), pa.array(range(1, len(records) + 1), pa.int64())],
         names=["_record", "_line"],
     )
-    paths = _json_paths(feed)
-    if set(paths) | {"RAW_JSON"} != set(feed.columns):
-        return None
+    position = {column: index for index, column in enumerate(paths, start=1)}
     fields = ", ".join(
         "_record as " + quoted(name)
         if column == "RAW_JSON"
-        else f"coalesce(try(json_extract_string(_record, '{paths[column]}')), '') as {quoted(name)}"
+        else f"coalesce(_values[{position[column]}], '') as {quoted(name)}"
         for column, name in zip(feed.columns, feed.table_columns, strict=True)
     )
-    plain = " and ".join(_PLAIN_JSON.format(doc="_record", path=p) for p in paths.values())
-    # Only valid JSON reaches the other tests (they raise an error on anything else).
-    return Parsed(
-        table,
-        fields,
-        f"case when json_valid(_record) then {_JSON_SHAPE} and {plain} else false end",
-    )
-
-
-_JSON_SHAPE = """json_type(_record) = 'OBJECT'
-    and json_type(_record, '$.search') = 'OBJECT'
-    and len(json_keys(_record)) = len(list_distinct(json_keys(_record)))
-    and len(json_keys(_record, '$.search')) = len(list_distinct(json_keys(_record, '$.search')))"""
+    path_items = ", ".join(f"'{path}'" for path in paths.values())
+    source = _JSON_ANSWERS.format(paths=f"[{path_items}]", path_items=path_items)
+    return Parsed(table, fields, precondition=_JSON_PLAIN, source=source)
 
 
 _PARSERS = {"csv": _parse_csv, "fixed": _parse_fixed, "jsonl": _parse_jsonl}

@@ -354,7 +354,8 @@ def _load_clean(con, feed: Feed, deliveries: list[_Delivery], batches: _Batches)
             name
             for (name,) in con.execute(
                 f"select distinct _file from (select {fields}, _file, "
-                f"({deliveries[0].parsed.precondition}) as _shape_ok from _incoming) "
+                f"({deliveries[0].parsed.precondition}) as _shape_ok "
+                f"from {deliveries[0].parsed.source}) "
                 f"where not _shape_ok or not ({bulk.rows_pass_sql(feed)})"
             ).fetchall()
         }
@@ -368,7 +369,7 @@ def _load_clean(con, feed: Feed, deliveries: list[_Delivery], batches: _Batches)
         return
     table = _tagged(clean) if failing else table
     for offset in range(0, table.num_rows, BATCH_ROWS):
-        batches.insert(table.slice(offset, BATCH_ROWS), fields)
+        batches.insert(table.slice(offset, BATCH_ROWS), fields, deliveries[0].parsed.source)
     for delivery in clean:
         n = delivery.parsed.table.num_rows
         delivery.outcome = (n, n, 0, "loaded", None)
@@ -394,14 +395,14 @@ class _Batches:
         self.disk_full_after = _disk_full_injection()
         self.count = 0
 
-    def insert(self, table: pa.Table, fields: str) -> None:
+    def insert(self, table: pa.Table, fields: str, source: str = "_incoming") -> None:
         """`table` holds the source columns, `_line`, `_file` and `_sha256`; `fields` turns
         its source columns into the raw table's."""
         self.con.register("_incoming", table)
         try:
             self.con.execute(
                 f"insert into raw.{self.feed.name} "
-                f"select {fields}, _file, _line, _sha256, ? from _incoming",
+                f"select {fields}, _file, _line, _sha256, ? from {source}",
                 [self.now],
             )
         finally:
