@@ -45,7 +45,9 @@ elif stage == "floor":
         ).fetchall()[0][0]
     result = {"rows": rows}
 elif stage == "ingest":
+    import shutil
     from dacall.ingest.loader import ingest
+    shutil.rmtree(out / "warehouse", ignore_errors=True)  # from empty, as a first load is
     r = ingest(out / "landing", out / "warehouse" / "dacall.duckdb")
     result = {"feeds": {k: [v.rows_read, v.seconds] for k, v in r.feeds.items()}}
 elif stage == "dbt":

@@ -6,7 +6,7 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from dacall.settings import UserError, load_yaml
 
@@ -71,7 +71,7 @@ class Feed:
     def monthly(self) -> bool:
         return self.pattern.pattern.count(r"\d{6}") == 1
 
-    @property
+    @cached_property
     def table_columns(self) -> list[str]:
         """The raw table's column names: the source names in lower snake case."""
         return [column_name(c) for c in self.columns]
