@@ -3,6 +3,7 @@ environment not activated, nothing on PATH but the system's."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from pathlib import Path
 
 from dacall.settings import PROJECT_ROOT
 
@@ -20,6 +22,38 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _processes_of(airflow_home) -> list[int]:
+    """Every process started for this Airflow home, whichever session it moved to."""
+    marker = f"AIRFLOW_HOME={airflow_home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and marker in environ.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def _stop(airflow_home, grace: float) -> list[int]:
+    """SIGTERM what is left, then SIGKILL what outlives the grace; returns what needed SIGKILL."""
+    for pid in _processes_of(airflow_home):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and _processes_of(airflow_home):
+        time.sleep(1)
+    stubborn = _processes_of(airflow_home)
+    for pid in stubborn:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return stubborn
 
 
 def _health(port: int) -> dict:
@@ -68,4 +102,9 @@ def test_make_airflow_starts_every_component_and_stops(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+        # Airflow's scheduler and its executor's workers can outlive `make airflow` for a while
+        # after SIGTERM; left behind, they would load the machine for the tests that follow.
+        _stop(tmp_path / "home", grace=60)
+    time.sleep(2)
+    assert _processes_of(tmp_path / "home") == [], "Airflow processes survived SIGKILL"
     assert _health(port) == {}, "Airflow still answers after make airflow was stopped"
