@@ -192,6 +192,9 @@ def test_a_partner_file_resent_with_rows_removed_keeps_only_the_rows_sent(sample
 
 BOUNDARIES = [step.name for step in STEPS][:-1]  # after the last step there is no gap
 # The layer each step rewrites; a layer not rewritten by step N or earlier is still as before.
+# Points inside the steps after the builds (dacall.faults.kill_point): every layer is rewritten
+# by then, and the report is not yet.
+INSIDE = ["compliance:recorded", "publish:snapshot"]
 LAYER_OF_STEP = {"ingest": "raw", "build_staging": "staging", "build_marts": "marts"}
 LOAD_TIMES = {"_loaded_at", "loaded_at", "quarantined_at"}
 
@@ -264,10 +267,12 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     report = folder / "reports" / "report.html"
     before = {"layers": _layers(warehouse), "report": report.read_bytes()}
     kills = {}
-    for step in BOUNDARIES:
-        killed = _run(landing, warehouse, DACALL_TEST_KILL_AFTER_STEP=step)
+    faults = [(step, {"DACALL_TEST_KILL_AFTER_STEP": step}) for step in BOUNDARIES]
+    faults += [(point, {"DACALL_TEST_KILL_AT": point}) for point in INSIDE]
+    for name, fault in faults:
+        killed = _run(landing, warehouse, **fault)
         killed.communicate()
-        kills[step] = {
+        kills[name] = {
             "returncode": killed.returncode,
             "layers": _layers(warehouse),
             "report": report.read_bytes(),
@@ -331,6 +336,24 @@ def test_a_kill_after_each_step_leaves_each_layer_as_before_or_fully_after(
     assert {status for _s, status in killed["steps"]} <= {"success"}
 
 
+@pytest.mark.parametrize("point", INSIDE)
+def test_a_kill_inside_compliance_or_publish_leaves_the_built_layers_and_the_old_report(
+    killed_at_each_boundary, point
+):
+    chain = killed_at_each_boundary
+    before, after, killed = chain["before"], chain["after"], chain["kills"][point]
+    assert killed["returncode"] == -signal.SIGKILL
+    for layer in ("raw", "staging", "marts"):
+        assert killed["layers"][layer] == after["layers"][layer], (point, layer)
+    assert killed["report"] == before["report"]
+    # Every build it finished is recorded as a success; the step it died in is not recorded.
+    assert killed["steps"] == [
+        ("ingest", "success"),
+        ("transform:staging", "success"),
+        ("transform:marts", "success"),
+    ]
+
+
 def test_the_run_after_the_kills_completes_and_the_ledger_balances(killed_at_each_boundary):
     chain = killed_at_each_boundary
     returncode, out, err = chain["last"]
@@ -355,7 +378,7 @@ def test_a_second_run_in_the_gap_between_steps_is_refused_in_one_line(killed_at_
     )
     assert "this run did nothing" in line and "process" in line
     assert chain["second_seconds"] < 30  # refused at once, not after a build
-    # It did nothing: the runs recorded are the samples' run, the six killed runs and the last.
+    # It did nothing: the runs recorded are the samples' run, the killed runs and the last.
     assert query(chain["warehouse"], "select count(distinct run_id) from audit.pipeline_runs") == [
-        (len(BOUNDARIES) + 2,)
+        (len(BOUNDARIES) + len(INSIDE) + 2,)
     ]

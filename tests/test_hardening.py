@@ -12,6 +12,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -746,8 +747,35 @@ def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stop
         assert done.returncode == 0, done.stderr[-2000:]
     # The ingest step as dacall_ingest runs it (its DAG run is tested in test_airflow.py).
     ingest_step(landing, dag_warehouse)
-    done = airflow("dags", "test", "dacall_transform", "2025-07-11")
-    output = done.stdout + done.stderr
+    # The DAG run is held between two of its tasks (outside the run lock, which each task holds
+    # only while it runs), and a `dacall run` tries the gap: the DAG run's claim refuses it.
+    go = tmp_path / "go"
+    log = tmp_path / "dag_run.log"
+    with log.open("w") as out:  # a file, not a pipe: Airflow writes more than a pipe holds
+        dag_run = subprocess.Popen(
+            [AIRFLOW, "dags", "test", "dacall_transform", "2025-07-11"],
+            env=dict(
+                env, DACALL_TEST_PAUSE_AFTER_STEP="build_staging", DACALL_TEST_PAUSE_FILE=str(go)
+            ),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 600
+        while not go.with_name("go.waiting").exists():
+            assert dag_run.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "the DAG run never reached the gap"
+            time.sleep(0.2)
+        in_the_gap = dacall("run", "--landing", landing, "--warehouse", dag_warehouse)
+        go.touch()
+        dag_run.wait(timeout=900)
+    output = log.read_text()
+    assert in_the_gap.returncode == 2, in_the_gap.stdout[-2000:] + in_the_gap.stderr[-2000:]
+    assert "Traceback" not in in_the_gap.stderr
+    [refusal] = in_the_gap.stderr.splitlines()
+    assert "Airflow run" in refusal and "between its tasks" in refusal
+    assert "this run did nothing" in refusal
+    # The teardown released the claim however the run ended (here: failed).
+    assert not dag_warehouse.with_name(dag_warehouse.name + ".run-claim").exists()
     assert "DagRun Finished: dag_id=dacall_transform" in output, output[-3000:]
     assert "state=failed" in output and "state=success" not in output.split("DagRun Finished")[-1]
     assert "ALERT task failed: dacall_transform.verdict" in output
@@ -764,6 +792,8 @@ def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stop
         )
     )
     ran_in_cli = {s.name for s in steps_of("dacall_transform") if s.says in by_cli.stderr}
+    claim_tasks = {"claim_warehouse", "release_warehouse"}
+    assert {states.pop(task) for task in claim_tasks} == {"success"}
     assert {task for task, state in states.items() if state == "success"} == ran_in_cli
     assert {task for task, state in states.items() if state == "skipped"} == {
         "compliance",

@@ -3,9 +3,11 @@ run's lock keeps a second run out of the gaps between the first's steps."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from dacall.run_lock import run_lock
+from dacall.run_lock import claim, release, run_lock
 from dacall.settings import UserError
 from dacall.steps import STEPS, stopped
 
@@ -59,3 +61,25 @@ def test_a_step_whose_input_was_not_built_is_skipped_with_its_reason():
         "the compliance suite did not run (fct_check_reconciliation was not built)",
         "the report and exception list were not written (their marts were not built)",
     ]
+
+
+def test_an_airflow_runs_claim_refuses_other_runs_between_its_tasks_until_released(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    claim(warehouse, "airflow-run", timedelta(hours=6))
+    with run_lock(warehouse, "airflow-run"):  # its own tasks go in
+        pass
+    with pytest.raises(UserError) as refused:
+        with run_lock(warehouse, "cli-run", wait_seconds=1.5):
+            pytest.fail("entered the warehouse under another run's claim")
+    assert "Airflow run airflow-run holds it between its tasks" in str(refused.value)
+    assert not release(warehouse, "cli-run")  # a run never releases another's claim
+    assert release(warehouse, "airflow-run")
+    with run_lock(warehouse, "cli-run"):
+        pass
+
+
+def test_a_lapsed_claim_does_not_block_the_next_run(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    claim(warehouse, "airflow-run", timedelta(seconds=-1))  # its scheduler died long ago
+    with run_lock(warehouse, "cli-run"):
+        pass

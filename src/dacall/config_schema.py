@@ -170,6 +170,7 @@ SCHEMAS: dict[str, dict] = {
             "extracts_at": _LOCAL_TIME,
             "task_retries": {"type": "integer", "minimum": 0},
             "retry_delay_seconds": {"type": "integer", "minimum": 0},
+            "run_claim_hours": {"type": "number", "exclusiveMinimum": 0},
         },
     },
     "generator.yml": {

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dacall import paths
+from dacall.faults import kill_point
 from dacall.settings import UserError
 
 WAREHOUSE_POOL = "dacall_warehouse"  # one slot: DuckDB allows one writer at a time
@@ -243,10 +244,13 @@ def compliance_step(
     from dacall.alerts import alert
     from dacall.validation.run import compliance
 
+    def suite(validator):
+        verdict = compliance(validator)
+        kill_point("compliance:recorded")  # its results are in, its Data Docs not yet built
+        return [verdict]
+
     warehouse = warehouse or paths.warehouse()
-    (verdict,) = _validate(
-        warehouse, run_id or str(uuid.uuid4()), lambda v: [compliance(v)], reports
-    )
+    (verdict,) = _validate(warehouse, run_id or str(uuid.uuid4()), suite, reports)
     exceptions = len(verdict.unexpected_rows)
     if exceptions:
         alert(
@@ -381,6 +385,7 @@ def report_step(
     started = _now()
     with owner_only():
         snapshot, _tables = publish_snapshot(warehouse, run_id)
+        kill_point("publish:snapshot")  # the review app's snapshot is new, the report is not
         docs = run_dbt(["docs", "generate", "--static"], warehouse)
         report = make_report(warehouse, reports or paths.reports_for(warehouse), run_id=run_id)
     _record_run(

@@ -5,16 +5,23 @@ is free, and a second run could load or build in that gap. A run therefore holds
 lock (flock) on `<warehouse>.run-lock` from its first step to its last. The kernel drops the
 lock when the process ends, however it ends (a kill included): a stale lock never blocks the
 next run. The file stays; only the lock on it matters.
+
+An Airflow DAG run is several processes, one per task, and a flock cannot outlive a process.
+Its first task therefore writes a claim (`<warehouse>.run-claim`: the DAG run's id and an
+expiry), its tasks honour their own claim, every other run treats a live claim like a held lock,
+and its teardown task removes the claim however the DAG run ended. The expiry
+(config/schedule.yml's `run_claim_hours`) frees the warehouse if even the teardown never ran.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dacall.settings import UserError
@@ -26,11 +33,32 @@ def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".run-lock")
 
 
+def claim_path(warehouse: Path) -> Path:
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".run-claim")
+
+
+def _claim_of_another(warehouse: Path, run_id: str) -> str | None:
+    """A live claim by another run, described in one line; None when there is none."""
+    try:
+        claim = json.loads(claim_path(warehouse).read_text(encoding="utf-8"))
+        holder, until = str(claim["run_id"]), datetime.fromisoformat(claim["until"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not a claim this code wrote: the flock still guards each step
+    if holder == run_id or until <= datetime.now(UTC):
+        return None
+    return f"Airflow run {holder} holds it between its tasks until {until:%Y-%m-%d %H:%M} UTC"
+
+
 @contextmanager
-def run_lock(warehouse: Path, run_id: str, wait_seconds: float = 0) -> Iterator[None]:
-    """Hold the warehouse's run lock. If another run holds it: wait up to `wait_seconds`,
-    then refuse with one line naming that run (no personal data: a run id, a process id and
-    a time)."""
+def run_lock(
+    warehouse: Path, run_id: str, wait_seconds: float = 0, honour_claims: bool = True
+) -> Iterator[None]:
+    """Hold the warehouse's run lock. If another run holds it, or holds a live claim on it:
+    wait up to `wait_seconds`, then refuse with one line naming that run (no personal data: a
+    run id, a process id and a time)."""
     path = lock_path(warehouse)
     warehouse_folder(warehouse)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -39,15 +67,18 @@ def run_lock(warehouse: Path, run_id: str, wait_seconds: float = 0) -> Iterator[
         while True:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                holder = _claim_of_another(warehouse, run_id) if honour_claims else None
+                if holder is None:
+                    break
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = os.pread(descriptor, 200, 0).decode("ascii", "replace").strip()
-                    raise UserError(
-                        f"another run is using the warehouse {warehouse} ({holder or 'starting'}); "
-                        "this run did nothing: start it again when that one has ended"
-                    ) from None
-                time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+                holder = os.pread(descriptor, 200, 0).decode("ascii", "replace").strip()
+            if time.monotonic() >= deadline:
+                raise UserError(
+                    f"another run is using the warehouse {warehouse} ({holder or 'starting'}); "
+                    "this run did nothing: start it again when that one has ended"
+                )
+            time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
         started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
         os.ftruncate(descriptor, 0)
         os.pwrite(
@@ -60,3 +91,31 @@ def run_lock(warehouse: Path, run_id: str, wait_seconds: float = 0) -> Iterator[
             fcntl.flock(descriptor, fcntl.LOCK_UN)
     finally:
         os.close(descriptor)
+
+
+def claim(warehouse: Path, run_id: str, hold_for: timedelta, wait_seconds: float = 0) -> str:
+    """Claim the warehouse for a run of several processes (an Airflow DAG run) until it releases
+    the claim or `hold_for` has passed; waits like `run_lock` for the runs before it."""
+    with run_lock(warehouse, run_id, wait_seconds):
+        until = (datetime.now(UTC) + hold_for).isoformat(timespec="seconds")
+        path = claim_path(warehouse)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            json.dump({"run_id": run_id, "until": until}, out)
+        os.replace(temporary, path)
+    return until
+
+
+def release(warehouse: Path, run_id: str, wait_seconds: float = 0) -> bool:
+    """Remove the run's own claim (never another's); True when there was one."""
+    with run_lock(warehouse, run_id, wait_seconds, honour_claims=False):
+        path = claim_path(warehouse)
+        try:
+            holder = json.loads(path.read_text(encoding="utf-8")).get("run_id")
+        except (OSError, ValueError, AttributeError):
+            return False
+        if holder != run_id:
+            return False
+        path.unlink()
+        return True

@@ -24,6 +24,7 @@ class Schedule:
     extracts_at: time
     task_retries: int
     retry_delay: timedelta
+    run_claim: timedelta  # how long a transform DAG run may hold the warehouse between tasks
 
     @property
     def start_date(self) -> datetime:
@@ -110,6 +111,13 @@ def schedule() -> Schedule:
         raise UserError(f"config/{FILE}: task_retries must be a whole number, 0 or more")
     if not isinstance(delay, int) or delay < 0:
         raise UserError(f"config/{FILE}: retry_delay_seconds must be a whole number of seconds")
+    claim_hours = config.get("run_claim_hours", 6)
+    if (
+        isinstance(claim_hours, bool)
+        or not isinstance(claim_hours, int | float)
+        or claim_hours <= 0
+    ):
+        raise UserError(f"config/{FILE}: run_claim_hours must be a number of hours above 0")
     checks = config.get("late_file_checks") or []
     if not isinstance(checks, list):
         raise UserError(f"config/{FILE}: late_file_checks must be a list of local times")
@@ -122,4 +130,5 @@ def schedule() -> Schedule:
         extracts_at=_time(config.get("extracts_at", "06:00"), "extracts_at"),
         task_retries=retries,
         retry_delay=timedelta(seconds=delay),
+        run_claim=timedelta(hours=claim_hours),
     )

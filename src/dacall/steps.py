@@ -160,9 +160,7 @@ def run_step(step: Step, context: RunContext, results: Results) -> dict | None:
     """One step: None (and nothing done) when its condition says it does not run."""
     if step.skip_reason(results):
         return None
-    result = step.run(context, results)
-    _test_fault_after(step.name)
-    return result
+    return step.run(context, results)
 
 
 def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS) -> Results:
@@ -177,6 +175,7 @@ def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS)
             if reason is None:
                 say(step.says)
             results[step.name] = run_step(step, context, results)
+            _test_fault_after(step.name)
     return results
 
 
@@ -188,7 +187,7 @@ def _test_fault_after(name: str) -> None:
     """Fault injection for tests/test_faults.py: kill this process right after step `name`
     (DACALL_TEST_KILL_AFTER_STEP), or wait there until a file appears
     (DACALL_TEST_PAUSE_AFTER_STEP, DACALL_TEST_PAUSE_FILE), so that a second run can race
-    into the gap between steps."""
+    into the gap between steps (in Airflow: between two tasks, outside the run lock)."""
     if os.environ.get("DACALL_TEST_KILL_AFTER_STEP") == name:
         os.kill(os.getpid(), signal.SIGKILL)
     if os.environ.get("DACALL_TEST_PAUSE_AFTER_STEP") == name:
@@ -219,6 +218,30 @@ def run_in_airflow(name: str, earlier: Results, run_id=None, logical_date=None) 
     context = RunContext(run_id, up_to=pipeline.business_day(logical_date))
     with run_lock(pipeline.paths.warehouse(), run_id, wait_seconds=AIRFLOW_LOCK_WAIT_SECONDS):
         result = run_step(step, context, earlier)
+    _test_fault_after(step.name)
     for model in (result or {}).get("models", []):
         print(f"dbt model {model['name']}: {model['status']} in {model['seconds']} s")
     return result
+
+
+def claim_in_airflow(run_id=None) -> dict:
+    """The transform DAG's first task: claim the warehouse for this DAG run, so that no other run
+    slips in between its tasks (each task holds the run lock only while it runs)."""
+    from dacall.run_lock import claim
+    from dacall.schedule import schedule
+
+    until = claim(
+        pipeline.paths.warehouse(),
+        run_id,
+        schedule().run_claim,
+        wait_seconds=AIRFLOW_LOCK_WAIT_SECONDS,
+    )
+    return {"claimed_until": until}
+
+
+def release_in_airflow(run_id=None) -> dict:
+    """The transform DAG's teardown: release this DAG run's claim, however its tasks ended."""
+    from dacall.run_lock import release
+
+    released = release(pipeline.paths.warehouse(), run_id, AIRFLOW_LOCK_WAIT_SECONDS)
+    return {"released": released}
