@@ -164,3 +164,28 @@ def test_missed_history_is_worded_with_the_look_back(generated_warehouse, tmp_pa
         and not r["log_seq"]
         for r in missed
     )
+
+
+def test_review_outcomes_are_stacked_by_month_and_the_commonest_named():
+    from datetime import date
+
+    import pandas as pd
+
+    from dacall.report.sections import _review_outcomes
+
+    outcomes = pd.DataFrame(
+        [
+            (date(2025, 3, 1), "CONFIRMED_FAILURE", 4),
+            (date(2025, 3, 1), "RECORDING_ERROR", 1),
+            (date(2025, 4, 1), "CONFIRMED_FAILURE", 2),
+        ],
+        columns=["month", "outcome", "incidents"],
+    )
+    section = _review_outcomes(outcomes)
+    assert section.reading == (
+        "Reviewers recorded outcomes for 7 incident-system pairs; the commonest outcome is "
+        "CONFIRMED_FAILURE (6)."
+    )
+    # The months as labels, each outcome in the legend.
+    for label in ("2025-03", "2025-04", "CONFIRMED_FAILURE", "RECORDING_ERROR"):
+        assert f"<!-- {label} -->" in section.svg
