@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+from datetime import UTC, datetime
 
 from dacall.report import EXCEPTION_COLUMNS, make_report
 
@@ -66,7 +67,7 @@ def test_a_period_without_incidents_gives_an_empty_report(generated_warehouse, t
 def test_a_lowest_share_is_named_only_beyond_chance():
     import pandas as pd
 
-    from dacall.report import _lowest_share
+    from dacall.report.sections import lowest_share as _lowest_share
 
     def groups(**matched_of_claims):
         frame = pd.DataFrame(
@@ -85,3 +86,106 @@ def test_a_lowest_share_is_named_only_beyond_chance():
     assert far.startswith("A has the lowest share") and "95% interval 57-63%" in far
     # The same gap on ten claims each is within the noise.
     assert "no team" in _lowest_share(groups(A=(6, 10), B=(9, 10)), "team")
+
+
+def test_the_page_escapes_every_value_but_the_charts():
+    """Names from the data (teams, statuses, folders) reach the page through the template with
+    autoescape on; only matplotlib's SVG goes in as it is."""
+    from dacall.report.page import render_page
+    from dacall.report.sections import Section
+
+    hostile = "<script>alert(1)</script>"
+    page = render_page(
+        [Section(f"Team {hostile}", f"{hostile} logged the most.", '<svg id="c"></svg>')],
+        "2025-01",
+        hostile,
+        1234,
+        f"warehouse /tmp/{hostile}, run unknown",
+        dbt_docs=True,
+        data_docs=False,
+    )
+    assert "<script" not in page
+    assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 5
+    assert '<figure class="chart"><svg id="c"></svg></figure>' in page
+    assert "1,234 rows" in page
+    assert 'href="dbt_docs.html"' in page and "data_docs/index.html" not in page
+
+
+def test_a_chart_escapes_the_names_it_draws():
+    from dacall.report import charts
+
+    svg = charts.exceptions_by_status(["<script>alert(1)</script>", "A --> B"], [3, 2])
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+    # Text drawn as paths is kept in an XML comment: a name must not be able to close it.
+    comments = re.findall(r"<!--(.*?)-->", svg, re.S)
+    assert comments and not [c for c in comments if "<" in c or "--" in c]
+
+
+def test_a_period_is_a_run_of_local_months(generated_warehouse, tmp_path):
+    """The report's months are local months, as in the monthly marts: a claim made at 23:30 UTC
+    on 31 March 2025 (00:30 on 1 April in London) belongs to April."""
+    from zoneinfo import ZoneInfo
+
+    def listed(folder, *period):
+        make_report(generated_warehouse, folder, *period)
+        with (folder / "exceptions.csv").open(encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    london = ZoneInfo("Europe/London")
+    everything = listed(tmp_path / "all")
+    march = listed(tmp_path / "march", "2025-03", "2025-03")
+    april = listed(tmp_path / "april", "2025-04", "2025-04")
+    assert march and april
+    assert sorted(map(tuple, (r.values() for r in march + april))) == sorted(
+        map(tuple, (r.values() for r in everything))
+    )
+    for month, rows in (("2025-03", march), ("2025-04", april)):
+        for row in rows:
+            claimed = datetime.fromisoformat(row["claimed_at"]).replace(tzinfo=UTC)
+            assert claimed.astimezone(london).strftime("%Y-%m") == month
+    page = (tmp_path / "april" / "report.html").read_text()
+    assert "Call handling and check compliance, 2025-04 to 2025-04" in page
+
+
+def test_missed_history_is_worded_with_the_look_back(generated_warehouse, tmp_path):
+    from dacall.rules import dbt_var
+
+    make_report(generated_warehouse, tmp_path)
+    with (tmp_path / "exceptions.csv").open(encoding="utf-8") as handle:
+        missed = [r for r in csv.DictReader(handle) if r["kind"] == "missed history"]
+    lookback = dbt_var("marac_lookback_months")
+    assert missed
+    assert all(
+        r["reason"].startswith("History was visible (")
+        and f" MARAC referrals in {lookback} months, " in r["reason"]
+        and r["reason"].endswith(("deployed.", "not deployed."))
+        and r["claimed_by"]
+        and not r["log_seq"]
+        for r in missed
+    )
+
+
+def test_review_outcomes_are_stacked_by_month_and_the_commonest_named():
+    from datetime import date
+
+    import pandas as pd
+
+    from dacall.report.sections import _review_outcomes
+
+    outcomes = pd.DataFrame(
+        [
+            (date(2025, 3, 1), "CONFIRMED_FAILURE", 4),
+            (date(2025, 3, 1), "RECORDING_ERROR", 1),
+            (date(2025, 4, 1), "CONFIRMED_FAILURE", 2),
+        ],
+        columns=["month", "outcome", "incidents"],
+    )
+    section = _review_outcomes(outcomes)
+    assert section.reading == (
+        "Reviewers recorded outcomes for 7 incident-system pairs; the commonest outcome is "
+        "CONFIRMED_FAILURE (6)."
+    )
+    # The months as labels, each outcome in the legend.
+    for label in ("2025-03", "2025-04", "CONFIRMED_FAILURE", "RECORDING_ERROR"):
+        assert f"<!-- {label} -->" in section.svg

@@ -1,0 +1,45 @@
+"""`dacall report`: a self-contained HTML report and the exception list for reviewers.
+
+In four parts: `queries` reads the figures and the exception list from the marts (made in
+dbt: mart_report_exceptions, mart_parser_review_monthly and the monthly marts), `sections`
+gives each chart its title and one-sentence reading, `charts` draws each chart as SVG, and
+`page` renders templates/report.html and writes the files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dacall import paths
+from dacall.report.queries import EXCEPTION_COLUMNS, read_report_data
+from dacall.report.sections import sections
+from dacall.warehouse import owner_only, private_dir
+
+__all__ = ["EXCEPTION_COLUMNS", "make_report"]
+
+
+def make_report(
+    warehouse: Path | None = None,
+    out: Path | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    run_id: str | None = None,
+) -> Path:
+    """report.html and exceptions.csv in `out` (default: the reports folder of the
+    warehouse, see `paths.reports_for`), for the months `start` to `end` (YYYY-MM, local)."""
+    from dacall.report.page import publish
+
+    with owner_only():
+        warehouse = Path(warehouse or paths.warehouse())
+        folder = private_dir(Path(out or paths.reports_for(warehouse)))
+        data = read_report_data(warehouse, start, end, run_id)
+        months = [str(month)[:7] for month in data.monthly["month"]]
+        return publish(
+            folder,
+            warehouse,
+            sections(data),
+            start or (months[0] if months else "-"),
+            end or (months[-1] if months else "-"),
+            data.exceptions,
+            data.origin,
+        )
