@@ -100,3 +100,16 @@ def test_home_office_month_is_the_local_month(midnight_warehouse, tmp_path):
     # five, so withheld, but the channels say which incidents were counted.
     channels = {c.split(",")[2] for c in lines[1:] if c.split(",")[1] == "channel"}
     assert channels == {"101", "ONLINE"}
+
+
+def test_a_warehouse_without_the_datasets_is_a_one_line_error(tmp_path):
+    import duckdb
+
+    from dacall.settings import UserError
+
+    warehouse = tmp_path / "wh" / "dacall.duckdb"
+    warehouse.parent.mkdir(mode=0o700)
+    duckdb.connect(str(warehouse)).close()
+    with pytest.raises(UserError, match=r"no exports\.marac_prior_incidents: run `dacall run`"):
+        make_extract("marac", "2025-06", warehouse, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -33,16 +33,6 @@ domestic as (
 
 ),
 
-callers as (
-
-    select
-        source_record_id as incident_urn,
-        match_probability
-    from people
-    where source = 'cc_incidents'
-
-),
-
 final as (
 
     select
@@ -68,7 +58,11 @@ final as (
         least(referrals.match_probability, callers.match_probability) as link_probability
     from referrals
     inner join domestic on referrals.person_key = domestic.person_key
-    inner join callers on domestic.incident_urn = callers.incident_urn
+    -- The incident's caller, linked to the same person.
+    inner join people as callers
+        on
+            callers.source = 'cc_incidents'
+            and domestic.incident_urn = callers.source_record_id
 
 )
 
