@@ -1,10 +1,12 @@
 """Partner extracts: what each information sharing agreement allows, and nothing more.
 
 Each partner has one file in config/sharing/ naming its agreement, purpose, lawful basis, the
-dataset it draws from, and the allow-list of fields that may leave. The datasets below are
-the only queries an extract can run; none of them offers a name, date of birth, telephone,
-address or URN, and a partner's own reference (Case Ref, referral_id, VS_REF) is offered only
-to that partner. People appear under a keyed hash that differs per partner.
+dataset it draws from, and the allow-list of fields that may leave. The datasets are dbt models
+(dbt/models/exports/, with their contracts and tests) and the only tables an extract can read;
+none of them offers a name, date of birth, telephone, address or URN, and a partner's own
+reference (Case Ref, referral_id, VS_REF) is offered only to that partner. Here: one period of
+one dataset, the allow-list, pseudonyms under a keyed hash that differs per partner, small-number
+suppression, the files, the manifest and the disclosure log.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from dacall import paths
 from dacall.csv_out import frame_csv_bytes
 from dacall.governance import crypto
 from dacall.governance.crypto import recipient_text
-from dacall.rules import dbt_var
 from dacall.settings import UserError, config_dir
 from dacall.warehouse import connect, owner_only, private_dir, write_private
 
@@ -53,93 +54,14 @@ FORBIDDEN = {
 }
 
 
-def _referrals(source: str, reference: str) -> str:
-    """A partner's referrals linked to a person (the dbt model int_partner_referrals), the
-    record id under the partner's own name for it."""
-    return f"""
-            select source_record_id as {reference}, referred_on, person_key, match_probability,
-                   has_consent
-            from intermediate.int_partner_referrals
-            where source = '{source}'
-    """
-
-
-DATASETS: dict[str, str] = {
-    # Per MARAC referral in the period: the person's domestic incidents of the 12 months before.
-    "marac_prior_incidents": f"""
-        with referrals as ({_referrals("partner_marac", "case_ref")})
-        select r.case_ref, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
-               i.channel, i.init_grade, i.final_grade, i.is_deployed as deployed, i.risk_level,
-               i.child_present, i.weapon, i.claims as checks_claimed,
-               i.claims - i.unverified_claims as checks_verified,
-               least(r.match_probability, c.match_probability) as link_probability,
-               'partner_marac|' || r.case_ref as _partner_record,
-               'cc_incidents|' || i.incident_urn as _incident_record, i.created_at as _order
-        from referrals as r
-        join marts.fct_incidents as i
-          on i.person_key = r.person_key and i.is_domestic
-         and i.created_at < r.referred_on
-         and i.created_at >= r.referred_on - to_months($lookback_months)
-        join marts.bridge_person_records as c
-          on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
-        where strftime(r.referred_on, '%Y-%m') = $period
-    """,
-    # Per MASH referral in the period: the person's domestic incidents with a child present.
-    "mash_child_present_incidents": f"""
-        with referrals as ({_referrals("partner_mash", "referral_id")})
-        select r.referral_id, r.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
-               i.channel, i.final_grade, i.is_deployed as deployed, i.risk_level, i.weapon,
-               least(r.match_probability, c.match_probability) as link_probability,
-               'partner_mash|' || r.referral_id as _partner_record,
-               'cc_incidents|' || i.incident_urn as _incident_record, i.created_at as _order
-        from referrals as r
-        join marts.fct_incidents as i
-          on i.person_key = r.person_key and i.is_domestic and i.child_present
-         and i.created_at < r.referred_on
-         and i.created_at >= r.referred_on - to_months($lookback_months)
-        join marts.bridge_person_records as c
-          on c.source = 'cc_incidents' and c.source_record_id = i.incident_urn
-        where strftime(r.referred_on, '%Y-%m') = $period
-    """,
-    # Clients who consented: their domestic incidents in the period after the referral.
-    "victim_support_repeat_incidents": f"""
-        with clients as ({_referrals("partner_vs", "vs_ref")})
-        select c.vs_ref, c.person_key, strftime(i.created_month, '%Y-%m') as incident_month,
-               i.channel, i.risk_level, i.is_deployed as deployed,
-               least(c.match_probability, c2.match_probability) as link_probability,
-               'partner_vs|' || c.vs_ref as _partner_record,
-               'cc_incidents|' || i.incident_urn as _incident_record, i.created_at as _order
-        from clients as c
-        join marts.fct_incidents as i
-          on i.person_key = c.person_key and i.is_domestic
-         and cast(i.created_at as date) > c.referred_on
-         and strftime(i.created_month, '%Y-%m') = $period
-        join marts.bridge_person_records as c2
-          on c2.source = 'cc_incidents' and c2.source_record_id = i.incident_urn
-        where c.has_consent
-    """,
-    # Aggregate counts for the month by channel, grade, risk level and repeat victim.
-    "home_office_counts": """
-        with month as (
-            select i.*, coalesce(h.prior_incidents_person, 0) > 0 as is_repeat
-            from marts.fct_incidents as i
-            left join marts.fct_prior_history as h using (incident_urn)
-            where i.is_domestic and strftime(i.created_month, '%Y-%m') = $period
-        )
-        select $period as month, 'total' as dimension, 'all' as value, count(*) as incidents
-        from month
-        union all
-        select $period, 'channel', channel, count(*) from month group by channel
-        union all
-        select $period, 'init_grade', cast(init_grade as varchar), count(*) from month
-        group by init_grade
-        union all
-        select $period, 'risk_level', risk_level, count(*) from month group by risk_level
-        union all
-        select $period, 'repeat_victim', case when is_repeat then 'Y' else 'N' end, count(*)
-        from month group by is_repeat
-    """,
-}
+# The partner datasets: dbt models in dbt/models/exports/ (schema exports), each holding every
+# period's rows under `month` (YYYY-MM, local time); an extract reads one month of one.
+DATASETS = (
+    "marac_prior_incidents",
+    "mash_child_present_incidents",
+    "victim_support_repeat_incidents",
+    "home_office_counts",
+)
 REFERENCE_OF = {"marac": "case_ref", "mash": "referral_id", "victim_support": "vs_ref"}
 # Rows resting on a person link weaker than this are held back for review unless the agreement
 # sets its own min_link_probability.
@@ -159,13 +81,20 @@ class Agreement:
     recipient: str = ""  # the partner's age public key: every file is encrypted to it
 
 
-def _parameters(dataset: str, period: str) -> dict:
-    """A dataset query's parameters: the month, and the MARAC look-back where it uses one (the
-    dbt variable marac_lookback_months, as the prior-history mart uses it)."""
-    parameters = {"period": period}
-    if "$lookback_months" in DATASETS[dataset]:
-        parameters["lookback_months"] = int(dbt_var("marac_lookback_months"))
-    return parameters
+def _rows(con, dataset: str, period: str):
+    """One period's rows of a dataset; the period is a bound parameter, the dataset a name from
+    DATASETS (never from the command line)."""
+    import duckdb
+
+    if dataset not in DATASETS:
+        raise UserError(f"unknown dataset {dataset!r}")
+    try:
+        return con.execute(f"select * from exports.{dataset} where month = ?", [period]).df()
+    except duckdb.CatalogException as exc:
+        raise UserError(
+            f"the warehouse has no exports.{dataset}: run `dacall run` to build the partner "
+            "datasets first"
+        ) from exc
 
 
 def validate_partner(name: str) -> str:
@@ -301,8 +230,7 @@ def make_extract(
     warehouse = Path(warehouse or paths.warehouse())
     con = connect(warehouse, read_only=True)
     try:
-        parameters = _parameters(agreement.dataset, period)
-        frame = con.execute(DATASETS[agreement.dataset], parameters).df()
+        frame = _rows(con, agreement.dataset, period)
     finally:
         con.close()
     available = [c for c in frame.columns if not c.startswith("_")]
@@ -330,7 +258,8 @@ def make_extract(
             "referral_id",
             "vs_ref",
             "person_pseudonym",
-            "_order",
+            "_incident_created_at",
+            "_incident_record",
             "month",
             "dimension",
             "value",
