@@ -1,5 +1,5 @@
-"""The normalisation functions the dbt models call are vectorised over Arrow batches
-(dacall.dbt_plugin) and must give exactly what dacall.normalise gives row by row, on hostile
+"""The normalisation functions the dbt models call through DuckDB (dacall.dbt_plugin) must
+give exactly what dacall.normalise gives called directly, on hostile
 text too: NULL, empty, unicode, Windows-1252 characters, punctuation, very long strings."""
 
 from __future__ import annotations
