@@ -3,13 +3,16 @@
   person's surname, first forename and date of birth, a location's postcode, building number and
   street, or a telephone number in E.164. `kind` is the column saying what was searched for and
   the three values are that system's words for a person, a location and a telephone.
+
+  The dacall_ functions run over whole Arrow batches (dacall.dbt_plugin); a row of another kind
+  passes them NULL, so each reads only the text it is meant for.
 #}
 {% macro search_subject_columns(text, kind, person, location, telephone) -%}
-    case when {{ kind }} = '{{ person }}' then dacall_surname_key({{ text }}) end as surname_key,
-        case when {{ kind }} = '{{ person }}' then dacall_first_forename({{ text }}) end as forename_key,
-        case when {{ kind }} = '{{ person }}' then cast(dacall_dob_in_text({{ text }}) as date) end as dob,
-        case when {{ kind }} = '{{ location }}' then dacall_postcode({{ text }}) end as postcode,
-        case when {{ kind }} = '{{ location }}' then dacall_building({{ text }}) end as building_number,
-        case when {{ kind }} = '{{ location }}' then dacall_street_key({{ text }}) end as street_key,
-        case when {{ kind }} = '{{ telephone }}' then dacall_e164({{ text }}) end as phone_e164
+    dacall_surname_key(case when {{ kind }} = '{{ person }}' then {{ text }} end) as surname_key,
+        dacall_first_forename(case when {{ kind }} = '{{ person }}' then {{ text }} end) as forename_key,
+        cast(dacall_dob_in_text(case when {{ kind }} = '{{ person }}' then {{ text }} end) as date) as dob,
+        dacall_postcode(case when {{ kind }} = '{{ location }}' then {{ text }} end) as postcode,
+        dacall_building(case when {{ kind }} = '{{ location }}' then {{ text }} end) as building_number,
+        dacall_street_key(case when {{ kind }} = '{{ location }}' then {{ text }} end) as street_key,
+        dacall_e164(case when {{ kind }} = '{{ telephone }}' then {{ text }} end) as phone_e164
 {%- endmacro %}

@@ -114,9 +114,9 @@ rms_searches as (
         surname_key,
         left(forename_key, 1) as forename_initial,
         -- One box for the whole name, typed in either order: every reading is tried.
-        case
-            when subject_type = 'PERSON' then string_split(dacall_name_readings(search_text), '|')
-        end as name_readings,
+        string_split(
+            dacall_name_readings(case when subject_type = 'PERSON' then search_text end), '|'
+        ) as name_readings,
         dob,
         null::varchar as uprn,
         building_number,
@@ -137,9 +137,9 @@ cad_searches as (
         staff_no as audit_user,
         surname_key,
         left(forename_key, 1) as forename_initial,
-        case
-            when subject_type = 'PERSON' then string_split(dacall_name_readings(search_value), '|')
-        end as name_readings,
+        string_split(
+            dacall_name_readings(case when subject_type = 'PERSON' then search_value end), '|'
+        ) as name_readings,
         dob,
         uprn,
         building_number,

@@ -1,0 +1,152 @@
+"""The normalisation functions the dbt models call through DuckDB (dacall.dbt_plugin) must
+give exactly what dacall.normalise gives called directly, on hostile
+text too: NULL, empty, unicode, Windows-1252 characters, punctuation, very long strings."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+
+import duckdb
+import pytest
+
+from dacall import dbt_plugin
+from dacall.normalise import fold_letters
+
+# Every byte 0x80-0xFF of a Windows-1252 file, decoded as the ingestion decodes it.
+WINDOWS_1252 = bytes(b for b in range(0x80, 0x100) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D))
+WINDOWS_1252_TEXT = WINDOWS_1252.decode("cp1252")
+
+HOSTILE = [
+    None,
+    "",
+    " ",
+    "\t\n\r",
+    ",",
+    ", ,",
+    "PATEL, Anita 12/03/1988",
+    "Anita PATEL",
+    "anita patel",
+    "PATEL ANITA MARIE 1988-03-12",
+    "JAN VAN DER BERG",
+    "O’NEILL, Seán",
+    "O'NEILL SEAN",
+    "SMITH-JONES, Mary",
+    "BRONTË CHARLOTTE",
+    "ŒDIPUS, Ægir",
+    "STRAßE, Jürgen",
+    "ﬁnn ﬂynn",  # ligatures NFKD unfolds
+    "Ｐａｔｅｌ Ａｎｉｔａ",  # full-width letters
+    "李 小龙",
+    "Ωmega ΣIGMA",
+    "A PATEL",
+    "PATEL A",
+    "12/13/1999 SMITH, J",
+    "31/02/2001",
+    "00/00/0000",
+    "Robert'); DROP TABLE staff;--",
+    '=HYPERLINK("x")',
+    "FLAT 2, 14 HIGH ST, LEEDS LS1 4AB",
+    "27 ST CROSS ROAD",
+    "14a high street ls14ab",
+    "ls1 4ab",
+    "LS1  4AB",
+    "SW1A1AA",
+    "1 2 3 ROAD",
+    "07700 900123",
+    "+44 7700 900123",
+    "447700900123",
+    "0044 (0) 7700 900123",
+    "+1 202 555 0143",
+    "0",
+    "999",
+    "+",
+    "(0)",
+    "07700-900-123 ext 4",
+    "٠٧٧٠٠٩٠٠١٢٣",  # Arabic-Indic digits
+    WINDOWS_1252_TEXT,
+    "SMITH\x00JONES",
+    "x" * 20_000,
+    "PATEL " * 2_000,
+    "14 " + "HIGH " * 500 + "ROAD",
+]
+
+
+def random_texts(count: int) -> list[str | None]:
+    rng = random.Random(16)
+    alphabet = (
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ,.'’-/+()"
+        + WINDOWS_1252_TEXT
+    )
+    texts: list[str | None] = []
+    for _ in range(count):
+        if rng.random() < 0.05:
+            texts.append(None)
+        else:
+            texts.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))))
+    return texts
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str | None]:
+    # Several thousand rows, repeated and interleaved with NULLs, so that DuckDB hands the
+    # functions several batches with repeats in them.
+    return (HOSTILE * 40) + random_texts(6_000) + HOSTILE
+
+
+@pytest.fixture(scope="module")
+def warehouse(texts):
+    con = duckdb.connect()
+    dbt_plugin.register(con)
+    con.execute("create table inputs (n integer, text varchar)")
+    con.executemany("insert into inputs values (?, ?)", list(enumerate(texts)))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("name", sorted(dbt_plugin.FUNCTIONS))
+def test_the_duckdb_function_gives_what_python_gives_row_by_row(warehouse, texts, name):
+    function = dbt_plugin.FUNCTIONS[name]
+    got = [
+        r[0] for r in warehouse.execute(f"select {name}(text) from inputs order by n").fetchall()
+    ]
+    expected = [function(text) for text in texts]
+    mismatches = [(t, g, e) for t, g, e in zip(texts, got, expected, strict=True) if g != e]
+    assert not mismatches, mismatches[:5]
+    assert any(value is not None for value in expected)  # the inputs exercise the function
+
+
+def test_a_function_only_sees_the_rows_its_case_selects(warehouse):
+    """The models pass NULL for rows of another kind: NULL in, NULL out, never an error."""
+    rows = warehouse.execute(
+        "select dacall_e164(case when text like '07%' then text end), text from inputs "
+        "where text is null or text not like '07%' limit 500"
+    ).fetchall()
+    assert rows and all(value is None for value, _ in rows)
+
+
+def original_fold_letters(text: str | None) -> str:
+    """fold_letters as it was written first, one character at a time."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", text.upper())
+    return "".join(c for c in decomposed if "A" <= c <= "Z")
+
+
+def test_fold_letters_is_unchanged_on_every_character():
+    every_character = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(every_character), 4096):
+        chunk = "".join(every_character[start : start + 4096])
+        assert fold_letters(chunk) == original_fold_letters(chunk)
+    for text in [*HOSTILE, *random_texts(2_000)]:
+        assert fold_letters(text) == original_fold_letters(text)
+
+
+def test_a_search_of_only_a_date_has_no_name(warehouse):
+    """`31/02/2001` typed in a person search: no surname, no forename, and no error (it used to
+    raise IndexError and stop the dbt build)."""
+    row = warehouse.execute(
+        "select dacall_surname_key(t), dacall_first_forename(t), dacall_forename_initial(t), "
+        "dacall_name_readings(t) from (select '31/02/2001' as t)"
+    ).fetchone()
+    assert row == (None, None, None, None)
