@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import query
+from conftest import ingest_in_child, query
 from dacall.csv_out import FORMULA_STARTS, csv_bytes, frame_csv_bytes
 from dacall.ingest.loader import ingest
 from dacall.settings import PROJECT_ROOT, UserError
@@ -246,20 +246,7 @@ def test_3_an_unreadable_file_is_one_rejected_file_and_the_run_goes_on(samples, 
     blocked = landing / "audit_cc" / "audit_cc_20250214.csv"  # the first feed read
     os.chmod(blocked, 0o000)
     warehouse = tmp_path / "w.duckdb"
-    done = subprocess.run(
-        [
-            *without_root_powers(),
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; from dacall.pipeline import ingest_step; "
-            "ingest_step(Path(sys.argv[1]), Path(sys.argv[2]))",
-            str(landing),
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = ingest_in_child(landing, warehouse, prefix=without_root_powers())
     assert done.returncode == 0, done.stderr[-3000:]
     files = ledger(warehouse)
     status, reason, *_ = files[("audit_cc", blocked.name)]
