@@ -695,7 +695,8 @@ def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stop
     fails and alerts; neither publishes a report from stale marts."""
     from dacall.pipeline import ingest_step
     from dacall.steps import steps_of
-    from test_airflow import AIRFLOW, query_sqlite
+    from test_airflow import AIRFLOW, prepared_airflow, query_sqlite
+    from test_airflow import airflow as run_airflow
 
     landing = tmp_path / "landing"
     shutil.copytree(samples, landing)
@@ -715,23 +716,12 @@ def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stop
     )
 
     home = tmp_path / "airflow_home"
-    dag_warehouse = home / "warehouse" / "dacall.duckdb"
-    env = dict(
-        os.environ,
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        DACALL_LANDING=str(landing),
-        DACALL_WAREHOUSE=str(dag_warehouse),
-        DACALL_REPORTS=str(home / "reports"),
-    )
+    env = prepared_airflow(home, landing)
+    dag_warehouse = Path(env["DACALL_WAREHOUSE"])
 
     def airflow(*args):
-        return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True)
+        return run_airflow(env, *args)
 
-    for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
-        done = airflow(*command)
-        assert done.returncode == 0, done.stderr[-2000:]
     # The ingest step as dacall_ingest runs it (its DAG run is tested in test_airflow.py).
     ingest_step(landing, dag_warehouse)
     # The DAG run is held between two of its tasks (outside the run lock, which each task holds
