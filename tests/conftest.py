@@ -3,6 +3,10 @@ them by the real pipeline (real DuckDB, real dbt)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -127,3 +131,32 @@ def query(warehouse: Path, sql: str, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def ingest_in_child(
+    landing: Path,
+    warehouse: Path,
+    *,
+    through: str = "dacall.pipeline:ingest_step",
+    prefix: Sequence[str] = (),
+    **env: str,
+) -> subprocess.CompletedProcess:
+    """Ingest `landing` into `warehouse` in a child process, which a test may kill (through
+    `env`) or start with fewer powers (`prefix`): by the pipeline's ingest step, or by the
+    function `through` names as module:function; the caller judges the result."""
+    module, function = through.split(":")
+    return subprocess.run(
+        [
+            *prefix,
+            sys.executable,
+            "-c",
+            f"import sys; from pathlib import Path; from {module} import {function}; "
+            f"{function}(Path(sys.argv[1]), Path(sys.argv[2]))",
+            str(landing),
+            str(warehouse),
+        ],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )

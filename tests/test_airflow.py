@@ -21,24 +21,34 @@ def airflow(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True, check=False)
 
 
-@pytest.fixture(scope="module")
-def airflow_env(tmp_path_factory, samples):
-    home = tmp_path_factory.mktemp("airflow_home")
+def prepared_airflow(home: Path, landing: Path, **more: str) -> dict:
+    """The environment of an Airflow of its own in `home` (its database migrated, the
+    warehouse pool made) running the DAGs on `landing`, the warehouse and reports in `home`."""
     env = dict(
         os.environ,
         AIRFLOW_HOME=str(home),
         AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        DACALL_LANDING=str(samples),
+        DACALL_LANDING=str(landing),
         DACALL_WAREHOUSE=str(home / "warehouse" / "dacall.duckdb"),
         DACALL_REPORTS=str(home / "reports"),
-        DACALL_EXTRACTS=str(home / "extracts"),
-        DACALL_PSEUDONYM_KEY="airflow-test-key-for-synthetic-data-0123456789",
+        **more,
     )
     for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
         done = airflow(env, *command)
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return env
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory, samples):
+    home = tmp_path_factory.mktemp("airflow_home")
+    return prepared_airflow(
+        home,
+        samples,
+        DACALL_EXTRACTS=str(home / "extracts"),
+        DACALL_PSEUDONYM_KEY="airflow-test-key-for-synthetic-data-0123456789",
+    )
 
 
 def test_dags_import_without_errors(airflow_env):

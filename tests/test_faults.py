@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import query
+from conftest import ingest_in_child, query
 from dacall.pipeline import ingest_step
 from dacall.steps import STEPS
 
@@ -74,23 +74,6 @@ def in_child(landing: Path, warehouse: Path, **env: str) -> subprocess.Completed
     )
 
 
-def ingest_in_child(landing: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; from dacall.pipeline import ingest_step; "
-            "ingest_step(Path(sys.argv[1]), Path(sys.argv[2]))",
-            str(landing),
-            str(warehouse),
-        ],
-        env={**os.environ, "DACALL_INGEST_BATCH_ROWS": "100", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 @pytest.fixture
 def night_one(tmp_path):
     """A warehouse holding one loaded day, and the next day's file waiting in the landing."""
@@ -132,7 +115,9 @@ def test_a_kill_inside_or_between_files_leaves_the_warehouse_as_before_or_after(
     before its commit; the warehouse is never between."""
     landing, warehouse = night_one
     before = snapshot(warehouse)
-    killed = ingest_in_child(landing, warehouse, DACALL_TEST_KILL_AFTER_BATCHES=batches)
+    killed = ingest_in_child(
+        landing, warehouse, DACALL_INGEST_BATCH_ROWS="100", DACALL_TEST_KILL_AFTER_BATCHES=batches
+    )
     assert killed.returncode == -signal.SIGKILL
     assert snapshot(warehouse) == before
     ingest_step(landing, warehouse)

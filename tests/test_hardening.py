@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import query
+from conftest import ingest_in_child, query
 from dacall.csv_out import FORMULA_STARTS, csv_bytes, frame_csv_bytes
 from dacall.ingest.loader import ingest
 from dacall.settings import PROJECT_ROOT, UserError
@@ -246,20 +246,7 @@ def test_3_an_unreadable_file_is_one_rejected_file_and_the_run_goes_on(samples, 
     blocked = landing / "audit_cc" / "audit_cc_20250214.csv"  # the first feed read
     os.chmod(blocked, 0o000)
     warehouse = tmp_path / "w.duckdb"
-    done = subprocess.run(
-        [
-            *without_root_powers(),
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; from dacall.pipeline import ingest_step; "
-            "ingest_step(Path(sys.argv[1]), Path(sys.argv[2]))",
-            str(landing),
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = ingest_in_child(landing, warehouse, prefix=without_root_powers())
     assert done.returncode == 0, done.stderr[-3000:]
     files = ledger(warehouse)
     status, reason, *_ = files[("audit_cc", blocked.name)]
@@ -708,7 +695,8 @@ def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stop
     fails and alerts; neither publishes a report from stale marts."""
     from dacall.pipeline import ingest_step
     from dacall.steps import steps_of
-    from test_airflow import AIRFLOW, query_sqlite
+    from test_airflow import AIRFLOW, prepared_airflow, query_sqlite
+    from test_airflow import airflow as run_airflow
 
     landing = tmp_path / "landing"
     shutil.copytree(samples, landing)
@@ -728,23 +716,12 @@ def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stop
     )
 
     home = tmp_path / "airflow_home"
-    dag_warehouse = home / "warehouse" / "dacall.duckdb"
-    env = dict(
-        os.environ,
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_ROOT / "dags"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        DACALL_LANDING=str(landing),
-        DACALL_WAREHOUSE=str(dag_warehouse),
-        DACALL_REPORTS=str(home / "reports"),
-    )
+    env = prepared_airflow(home, landing)
+    dag_warehouse = Path(env["DACALL_WAREHOUSE"])
 
     def airflow(*args):
-        return subprocess.run([AIRFLOW, *args], env=env, capture_output=True, text=True)
+        return run_airflow(env, *args)
 
-    for command in (["db", "migrate"], ["pools", "set", "dacall_warehouse", "1", "one writer"]):
-        done = airflow(*command)
-        assert done.returncode == 0, done.stderr[-2000:]
     # The ingest step as dacall_ingest runs it (its DAG run is tested in test_airflow.py).
     ingest_step(landing, dag_warehouse)
     # The DAG run is held between two of its tasks (outside the run lock, which each task holds

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 import signal
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEST_DATA, query
+from conftest import TEST_DATA, ingest_in_child, query
 from dacall.ingest.loader import ingest
 
 
@@ -169,19 +168,12 @@ def test_a_killed_load_leaves_the_warehouse_as_it_was_and_the_next_run_completes
     ingest(landing, warehouse)
     before = query(warehouse, "select count(*) from raw.audit_rms")[0][0]
     shutil.copy(files[1], landing / "audit_rms")
-    env = dict(os.environ, DACALL_TEST_KILL_AFTER_BATCHES="2", DACALL_INGEST_BATCH_ROWS="100")
-    killed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; "
-            "from dacall.ingest.loader import ingest; ingest(Path(sys.argv[1]), Path(sys.argv[2]))",
-            str(landing),
-            str(warehouse),
-        ],
-        env=env,
-        capture_output=True,
-        check=False,
+    killed = ingest_in_child(
+        landing,
+        warehouse,
+        through="dacall.ingest.loader:ingest",
+        DACALL_TEST_KILL_AFTER_BATCHES="2",
+        DACALL_INGEST_BATCH_ROWS="100",
     )
     assert killed.returncode == -signal.SIGKILL
     assert query(warehouse, "select count(*) from raw.audit_rms")[0][0] == before

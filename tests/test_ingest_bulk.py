@@ -59,12 +59,19 @@ def _raw(warehouse, feed):
     return query(warehouse, f"select * exclude (_loaded_at) from raw.{feed} order by _file, _line")
 
 
-def test_bulk_and_record_by_record_load_the_same_rows(generated, tmp_path, monkeypatch):
-    bulk_warehouse = tmp_path / "bulk.duckdb"
-    loader.ingest(generated / "landing", bulk_warehouse)
+def load_both_ways(landing, tmp_path, monkeypatch) -> tuple:
+    """Two warehouses from one landing: the bulk path where it can, then the readers alone
+    (the bulk parser patched to give every file up)."""
+    fast = tmp_path / "fast.duckdb"
+    loader.ingest(landing, fast)
     monkeypatch.setattr(loader.bulk, "parse", lambda feed, data: None)
-    slow_warehouse = tmp_path / "slow.duckdb"
-    loader.ingest(generated / "landing", slow_warehouse)
+    slow = tmp_path / "slow.duckdb"
+    loader.ingest(landing, slow)
+    return fast, slow
+
+
+def test_bulk_and_record_by_record_load_the_same_rows(generated, tmp_path, monkeypatch):
+    bulk_warehouse, slow_warehouse = load_both_ways(generated / "landing", tmp_path, monkeypatch)
     for feed in load_feeds():
         rows = _raw(bulk_warehouse, feed)
         assert rows, feed
@@ -96,11 +103,7 @@ def test_a_bad_value_sends_its_file_record_by_record_and_only_that_row_is_quaran
 def test_the_broken_corpus_takes_the_same_path_as_before(tmp_path, monkeypatch):
     """Every broken file: the same ledger and quarantine whichever path first looked at it."""
     landing = TEST_DATA / "broken_landing"
-    fast = tmp_path / "fast.duckdb"
-    loader.ingest(landing, fast)
-    monkeypatch.setattr(loader.bulk, "parse", lambda feed, data: None)
-    slow = tmp_path / "slow.duckdb"
-    loader.ingest(landing, slow)
+    fast, slow = load_both_ways(landing, tmp_path, monkeypatch)
     for sql in (
         "select * exclude (loaded_at) from audit.files_loaded order by all",
         "select * exclude (quarantined_at) from audit.quarantine order by all",
@@ -133,11 +136,7 @@ def test_a_json_line_loads_as_the_readers_load_it(tmp_path, monkeypatch, line):
     (landing / "audit_pnd" / "audit_pnd_20250214.jsonl").write_text(
         good + "\n" + JSON_LINES[line] + "\n", encoding="utf-8"
     )
-    fast = tmp_path / "fast.duckdb"
-    loader.ingest(landing, fast)
-    monkeypatch.setattr(loader.bulk, "parse", lambda feed, data: None)
-    slow = tmp_path / "slow.duckdb"
-    loader.ingest(landing, slow)
+    fast, slow = load_both_ways(landing, tmp_path, monkeypatch)
     for sql in (
         "select * exclude (_loaded_at) from raw.audit_pnd order by _line",
         "select * exclude (quarantined_at) from audit.quarantine order by all",

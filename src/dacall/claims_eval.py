@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dacall.claims import parse
-from dacall.settings import UserError
+from dacall.settings import UserError, read_csv_rows
 
 RESULTS = ("NO_TRACE", "TRACE", "UNSTATED")
 ERROR_KINDS = ("false claim", "missed claim", "wrong result")
@@ -58,13 +58,7 @@ def _claims_of(label: str, where: str) -> dict[tuple[str, str], str]:
 
 
 def read_labelled(path: Path) -> list[dict]:
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise UserError(f"no such labelled file: {path}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise UserError(f"{path.name} is not a UTF-8 CSV: {exc}") from None
+    rows = read_csv_rows(path, "labelled file", reader=csv.DictReader)
     if not rows or not {"text", "claims"} <= set(rows[0]):
         raise UserError(f"{path.name} needs the columns text and claims (and may have id, kind)")
     return rows

@@ -79,54 +79,42 @@ def _settings(config: dict):
     def rule(item):
         return block_on(*item) if isinstance(item, list) else item
 
-    forename = cl.CustomComparison(
-        output_column_name="forename",
-        comparison_levels=[
-            cll.NullLevel("forename"),
-            cll.ExactMatchLevel("forename", term_frequency_adjustments=True),
-            cll.CustomLevel(
-                "forename_canonical_l = forename_canonical_r", label_for_charts="nickname"
-            ),
-            cll.JaroWinklerLevel("forename", 0.88),
-            cll.CustomLevel("forename_initial_l = forename_initial_r", label_for_charts="initial"),
-            cll.ElseLevel(),
-        ],
+    def compare(column: str, *between, frequent: bool = False):
+        """Missing, then the same value (weighed by how common it is where `frequent`), then
+        the levels `between` from closest, then anything else."""
+        return cl.CustomComparison(
+            output_column_name=column,
+            comparison_levels=[
+                cll.NullLevel(column),
+                cll.ExactMatchLevel(column, term_frequency_adjustments=frequent),
+                *between,
+                cll.ElseLevel(),
+            ],
+        )
+
+    forename = compare(
+        "forename",
+        cll.CustomLevel("forename_canonical_l = forename_canonical_r", label_for_charts="nickname"),
+        cll.JaroWinklerLevel("forename", 0.88),
+        cll.CustomLevel("forename_initial_l = forename_initial_r", label_for_charts="initial"),
+        frequent=True,
     )
-    surname = cl.CustomComparison(
-        output_column_name="surname",
-        comparison_levels=[
-            cll.NullLevel("surname"),
-            cll.ExactMatchLevel("surname", term_frequency_adjustments=True),
-            cll.JaroWinklerLevel("surname", 0.92),
-            cll.JaroWinklerLevel("surname", 0.8),
-            cll.ElseLevel(),
-        ],
+    surname = compare(
+        "surname",
+        cll.JaroWinklerLevel("surname", 0.92),
+        cll.JaroWinklerLevel("surname", 0.8),
+        frequent=True,
     )
-    dob = cl.CustomComparison(
-        output_column_name="dob",
-        comparison_levels=[
-            cll.NullLevel("dob"),
-            cll.ExactMatchLevel("dob"),
-            cll.CustomLevel("dob_l = dob_swapped_r", label_for_charts="day and month swapped"),
-            cll.DamerauLevenshteinLevel("dob", 1),
-            cll.ElseLevel(),
-        ],
+    dob = compare(
+        "dob",
+        cll.CustomLevel("dob_l = dob_swapped_r", label_for_charts="day and month swapped"),
+        cll.DamerauLevenshteinLevel("dob", 1),
     )
-    postcode = cl.CustomComparison(
-        output_column_name="postcode",
-        comparison_levels=[
-            cll.NullLevel("postcode"),
-            cll.ExactMatchLevel("postcode"),
-            cll.CustomLevel(
-                "postcode_district_l = postcode_district_r", label_for_charts="district"
-            ),
-            cll.ElseLevel(),
-        ],
+    postcode = compare(
+        "postcode",
+        cll.CustomLevel("postcode_district_l = postcode_district_r", label_for_charts="district"),
     )
-    phone = cl.CustomComparison(
-        output_column_name="phone",
-        comparison_levels=[cll.NullLevel("phone"), cll.ExactMatchLevel("phone"), cll.ElseLevel()],
-    )
+    phone = compare("phone")
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",

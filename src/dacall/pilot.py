@@ -15,7 +15,6 @@ disagreement to look at with the words the claim was read from.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import re
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from dacall import paths
 from dacall.rules import matching_statuses, status_names
-from dacall.settings import UserError
+from dacall.settings import UserError, read_csv_rows
 
 STATUSES = status_names()
 NOT_A_CLAIM = "NOT_A_CLAIM"
@@ -60,13 +59,7 @@ def _key(name: str) -> str:
 
 def read_labels(path: Path) -> dict[tuple[str, int, str, str], str]:
     """(URN, seq, system, subject) -> the reviewer's finding."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except FileNotFoundError:
-        raise UserError(f"no such labels file: {path}") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise UserError(f"{path.name} is not a UTF-8 CSV: {exc}") from None
+    rows = read_csv_rows(path, "labels file", encoding="utf-8-sig")
     if not rows:
         raise UserError(f"{path.name} is empty")
     header = [_key(h) for h in rows[0]]

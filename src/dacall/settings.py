@@ -9,6 +9,7 @@ folders are only read: run-time state goes to the state folder (`dacall.paths.st
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
@@ -54,6 +55,18 @@ def load_yaml(name: str) -> dict:
         raise UserError(f"configuration file not found: {path}") from exc
     except yaml.YAMLError as exc:
         raise UserError(f"configuration file {path} is not valid YAML: {exc}") from exc
+
+
+def read_csv_rows(path: Path, what: str, reader=csv.reader, encoding: str = "utf-8") -> list:
+    """Every row of a CSV a person hands to a command (`reader` as the csv module's), or a
+    one-line UserError: no such file, or not UTF-8 CSV. `what` names the file in the error."""
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            return list(reader(handle))
+    except FileNotFoundError:
+        raise UserError(f"no such {what}: {path}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"{path.name} is not a UTF-8 CSV: {exc}") from None
 
 
 class UserError(Exception):

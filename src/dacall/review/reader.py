@@ -18,6 +18,20 @@ from dacall.settings import UserError
 QUEUE_PAGE = 100
 
 
+def _as_given(value):
+    return value
+
+
+# The queue's filters: the form field, the condition it adds, and how its value is read.
+QUEUE_FILTERS = {
+    "band": ("band = ?", _as_given),
+    "team": ("team = ?", _as_given),
+    "shift": ("shift = ?", _as_given),
+    "system": ("list_contains(string_split(exception_systems, ','), ?)", _as_given),
+    "date": ("created_on = ?", date.fromisoformat),
+}
+
+
 class Snapshot:
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -77,23 +91,13 @@ class Snapshot:
         return self._options
 
     def queue(self, filters: dict, page: int = 1) -> tuple[list[dict], dict]:
-        clauses, params = [], []
-        if filters.get("band"):
-            clauses.append("band = ?")
-            params.append(filters["band"])
-        if filters.get("team"):
-            clauses.append("team = ?")
-            params.append(filters["team"])
-        if filters.get("shift"):
-            clauses.append("shift = ?")
-            params.append(filters["shift"])
-        if filters.get("system"):
-            clauses.append("list_contains(string_split(exception_systems, ','), ?)")
-            params.append(filters["system"])
-        if filters.get("date"):
-            clauses.append("created_on = ?")
-            params.append(date.fromisoformat(filters["date"]))
-        where = " and ".join(clauses) or "true"
+        chosen = [
+            (clause, read(filters[name]))
+            for name, (clause, read) in QUEUE_FILTERS.items()
+            if filters.get(name)
+        ]
+        where = " and ".join(clause for clause, _ in chosen) or "true"
+        params = [value for _, value in chosen]
         counts = {
             r["band"]: r["incidents"]
             for r in self._rows(
