@@ -8,9 +8,11 @@ next run. The file stays; only the lock on it matters.
 
 An Airflow DAG run is several processes, one per task, and a flock cannot outlive a process.
 Its first task therefore writes a claim (`<warehouse>.run-claim`: the DAG run's id and an
-expiry), its tasks honour their own claim, every other run treats a live claim like a held lock,
-and its teardown task removes the claim however the DAG run ended. The expiry
-(config/schedule.yml's `run_claim_hours`) frees the warehouse if even the teardown never ran.
+expiry), a run from outside Airflow (`dacall run`) treats a live claim like a held lock, and its
+teardown task removes the claim however the DAG run ended. Airflow's own tasks do not wait on
+claims: its one-slot pool orders them, and a task waiting there would hold the pool's slot.
+The expiry (config/schedule.yml's `run_claim_hours`) frees the warehouse if even the teardown
+never ran.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def run_lock(
 def claim(warehouse: Path, run_id: str, hold_for: timedelta, wait_seconds: float = 0) -> str:
     """Claim the warehouse for a run of several processes (an Airflow DAG run) until it releases
     the claim or `hold_for` has passed; waits like `run_lock` for the runs before it."""
-    with run_lock(warehouse, run_id, wait_seconds):
+    with run_lock(warehouse, run_id, wait_seconds, honour_claims=False):
         until = (datetime.now(UTC) + hold_for).isoformat(timespec="seconds")
         path = claim_path(warehouse)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")

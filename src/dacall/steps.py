@@ -216,7 +216,15 @@ def run_in_airflow(name: str, earlier: Results, run_id=None, logical_date=None) 
         raise AirflowSkipException(reason)
     run_id = run_id or new_run_id()
     context = RunContext(run_id, up_to=pipeline.business_day(logical_date))
-    with run_lock(pipeline.paths.warehouse(), run_id, wait_seconds=AIRFLOW_LOCK_WAIT_SECONDS):
+    # Airflow's one-slot warehouse pool and max_active_runs order the DAGs' tasks; a task that
+    # waited on another DAG run's claim would hold the pool's only slot while it waited, and
+    # that run's next task could never start. Claims keep out runs from outside Airflow.
+    with run_lock(
+        pipeline.paths.warehouse(),
+        run_id,
+        wait_seconds=AIRFLOW_LOCK_WAIT_SECONDS,
+        honour_claims=False,
+    ):
         result = run_step(step, context, earlier)
     _test_fault_after(step.name)
     for model in (result or {}).get("models", []):
