@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dacall.settings import UserError
-from dacall.warehouse import warehouse_folder
+from dacall.warehouse import warehouse_folder, write_private
 
 
 def lock_path(warehouse: Path) -> Path:
@@ -45,10 +45,8 @@ def _claim_of_another(warehouse: Path, run_id: str) -> str | None:
     try:
         claim = json.loads(claim_path(warehouse).read_text(encoding="utf-8"))
         holder, until = str(claim["run_id"]), datetime.fromisoformat(claim["until"])
-    except FileNotFoundError:
-        return None
     except (OSError, ValueError, KeyError, TypeError):
-        return None  # not a claim this code wrote: the flock still guards each step
+        return None  # none, or not one this code wrote: the flock still guards each step
     if holder == run_id or until <= datetime.now(UTC):
         return None
     return f"Airflow run {holder} holds it between its tasks until {until:%Y-%m-%d %H:%M} UTC"
@@ -100,12 +98,9 @@ def claim(warehouse: Path, run_id: str, hold_for: timedelta, wait_seconds: float
     the claim or `hold_for` has passed; waits like `run_lock` for the runs before it."""
     with run_lock(warehouse, run_id, wait_seconds, honour_claims=False):
         until = (datetime.now(UTC) + hold_for).isoformat(timespec="seconds")
-        path = claim_path(warehouse)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            json.dump({"run_id": run_id, "until": until}, out)
-        os.replace(temporary, path)
+        write_private(
+            claim_path(warehouse), json.dumps({"run_id": run_id, "until": until}).encode()
+        )
     return until
 
 
