@@ -125,17 +125,19 @@ def transform_step(
     stopped_feeds: list[str] | tuple = (),
     stopped_models: list[str] | tuple = (),
 ) -> dict:
-    """`dbt build` (models, data tests, unit tests) in one child process: the one writer.
+    """`dbt build` (models and their data tests) in one child process: the one writer.
 
     phase "staging" builds staging only (so its gates can run), "marts" the rest; models
-    downstream of a feed or model whose quality gate failed are left out.
+    downstream of a feed or model whose quality gate failed are left out. dbt's unit tests are
+    not part of a run: they check the SQL against fixed inputs, not the night's data, so they
+    run in the test suite (`test_transform.py`), as dbt advises.
     """
     from dacall.transform import run_dbt
     from dacall.warehouse import owner_only
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
-    args = ["build"]
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if phase == "staging":
         # Tests that also read a later model (a status checked against its seed) wait for the
         # marts phase: "buildable" runs a test only once everything it reads is built.
