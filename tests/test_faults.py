@@ -367,3 +367,103 @@ def test_a_second_run_in_the_gap_between_steps_is_refused_in_one_line(killed_at_
     assert query(chain["warehouse"], "select count(distinct run_id) from audit.pipeline_runs") == [
         (len(BOUNDARIES) + len(INSIDE) + 2,)
     ]
+
+
+# Kills inside each dbt build, once the named model (one the new night changes) is committed
+# in it: dbt commits model by model, so without the whole-build copy the layer would be part
+# new. Only the dacall process is killed; the kernel must take its dbt child with it.
+INSIDE_BUILDS = {"build_staging": "stg_audit_rms", "build_marts": "int_claims"}
+
+
+def _kill_when_built(landing: Path, warehouse: Path, model: str) -> dict:
+    log = warehouse.parent / "state" / "dbt_target" / "logs" / "dbt.log"
+    seen = log.stat().st_size if log.exists() else 0
+    run = _run(landing, warehouse)
+    deadline = time.monotonic() + 600
+    marker = f"Finished running node model.dacall.{model}"
+    while not (log.exists() and marker in log.read_text(errors="replace")[seen:]):
+        assert run.poll() is None, run.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, f"{model} was never built"
+        time.sleep(0.05)
+    run.kill()
+    run.communicate()
+    survivors = []
+    for _ in range(100):
+        survivors = [
+            p.name
+            for p in Path("/proc").glob("[0-9]*")
+            if (cmdline := _cmdline(p))
+            and "dbt.cli.main" in cmdline
+            and str(log.parent.parent) in cmdline
+        ]
+        if not survivors:
+            break
+        time.sleep(0.1)
+    return {
+        "returncode": run.returncode,
+        "dbt_left_running": survivors,
+        "stale_copy": (warehouse.parent / ".building").exists(),
+        "layers": _layers(warehouse),
+        "steps": query(
+            warehouse,
+            "select step, status from audit.pipeline_runs where run_id = "
+            "(select arg_max(run_id, started_at) from audit.pipeline_runs) order by started_at",
+        ),
+    }
+
+
+def _cmdline(process: Path) -> str:
+    try:
+        return (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+@pytest.fixture(scope="module")
+def killed_inside_builds(sample_warehouse, samples, tmp_path_factory):
+    root = tmp_path_factory.mktemp("inside-builds")
+    landing = shutil.copytree(samples, root / "landing")
+    _new_night(landing)
+    folder = shutil.copytree(sample_warehouse.parent, root / "warehouse")
+    warehouse = folder / sample_warehouse.name
+    before = _layers(warehouse)
+    kills = {
+        step: _kill_when_built(landing, warehouse, model) for step, model in INSIDE_BUILDS.items()
+    }
+    last = subprocess.run(
+        [DACALL, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return {
+        "warehouse": warehouse,
+        "before": before,
+        "kills": kills,
+        "last": last,
+        "after": _layers(warehouse),
+    }
+
+
+@pytest.mark.parametrize("step", INSIDE_BUILDS)
+def test_a_kill_inside_a_dbt_build_leaves_its_layer_as_before(killed_inside_builds, step):
+    chain = killed_inside_builds
+    before, after, killed = chain["before"], chain["after"], chain["kills"][step]
+    assert killed["returncode"] == -signal.SIGKILL
+    assert killed["dbt_left_running"] == []
+    # The build was writing its copy, not the warehouse; the next run clears what it left.
+    assert killed["stale_copy"]
+    done = BOUNDARIES[: BOUNDARIES.index(step)]
+    for layer in ("raw", "staging", "marts"):
+        assert before[layer] != after[layer], layer
+        rewritten = any(LAYER_OF_STEP.get(name) == layer for name in done)
+        assert killed["layers"][layer] == (after if rewritten else before)[layer], (step, layer)
+    recorded = {"ingest": "ingest", "build_staging": "transform:staging"}
+    assert killed["steps"] == [(recorded[s], "success") for s in done if s in recorded]
+
+
+def test_the_run_after_a_kill_inside_a_build_completes(killed_inside_builds):
+    chain = killed_inside_builds
+    assert chain["last"].returncode == 0, chain["last"].stderr[-3000:]
+    assert not (chain["warehouse"].parent / ".building").exists()
+    balances(chain["warehouse"])

@@ -128,12 +128,15 @@ def transform_step(
     """`dbt build` (models and their data tests) in one child process: the one writer.
 
     phase "staging" builds staging only (so its gates can run), "marts" the rest; models
-    downstream of a feed or model whose quality gate failed are left out. dbt's unit tests are
-    not part of a run: they check the SQL against fixed inputs, not the night's data, so they
-    run in the test suite (`test_transform.py`), as dbt advises.
+    downstream of a feed or model whose quality gate failed are left out. The build goes into a
+    copy that replaces the warehouse when dbt succeeds (dacall.whole_build): a killed or failed
+    build changes nothing. dbt's unit tests are not part of a run: they check the SQL against
+    fixed inputs, not the night's data, so they run in the test suite (`test_transform.py`), as
+    dbt advises.
     """
-    from dacall.transform import run_dbt
+    from dacall.transform import dbt_target, run_dbt
     from dacall.warehouse import owner_only
+    from dacall.whole_build import build_in_copy
 
     warehouse = warehouse or paths.warehouse()
     started = _now()
@@ -148,8 +151,10 @@ def transform_step(
         excludes += ["path:models/staging", "path:seeds"]
     if excludes:
         args += ["--exclude", *excludes]
-    with owner_only():
-        result = run_dbt(args, warehouse)
+    with owner_only(), build_in_copy(warehouse) as build:
+        result = run_dbt(args, build.path, target_path=dbt_target(warehouse))
+        if result.success:
+            build.replace_warehouse()
     stopped = _stops(stopped_feeds, stopped_models)
     summary = {
         "phase": phase,

@@ -7,12 +7,15 @@ file. Per-node results come from dbt's own artifact, target/run_results.json.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from dacall import paths
@@ -41,6 +44,15 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
 
 def dbt_target(warehouse: Path) -> Path:
     return paths.state(warehouse) / "dbt_target"
+
+
+def _die_with_parent(parent: int) -> None:
+    """Run in the child before dbt starts (Linux): the kernel kills dbt when the process that
+    started it dies, so a killed run never leaves dbt writing on its own."""
+    set_parent_death_signal = 1  # PR_SET_PDEATHSIG
+    ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
@@ -80,6 +92,7 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
         text=True,
         check=False,
         umask=0o077,
+        preexec_fn=partial(_die_with_parent, os.getpid()) if sys.platform == "linux" else None,
     )
     if not results_file.exists():
         tail = (completed.stdout + completed.stderr).strip().splitlines()[-3:]

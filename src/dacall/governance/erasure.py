@@ -20,6 +20,7 @@ from dacall import paths
 from dacall.governance.sar import RAW_ID, find
 from dacall.settings import UserError, load_yaml
 from dacall.warehouse import connect
+from dacall.whole_build import discard_stale_copy
 
 ERASURES_DDL = """
 create table if not exists audit.erasures (
@@ -55,6 +56,9 @@ def erase(
     warehouse = Path(warehouse or paths.warehouse())
     allowed = erasable_sources()
     con = connect(warehouse)
+    # A copy a killed build left behind may hold the person: it goes too (a live build holds the
+    # warehouse open, so `connect` above would have refused).
+    discard_stale_copy(warehouse)
     lines: list[dict] = []
     try:
         con.execute(ERASURES_DDL)

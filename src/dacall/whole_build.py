@@ -1,0 +1,81 @@
+"""A dbt build changes the warehouse whole, or not at all.
+
+dbt commits one model at a time, so a build killed half-way would leave a layer part old and
+part new. Each build therefore runs on a copy of the warehouse, in `.building/` beside it (the
+same filesystem, so the swap is one rename), and the copy replaces the warehouse only once dbt
+has finished without a failure. A build that is killed or that fails leaves the warehouse as it
+was; whatever copy a killed build left is removed by the next build, and by an erasure.
+
+The cost is one file copy per build and, while a build runs, twice the warehouse's disk space.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dacall.settings import UserError
+from dacall.warehouse import connect, owner_only, private_dir
+
+COPY_FOLDER = ".building"
+
+
+def copy_folder(warehouse: Path) -> Path:
+    return Path(warehouse).resolve().parent / COPY_FOLDER
+
+
+def discard_stale_copy(warehouse: Path) -> None:
+    """Remove a copy a killed build left behind (it may hold rows erased since)."""
+    shutil.rmtree(copy_folder(warehouse), ignore_errors=True)
+
+
+def _settle(database: Path) -> None:
+    """Fold the write-ahead log into the file, so that the file alone is the database."""
+    with connect(database) as connection:
+        connection.execute("checkpoint")
+    if Path(f"{database}.wal").exists():
+        raise UserError(f"{database.name}: its write-ahead log is still there after a checkpoint")
+
+
+class Build:
+    """The copy a build writes (`path`), and the one way it reaches the warehouse."""
+
+    def __init__(self, warehouse: Path, path: Path) -> None:
+        self.warehouse = warehouse
+        self.path = path
+
+    def replace_warehouse(self) -> None:
+        _settle(self.path)
+        with open(self.path, "rb") as built:
+            os.fsync(built.fileno())
+        os.replace(self.path, self.warehouse)
+        folder = os.open(self.warehouse.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+@contextmanager
+def build_in_copy(warehouse: Path) -> Iterator[Build]:
+    """A copy of the warehouse to build in; call `replace_warehouse()` to keep what was built.
+    The copy is gone afterwards either way. The caller holds the run lock."""
+    warehouse = Path(warehouse).resolve()
+    discard_stale_copy(warehouse)
+    copy = private_dir(copy_folder(warehouse)) / warehouse.name
+    # The warehouse stays open (idle) until the copy has replaced it: DuckDB's own lock then
+    # keeps every other process out during the build, as when dbt held the file, so no write
+    # made meanwhile (an erasure, say) can be lost in the swap.
+    try:
+        with connect(warehouse) as held:
+            held.execute("checkpoint")
+            if Path(f"{warehouse}.wal").exists():
+                raise UserError(f"{warehouse.name}: its write-ahead log is still there")
+            with owner_only():
+                shutil.copyfile(warehouse, copy)
+            yield Build(warehouse, copy)
+    finally:
+        discard_stale_copy(warehouse)
