@@ -19,6 +19,7 @@ _WORD_MAP = {"type": "object", "additionalProperties": {"type": "string", "minLe
 _SYSTEMS = {"type": "array", "items": {"enum": ["PNC", "PND", "RMS", "CAD"]}, "minItems": 1}
 _RULE = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
+_MEMORY = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?\\s*[KMGT]i?B$"}
 _LOCAL_TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 
 SCHEMAS: dict[str, dict] = {
@@ -139,8 +140,13 @@ SCHEMAS: dict[str, dict] = {
             "deterministic_recall": _SHARE,
             "u_sampling_max_pairs": {"type": "integer", "minimum": 1},
             "review_band": {"type": "array", "items": _SHARE, "minItems": 2, "maxItems": 2},
-            "memory_limit": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?\\s*[KMGT]i?B$"},
+            "memory_limit": _MEMORY,
         },
+    },
+    "resources.yml": {
+        "type": "object",
+        "required": ["build_memory_limit"],
+        "properties": {"build_memory_limit": _MEMORY},
     },
     "alerts.yml": {
         "type": "object",

@@ -41,6 +41,19 @@ def register(conn: DuckDBPyConnection) -> None:
         )
 
 
+def limit_memory(conn: DuckDBPyConnection) -> None:
+    """config/resources.yml's memory limit for the build; beyond it DuckDB spills to disk, in
+    the warehouse's state folder (owner-only: the tables hold personal data)."""
+    from dacall import paths
+    from dacall.config_schema import validate_file
+    from dacall.warehouse import private_dir
+
+    limit = validate_file("resources.yml")["build_memory_limit"]
+    conn.execute(f"set memory_limit = '{limit}'")  # its schema allows only digits and a unit
+    conn.execute("set temp_directory = ?", [str(private_dir(paths.state() / "dbt_spill"))])
+
+
 class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         register(conn)
+        limit_memory(conn)
