@@ -61,10 +61,7 @@ decided as (
     from claims
     left join summarised
         on
-            claims.incident_urn = summarised.incident_urn
-            and claims.log_seq = summarised.log_seq
-            and claims.system = summarised.system
-            and claims.subject_type = summarised.subject_type
+            {{ same_claim('claims', 'summarised') }}
 
 ),
 
@@ -81,10 +78,7 @@ with_audit as (
     left join evidence
         on
             decided.audit_ref = evidence.audit_ref
-            and decided.incident_urn = evidence.incident_urn
-            and decided.log_seq = evidence.log_seq
-            and decided.system = evidence.system
-            and decided.subject_type = evidence.subject_type
+            and {{ same_claim('decided', 'evidence') }}
 
 ),
 

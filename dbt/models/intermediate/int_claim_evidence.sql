@@ -123,10 +123,7 @@ evidence as (
     from own_searches as own
     anti join subject_matches as matched
         on
-            own.incident_urn = matched.incident_urn
-            and own.log_seq = matched.log_seq
-            and own.system = matched.system
-            and own.subject_type = matched.subject_type
+            {{ same_claim('own', 'matched') }}
             and own.audit_ref = matched.audit_ref
 
 ),
@@ -155,10 +152,7 @@ described as (
     from evidence
     inner join claims
         on
-            evidence.incident_urn = claims.incident_urn
-            and evidence.log_seq = claims.log_seq
-            and evidence.system = claims.system
-            and evidence.subject_type = claims.subject_type
+            {{ same_claim('evidence', 'claims') }}
     inner join searches on evidence.audit_ref = searches.audit_ref
 
 )

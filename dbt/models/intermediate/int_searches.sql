@@ -2,55 +2,39 @@
 -- with the searcher mapped to a staff number through the directory row valid that day. Which
 -- audit rows are searches of a subject, and of which type, is the seed ref_search_kinds.
 
+{#-
+  Where each system's audit keeps what a search needs, one system a line, so that every
+  system goes through the same steps below:
+  - search_kind: the column the seed ref_search_kinds reads;
+  - audit_ref: the entry's own reference, prefixed with the system where the id is only its own;
+  - audit_user: who searched, in the system's own user ids;
+  - directory_user: the staff directory's column for those ids (none: they are staff numbers);
+  - name_box: the one box holding a whole name typed in either order, whose every reading is
+    tried (none: a separate surname field marks the surname, so there is one reading);
+  - subject_columns: which of the subject columns its staging model reads; the others are null.
+-#}
+{%- set person = ['surname_key', 'dob'] -%}
+{%- set location_and_telephone = ['building_number', 'street_key', 'postcode', 'phone_e164'] -%}
+{%- set subject_columns = ['surname_key', 'dob', 'uprn'] + location_and_telephone -%}
+{%- set audit_systems = [
+    {'system': 'PNC', 'model': 'stg_audit_pnc', 'search_kind': 'transaction_code', 'audit_ref': "'PNC:' || txn_id",
+     'audit_user': 'pnc_user', 'directory_user': 'pnc_user', 'name_box': none, 'subject_columns': person},
+    {'system': 'PND', 'model': 'stg_audit_pnd', 'search_kind': 'search_kind', 'audit_ref': "'PND:' || event_id",
+     'audit_user': 'pnd_user', 'directory_user': 'pnd_user', 'name_box': none,
+     'subject_columns': person + location_and_telephone},
+    {'system': 'RMS', 'model': 'stg_audit_rms', 'search_kind': 'action', 'audit_ref': "'RMS:' || audit_id",
+     'audit_user': 'staff_no', 'directory_user': none, 'name_box': 'search_text',
+     'subject_columns': person + location_and_telephone},
+    {'system': 'CAD', 'model': 'stg_audit_cc', 'search_kind': 'search_type', 'audit_ref': 'audit_id',
+     'audit_user': 'staff_no', 'directory_user': none, 'name_box': 'search_value',
+     'subject_columns': person + location_and_telephone + ['uprn']},
+] %}
+
 with
 
 search_kinds as (
 
     select * from {{ ref('ref_search_kinds') }}
-
-),
-
-pnc as (
-
-    select
-        pnc_audit.*,
-        search_kinds.subject_type
-    from {{ ref('stg_audit_pnc') }} as pnc_audit
-    inner join search_kinds
-        on search_kinds.system = 'PNC' and pnc_audit.transaction_code = search_kinds.search_kind
-
-),
-
-pnd as (
-
-    select
-        pnd_audit.*,
-        search_kinds.subject_type
-    from {{ ref('stg_audit_pnd') }} as pnd_audit
-    inner join search_kinds
-        on search_kinds.system = 'PND' and pnd_audit.search_kind = search_kinds.search_kind
-
-),
-
-rms as (
-
-    select
-        rms_audit.*,
-        search_kinds.subject_type
-    from {{ ref('stg_audit_rms') }} as rms_audit
-    inner join search_kinds
-        on search_kinds.system = 'RMS' and rms_audit.action = search_kinds.search_kind
-
-),
-
-cad as (
-
-    select
-        cad_audit.*,
-        search_kinds.subject_type
-    from {{ ref('stg_audit_cc') }} as cad_audit
-    inner join search_kinds
-        on search_kinds.system = 'CAD' and cad_audit.search_type = search_kinds.search_kind
 
 ),
 
@@ -60,105 +44,40 @@ staff as (
 
 ),
 
-pnc_searches as (
-
-    select
-        'PNC:' || txn_id as audit_ref,
-        'PNC' as system,
-        subject_type,
-        searched_at,
-        pnc_user as audit_user,
-        surname_key,
-        left(forename_key, 1) as forename_initial,
-        -- A separate surname field marks the surname: one reading.
-        [surname_key || ':' || left(forename_key, 1)] as name_readings,
-        dob,
-        null::varchar as uprn,
-        null::varchar as building_number,
-        null::varchar as street_key,
-        null::varchar as postcode,
-        null::varchar as phone_e164
-    from pnc
-
-),
-
-pnd_searches as (
-
-    select
-        'PND:' || event_id as audit_ref,
-        'PND' as system,
-        subject_type,
-        searched_at,
-        pnd_user as audit_user,
-        surname_key,
-        left(forename_key, 1) as forename_initial,
-        [surname_key || ':' || left(forename_key, 1)] as name_readings,
-        dob,
-        null::varchar as uprn,
-        building_number,
-        street_key,
-        postcode,
-        phone_e164
-    from pnd
-
-),
-
-rms_searches as (
-
-    select
-        'RMS:' || audit_id as audit_ref,
-        'RMS' as system,
-        subject_type,
-        searched_at,
-        staff_no as audit_user,
-        surname_key,
-        left(forename_key, 1) as forename_initial,
-        -- One box for the whole name, typed in either order: every reading is tried.
-        string_split(
-            dacall_name_readings(case when subject_type = 'PERSON' then search_text end), '|'
-        ) as name_readings,
-        dob,
-        null::varchar as uprn,
-        building_number,
-        street_key,
-        postcode,
-        phone_e164
-    from rms
-
-),
-
-cad_searches as (
-
-    select
-        audit_id as audit_ref,
-        'CAD' as system,
-        subject_type,
-        searched_at,
-        staff_no as audit_user,
-        surname_key,
-        left(forename_key, 1) as forename_initial,
-        string_split(
-            dacall_name_readings(case when subject_type = 'PERSON' then search_value end), '|'
-        ) as name_readings,
-        dob,
-        uprn,
-        building_number,
-        street_key,
-        postcode,
-        phone_e164
-    from cad
-
-),
-
 unioned as (
 
-    select * from pnc_searches
-    union all
-    select * from pnd_searches
-    union all
-    select * from rms_searches
-    union all
-    select * from cad_searches
+    -- Each system's searches of a subject in one shape: a subject column it lacks is null.
+    {%- for audit in audit_systems %}
+
+        select
+            {{ audit.audit_ref }} as audit_ref,
+            '{{ audit.system }}' as system,
+            search_kinds.subject_type,
+            audit.searched_at,
+            audit.{{ audit.audit_user }} as audit_user,
+            left(audit.forename_key, 1) as forename_initial,
+            {%- for column in subject_columns %}
+                {%- if column in audit.subject_columns %}
+                    audit.{{ column }},
+                {%- else %}
+                    null::varchar as {{ column }},
+                {%- endif %}
+            {%- endfor %}
+            {%- if audit.name_box %}
+                string_split(
+                    dacall_name_readings(case when search_kinds.subject_type = 'PERSON' then audit.{{ audit.name_box }} end), '|'
+                ) as name_readings
+            {%- else %}
+                [audit.surname_key || ':' || left(audit.forename_key, 1)] as name_readings
+            {%- endif %}
+        from {{ ref(audit.model) }} as audit
+        inner join search_kinds
+            on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
+        {%- if not loop.last %}
+
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 
@@ -174,25 +93,21 @@ with_local_day as (
 directory_users as (
 
     -- Who held each PNC and PND user id, when: the directory in one shape per system.
-    select
-        'PNC' as system,
-        pnc_user as audit_user,
-        staff_no,
-        valid_from,
-        valid_to
-    from staff
-    where pnc_user is not null
+    {%- for audit in audit_systems if audit.directory_user %}
 
-    union all
+        select
+            '{{ audit.system }}' as system,
+            {{ audit.directory_user }} as audit_user,
+            staff_no,
+            valid_from,
+            valid_to
+        from staff
+        where {{ audit.directory_user }} is not null
+        {%- if not loop.last %}
 
-    select
-        'PND' as system,
-        pnd_user as audit_user,
-        staff_no,
-        valid_from,
-        valid_to
-    from staff
-    where pnd_user is not null
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 ),
 

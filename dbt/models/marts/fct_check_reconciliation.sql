@@ -1,3 +1,6 @@
+-- The claims' reconciliation as int_check_reconciliation decides and explains it; the contract
+-- in _marts.yml fixes the columns users query.
+
 with
 
 reconciliation as (
@@ -8,21 +11,7 @@ reconciliation as (
 
 final as (
 
-    select
-        incident_urn,
-        log_seq,
-        system,
-        subject_type,
-        claimed_result,
-        claimed_by,
-        claimed_at,
-        claim_evidence,
-        status,
-        has_matching_audit,
-        audit_ref,
-        audit_at,
-        reason
-    from reconciliation
+    select * from reconciliation
 
 )
 

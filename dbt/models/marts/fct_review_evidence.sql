@@ -73,16 +73,10 @@ described as (
     inner join searches on evidence.audit_ref = searches.audit_ref
     inner join claims
         on
-            evidence.incident_urn = claims.incident_urn
-            and evidence.log_seq = claims.log_seq
-            and evidence.system = claims.system
-            and evidence.subject_type = claims.subject_type
+            {{ same_claim('evidence', 'claims') }}
     inner join subjects
         on
-            evidence.incident_urn = subjects.incident_urn
-            and evidence.log_seq = subjects.log_seq
-            and evidence.system = subjects.system
-            and evidence.subject_type = subjects.subject_type
+            {{ same_claim('evidence', 'subjects') }}
 
 ),
 

@@ -1,5 +1,6 @@
 -- For the review app's case page: the partner referrals of the caller's linked person as they
--- stood when the call came in (referred on an earlier day), with how sure the linkage is.
+-- stood when the call came in (referred on an earlier day), with how sure the linkage is. The
+-- referrals and their links are int_partner_referrals'.
 
 with
 
@@ -21,43 +22,26 @@ people as (
 
 ),
 
-referrals as (
+partner_referrals as (
 
-    select
-        'MARAC' as partner,
-        'partner_marac' as source,
-        case_ref as record_id,
-        referral_date as referred_on
-    from {{ ref('stg_partner_marac') }}
-
-    union all
-
-    select
-        'MASH' as partner,
-        'partner_mash' as source,
-        referral_id as record_id,
-        received_on as referred_on
-    from {{ ref('stg_partner_mash') }}
-
-    union all
-
-    select
-        'Victim Support' as partner,
-        'partner_vs' as source,
-        vs_ref as record_id,
-        referred_on
-    from {{ ref('stg_partner_vs') }}
+    select * from {{ ref('int_partner_referrals') }}
 
 ),
 
 linked as (
 
+    -- The partner's name as a reviewer knows it.
     select
-        referrals.*,
-        people.person_key,
-        people.match_probability
-    from referrals
-    inner join people on referrals.source = people.source and referrals.record_id = people.source_record_id
+        case source
+            when 'partner_marac' then 'MARAC'
+            when 'partner_mash' then 'MASH'
+            else 'Victim Support'
+        end as partner,
+        source_record_id as record_id,
+        referred_on,
+        person_key,
+        match_probability
+    from partner_referrals
 
 ),
 
