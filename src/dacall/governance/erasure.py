@@ -52,7 +52,7 @@ def erase(
     erased_by: str | None = None,
 ) -> list[dict]:
     """Erase what may be erased; returns one line per source: counts and the outcome."""
-    warehouse = Path(warehouse or paths.warehouse())
+    warehouse = paths.warehouse_or_configured(warehouse)
     allowed = erasable_sources()
     con = connect(warehouse)
     lines: list[dict] = []

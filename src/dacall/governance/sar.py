@@ -254,7 +254,7 @@ def subject_access(
     ref: str | None = None,
     requested_by: str | None = None,
 ) -> tuple[Path, dict]:
-    warehouse = Path(warehouse or paths.warehouse())
+    warehouse = paths.warehouse_or_configured(warehouse)
     con = connect(warehouse, read_only=True)
     try:
         finding = find(con, name=name, dob=dob, ref=ref)
