@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ingest_in_child, query
+from dacall.faults import after_step
 from dacall.pipeline import ingest_step
 from dacall.steps import STEPS
 
@@ -177,7 +178,7 @@ def test_a_partner_file_resent_with_rows_removed_keeps_only_the_rows_sent(sample
 
 BOUNDARIES = [step.name for step in STEPS][:-1]  # after the last step there is no gap
 # The layer each step rewrites; a layer not rewritten by step N or earlier is still as before.
-# Points inside the steps after the builds (dacall.faults.kill_point): every layer is rewritten
+# Points inside the steps after the builds (dacall.faults.fault_point): every layer is rewritten
 # by then, and the report is not yet.
 INSIDE = ["compliance:recorded", "publish:snapshot"]
 LAYER_OF_STEP = {"ingest": "raw", "build_staging": "staging", "build_marts": "marts"}
@@ -252,10 +253,9 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     report = folder / "reports" / "report.html"
     before = {"layers": _layers(warehouse), "report": report.read_bytes()}
     kills = {}
-    faults = [(step, {"DACALL_TEST_KILL_AFTER_STEP": step}) for step in BOUNDARIES]
-    faults += [(point, {"DACALL_TEST_KILL_AT": point}) for point in INSIDE]
-    for name, fault in faults:
-        killed = _run(landing, warehouse, **fault)
+    points = {step: after_step(step) for step in BOUNDARIES} | {point: point for point in INSIDE}
+    for name, point in points.items():
+        killed = _run(landing, warehouse, DACALL_TEST_KILL_AT=point)
         killed.communicate()
         kills[name] = {
             "returncode": killed.returncode,
@@ -273,7 +273,7 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     last = _run(
         landing,
         warehouse,
-        DACALL_TEST_PAUSE_AFTER_STEP="build_staging",
+        DACALL_TEST_PAUSE_AT=after_step("build_staging"),
         DACALL_TEST_PAUSE_FILE=str(go),
     )
     _wait_for(go.with_name("go.waiting"), last)
