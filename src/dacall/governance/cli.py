@@ -56,9 +56,9 @@ def add_verbs(verbs) -> None:
 
 
 def cmd_sar(args: argparse.Namespace) -> int:
-    from dacall.governance.sar import subject_access
+    from dacall.governance.sar import Subject, subject_access
 
-    path, counts = subject_access(args.warehouse, args.out, args.name, args.dob, args.ref)
+    path, counts = subject_access(args.warehouse, args.out, Subject(args.name, args.dob, args.ref))
     print(
         f"subject access: {counts['people']} person(s), {counts['records']} record(s), "
         f"{counts['possible']} possible (name only), {counts['claims']} claim(s), "
@@ -70,8 +70,9 @@ def cmd_sar(args: argparse.Namespace) -> int:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     from dacall.governance.erasure import erase
+    from dacall.governance.sar import Subject
 
-    lines = erase(args.warehouse, args.name, args.dob, args.ref)
+    lines = erase(args.warehouse, Subject(args.name, args.dob, args.ref))
     if not lines:
         print("erasure: no records found; nothing erased (logged)")
         return 0
