@@ -298,13 +298,19 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     }
 
 
+def _killed_at(chain: dict, point: str) -> tuple[dict, dict, dict]:
+    """The chain's warehouse before, after, and as the run killed at `point` left it (which
+    was killed, not ended otherwise)."""
+    killed = chain["kills"][point]
+    assert killed["returncode"] == -signal.SIGKILL
+    return chain["before"], chain["after"], killed
+
+
 @pytest.mark.parametrize("step", BOUNDARIES)
 def test_a_kill_after_each_step_leaves_each_layer_as_before_or_fully_after(
     killed_at_each_boundary, step
 ):
-    chain = killed_at_each_boundary
-    before, after, killed = chain["before"], chain["after"], chain["kills"][step]
-    assert killed["returncode"] == -signal.SIGKILL
+    before, after, killed = _killed_at(killed_at_each_boundary, step)
     done = BOUNDARIES[: BOUNDARIES.index(step) + 1]
     rewritten = {layer for name, layer in LAYER_OF_STEP.items() if name in done}
     for layer in ("raw", "staging", "marts"):
@@ -325,9 +331,7 @@ def test_a_kill_after_each_step_leaves_each_layer_as_before_or_fully_after(
 def test_a_kill_inside_compliance_or_publish_leaves_the_built_layers_and_the_old_report(
     killed_at_each_boundary, point
 ):
-    chain = killed_at_each_boundary
-    before, after, killed = chain["before"], chain["after"], chain["kills"][point]
-    assert killed["returncode"] == -signal.SIGKILL
+    before, after, killed = _killed_at(killed_at_each_boundary, point)
     for layer in ("raw", "staging", "marts"):
         assert killed["layers"][layer] == after["layers"][layer], (point, layer)
     assert killed["report"] == before["report"]

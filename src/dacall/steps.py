@@ -62,6 +62,14 @@ def _needs_compliance(results: Results) -> str | None:
     return None
 
 
+def _validates_or_reports(step_function) -> Callable[[RunContext, Results], dict]:
+    """A step that reads the warehouse and writes to the run's reports folder (the gates, the
+    compliance suite, the report): `step_function(warehouse, run_id, reports)`."""
+    return lambda c, _r: step_function(c.warehouse, c.run_id, reports=c.reports)
+
+
+TRANSFORM = "dacall_transform"
+
 STEPS: tuple[Step, ...] = (
     Step(
         "ingest",
@@ -74,13 +82,13 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "raw_gates",
-        "dacall_transform",
+        TRANSFORM,
         "validate: quality gates on the raw feeds",
-        lambda c, _r: pipeline.gate_step(c.warehouse, c.run_id, reports=c.reports),
+        _validates_or_reports(pipeline.gate_step),
     ),
     Step(
         "build_staging",
-        "dacall_transform",
+        TRANSFORM,
         "transform: dbt build of staging",
         lambda c, r: pipeline.transform_step(
             c.warehouse, c.run_id, "staging", r["raw_gates"]["stopped_feeds"]
@@ -89,14 +97,14 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "staging_gates",
-        "dacall_transform",
+        TRANSFORM,
         "validate: quality gates on staging",
-        lambda c, _r: pipeline.staging_gate_step(c.warehouse, c.run_id, c.reports),
+        _validates_or_reports(pipeline.staging_gate_step),
         needs=("build_staging",),
     ),
     Step(
         "build_marts",
-        "dacall_transform",
+        TRANSFORM,
         "transform: dbt build of linkage, reconciliation and marts",
         lambda c, r: pipeline.transform_step(
             c.warehouse,
@@ -110,17 +118,17 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "compliance",
-        "dacall_transform",
+        TRANSFORM,
         "validate: compliance suite",
-        lambda c, _r: pipeline.compliance_step(c.warehouse, c.run_id, c.reports),
+        _validates_or_reports(pipeline.compliance_step),
         needs=("build_marts",),
         skip_reason=_needs_marts,
     ),
     Step(
         "publish",
-        "dacall_transform",
+        TRANSFORM,
         "report: dbt docs, the HTML report and the exception list",
-        lambda c, _r: pipeline.report_step(c.warehouse, c.run_id, c.reports),
+        _validates_or_reports(pipeline.report_step),
         needs=("compliance",),
         skip_reason=_needs_compliance,
     ),
