@@ -54,6 +54,14 @@ def balances(warehouse: Path) -> None:
         ) == [(0,)], feed
 
 
+def deliveries(warehouse: Path, files: str) -> list[tuple]:
+    """(delivery, rows loaded) of each delivery of the files the condition `files` picks."""
+    return query(
+        warehouse,
+        f"select delivery, rows_loaded from audit.files_loaded where {files} order by 1",
+    )
+
+
 def snapshot(warehouse: Path) -> tuple:
     return (
         query(warehouse, "select * from raw.audit_rms order by _file, _line"),
@@ -141,11 +149,7 @@ def test_a_day_delivered_twice_in_one_night_is_loaded_once_then_replaced(night_o
     summary = ingest_step(landing, warehouse)
     assert summary["feeds"]["audit_rms"]["redeliveries"] == 1
     assert query(warehouse, "select count(*) from raw.audit_rms") == [(610,)]
-    assert query(
-        warehouse,
-        "select delivery, rows_loaded from audit.files_loaded "
-        "where file_name = 'audit_rms_20250710.csv' order by 1",
-    ) == [(1, 450), (2, 460)]
+    assert deliveries(warehouse, "file_name = 'audit_rms_20250710.csv'") == [(1, 450), (2, 460)]
     balances(warehouse)
 
 
@@ -160,11 +164,7 @@ def test_a_partner_file_resent_with_rows_removed_keeps_only_the_rows_sent(sample
     marac.write_bytes(b"\r\n".join([lines[0], lines[1], b""]))
     ingest_step(landing, warehouse)
     assert query(warehouse, "select case_ref from raw.partner_marac") == [("M-2025-0031",)]
-    assert query(
-        warehouse,
-        "select delivery, rows_loaded from audit.files_loaded where feed = 'partner_marac' "
-        "order by 1",
-    ) == [(1, 2), (2, 1)]
+    assert deliveries(warehouse, "feed = 'partner_marac'") == [(1, 2), (2, 1)]
     balances(warehouse)
 
 
