@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ingest_in_child, query
+from dacall.faults import after_step
 from dacall.pipeline import ingest_step
 from dacall.steps import STEPS
 
@@ -51,6 +52,14 @@ def balances(warehouse: Path) -> None:
             f"select count(*) from (select _file, _line from raw.{feed} group by all "
             "having count(*) > 1)",
         ) == [(0,)], feed
+
+
+def deliveries(warehouse: Path, files: str) -> list[tuple]:
+    """(delivery, rows loaded) of each delivery of the files the condition `files` picks."""
+    return query(
+        warehouse,
+        f"select delivery, rows_loaded from audit.files_loaded where {files} order by 1",
+    )
 
 
 def snapshot(warehouse: Path) -> tuple:
@@ -140,11 +149,7 @@ def test_a_day_delivered_twice_in_one_night_is_loaded_once_then_replaced(night_o
     summary = ingest_step(landing, warehouse)
     assert summary["feeds"]["audit_rms"]["redeliveries"] == 1
     assert query(warehouse, "select count(*) from raw.audit_rms") == [(610,)]
-    assert query(
-        warehouse,
-        "select delivery, rows_loaded from audit.files_loaded "
-        "where file_name = 'audit_rms_20250710.csv' order by 1",
-    ) == [(1, 450), (2, 460)]
+    assert deliveries(warehouse, "file_name = 'audit_rms_20250710.csv'") == [(1, 450), (2, 460)]
     balances(warehouse)
 
 
@@ -159,11 +164,7 @@ def test_a_partner_file_resent_with_rows_removed_keeps_only_the_rows_sent(sample
     marac.write_bytes(b"\r\n".join([lines[0], lines[1], b""]))
     ingest_step(landing, warehouse)
     assert query(warehouse, "select case_ref from raw.partner_marac") == [("M-2025-0031",)]
-    assert query(
-        warehouse,
-        "select delivery, rows_loaded from audit.files_loaded where feed = 'partner_marac' "
-        "order by 1",
-    ) == [(1, 2), (2, 1)]
+    assert deliveries(warehouse, "feed = 'partner_marac'") == [(1, 2), (2, 1)]
     balances(warehouse)
 
 
@@ -177,7 +178,7 @@ def test_a_partner_file_resent_with_rows_removed_keeps_only_the_rows_sent(sample
 
 BOUNDARIES = [step.name for step in STEPS][:-1]  # after the last step there is no gap
 # The layer each step rewrites; a layer not rewritten by step N or earlier is still as before.
-# Points inside the steps after the builds (dacall.faults.kill_point): every layer is rewritten
+# Points inside the steps after the builds (dacall.faults.fault_point): every layer is rewritten
 # by then, and the report is not yet.
 INSIDE = ["compliance:recorded", "publish:snapshot"]
 LAYER_OF_STEP = {"ingest": "raw", "build_staging": "staging", "build_marts": "marts"}
@@ -252,10 +253,9 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     report = folder / "reports" / "report.html"
     before = {"layers": _layers(warehouse), "report": report.read_bytes()}
     kills = {}
-    faults = [(step, {"DACALL_TEST_KILL_AFTER_STEP": step}) for step in BOUNDARIES]
-    faults += [(point, {"DACALL_TEST_KILL_AT": point}) for point in INSIDE]
-    for name, fault in faults:
-        killed = _run(landing, warehouse, **fault)
+    points = {step: after_step(step) for step in BOUNDARIES} | {point: point for point in INSIDE}
+    for name, point in points.items():
+        killed = _run(landing, warehouse, DACALL_TEST_KILL_AT=point)
         killed.communicate()
         kills[name] = {
             "returncode": killed.returncode,
@@ -273,7 +273,7 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     last = _run(
         landing,
         warehouse,
-        DACALL_TEST_PAUSE_AFTER_STEP="build_staging",
+        DACALL_TEST_PAUSE_AT=after_step("build_staging"),
         DACALL_TEST_PAUSE_FILE=str(go),
     )
     _wait_for(go.with_name("go.waiting"), last)
@@ -298,13 +298,19 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     }
 
 
+def _killed_at(chain: dict, point: str) -> tuple[dict, dict, dict]:
+    """The chain's warehouse before, after, and as the run killed at `point` left it (which
+    was killed, not ended otherwise)."""
+    killed = chain["kills"][point]
+    assert killed["returncode"] == -signal.SIGKILL
+    return chain["before"], chain["after"], killed
+
+
 @pytest.mark.parametrize("step", BOUNDARIES)
 def test_a_kill_after_each_step_leaves_each_layer_as_before_or_fully_after(
     killed_at_each_boundary, step
 ):
-    chain = killed_at_each_boundary
-    before, after, killed = chain["before"], chain["after"], chain["kills"][step]
-    assert killed["returncode"] == -signal.SIGKILL
+    before, after, killed = _killed_at(killed_at_each_boundary, step)
     done = BOUNDARIES[: BOUNDARIES.index(step) + 1]
     rewritten = {layer for name, layer in LAYER_OF_STEP.items() if name in done}
     for layer in ("raw", "staging", "marts"):
@@ -325,9 +331,7 @@ def test_a_kill_after_each_step_leaves_each_layer_as_before_or_fully_after(
 def test_a_kill_inside_compliance_or_publish_leaves_the_built_layers_and_the_old_report(
     killed_at_each_boundary, point
 ):
-    chain = killed_at_each_boundary
-    before, after, killed = chain["before"], chain["after"], chain["kills"][point]
-    assert killed["returncode"] == -signal.SIGKILL
+    before, after, killed = _killed_at(killed_at_each_boundary, point)
     for layer in ("raw", "staging", "marts"):
         assert killed["layers"][layer] == after["layers"][layer], (point, layer)
     assert killed["report"] == before["report"]

@@ -279,15 +279,17 @@ def test_no_extract_without_the_partners_key(story, tmp_path, monkeypatch):
 def requests_answered(story):
     """Subject access and erasure after the second delivery."""
     from dacall.governance.erasure import erase
-    from dacall.governance.sar import subject_access
+    from dacall.governance.sar import Subject, subject_access
 
     warehouse, folder = story["warehouse"], story["root"] / "sar"
     from datetime import date
 
-    jade, jade_counts = subject_access(warehouse, folder, "O'NEILL, Jade", date(1986, 11, 21))
-    liz, _ = subject_access(warehouse, folder, ref="VS/25/00422")
-    withdrawn = erase(warehouse, ref="VS/25/00500", erased_by="ig.officer")
-    police = erase(warehouse, ref=MENSAH_CALL, erased_by="ig.officer")
+    jade, jade_counts = subject_access(
+        warehouse, folder, Subject("O'NEILL, Jade", date(1986, 11, 21))
+    )
+    liz, _ = subject_access(warehouse, folder, Subject(ref="VS/25/00422"))
+    withdrawn = erase(warehouse, Subject(ref="VS/25/00500"), erased_by="ig.officer")
+    police = erase(warehouse, Subject(ref=MENSAH_CALL), erased_by="ig.officer")
     return {
         "jade": jade,
         "jade_counts": jade_counts,

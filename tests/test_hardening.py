@@ -20,6 +20,7 @@ import pytest
 
 from conftest import ingest_in_child, query
 from dacall.csv_out import FORMULA_STARTS, csv_bytes, frame_csv_bytes
+from dacall.faults import after_step
 from dacall.ingest.loader import ingest
 from dacall.settings import PROJECT_ROOT, UserError
 
@@ -732,7 +733,9 @@ def test_4_the_cli_and_the_transform_dag_reach_the_same_outcome_when_a_gate_stop
         dag_run = subprocess.Popen(
             [AIRFLOW, "dags", "test", "dacall_transform", "2025-07-11"],
             env=dict(
-                env, DACALL_TEST_PAUSE_AFTER_STEP="build_staging", DACALL_TEST_PAUSE_FILE=str(go)
+                env,
+                DACALL_TEST_PAUSE_AT=after_step("build_staging"),
+                DACALL_TEST_PAUSE_FILE=str(go),
             ),
             stdout=out,
             stderr=subprocess.STDOUT,

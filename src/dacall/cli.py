@@ -17,19 +17,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from dacall.cli_args import add_folder, add_verb, add_warehouse, iso_date
 from dacall.settings import UserError
 
 EXIT_OK = 0
 EXIT_QUARANTINED = 1
 EXIT_ERROR = 2
 EXIT_STOPPED = 3
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
 def _positive_int(text: str) -> int:
@@ -232,16 +226,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
-    gen = verbs.add_parser(
+    gen = add_verb(
+        verbs,
         "generate",
-        help="write synthetic feeds and their answer key",
-        description="Write one force's synthetic feeds in the exact formats "
+        cmd_generate,
+        "write synthetic feeds and their answer key",
+        "Write one force's synthetic feeds in the exact formats "
         "of feeds.md under OUT/landing and the answer key under OUT/truth.",
     )
     gen.add_argument("--out", type=Path, required=True, help="folder to write into")
     gen.add_argument(
         "--start",
-        type=_date,
+        type=iso_date,
         default=date(2025, 1, 1),
         help="first business date (default 2025-01-01)",
     )
@@ -253,95 +249,87 @@ def build_parser() -> argparse.ArgumentParser:
         help="volume multiplier; 1 is one force-year (default 1)",
     )
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    gen.set_defaults(func=cmd_generate)
 
-    from dacall import paths
-
-    run = verbs.add_parser(
+    run = add_verb(
+        verbs,
         "run",
-        help="the whole pipeline on a landing folder",
-        description="Ingest, transform, link, validate and report, in-process, "
+        cmd_run,
+        "the whole pipeline on a landing folder",
+        "Ingest, transform, link, validate and report, in-process, "
         "through the same step functions the Airflow DAGs call. Rerunning on "
         "the same landing changes nothing.",
     )
     run.add_argument("--landing", type=Path, required=True, help="the landing folder")
-    run.add_argument(
-        "--warehouse",
-        type=Path,
-        default=paths.warehouse(),
-        help="DuckDB warehouse file (default warehouse/dacall.duckdb)",
-    )
-    run.add_argument(
+    add_warehouse(run, "DuckDB warehouse file (default warehouse/dacall.duckdb)")
+    add_folder(
+        run,
         "--reports",
-        type=Path,
-        default=None,
-        help="folder for the report, exception list and Data Docs (default: reports/ beside "
+        "folder for the report, exception list and Data Docs (default: reports/ beside "
         "the warehouse; the configured reports folder for the configured warehouse)",
     )
     run.add_argument(
         "--strict", action="store_true", help="fail (exit 1) if any row or file was quarantined"
     )
-    run.set_defaults(func=cmd_run)
 
-    ext = verbs.add_parser(
+    ext = add_verb(
+        verbs,
         "extract",
-        help="a partner's extract for one month",
-        description="Write extracts/<partner>/<period>/ (CSV, Parquet and "
+        cmd_extract,
+        "a partner's extract for one month",
+        "Write extracts/<partner>/<period>/ (CSV, Parquet and "
         "manifest.json) under the partner's information sharing agreement "
         "(config/sharing/<partner>.yml) and record it in audit.disclosures.",
     )
     ext.add_argument("--partner", required=True, help="marac, mash, victim_support, home_office")
     ext.add_argument("--period", required=True, help="the month, YYYY-MM")
-    ext.add_argument("--warehouse", type=Path, default=paths.warehouse())
-    ext.add_argument("--out", type=Path, default=None, help="default extracts/")
-    ext.set_defaults(func=cmd_extract)
+    add_warehouse(ext)
+    add_folder(ext, "--out", "default extracts/")
 
-    rep = verbs.add_parser(
+    rep = add_verb(
+        verbs,
         "report",
-        help="the HTML report and the exception list",
-        description="Write report.html (charts, opens offline) and "
-        "exceptions.csv into OUT (default reports/).",
+        cmd_report,
+        "the HTML report and the exception list",
+        "Write report.html (charts, opens offline) and exceptions.csv into OUT (default reports/).",
     )
-    rep.add_argument("--warehouse", type=Path, default=paths.warehouse())
-    rep.add_argument(
-        "--out", type=Path, default=None, help="default: the reports folder of the warehouse"
-    )
+    add_warehouse(rep)
+    add_folder(rep, "--out", "default: the reports folder of the warehouse")
     rep.add_argument("--from", dest="start", type=_month, default=None, help="first month YYYY-MM")
     rep.add_argument("--to", dest="end", type=_month, default=None, help="last month YYYY-MM")
-    rep.set_defaults(func=cmd_report)
 
-    summ = verbs.add_parser("summary", help="headline counts from the warehouse")
-    summ.add_argument("--warehouse", type=Path, default=paths.warehouse())
-    summ.set_defaults(func=cmd_summary)
+    add_warehouse(add_verb(verbs, "summary", cmd_summary, "headline counts from the warehouse"))
 
     from dacall.review.commands import add_parsers
 
-    add_parsers(verbs, paths.warehouse())
+    add_parsers(verbs)
 
     from dacall.governance.cli import add_verbs
 
-    add_verbs(verbs, paths.warehouse())
+    add_verbs(verbs)
 
     from dacall import claims_eval, pilot
 
-    ev_parser = verbs.add_parser(
-        "evaluate-parser",
-        help="the claims parser's precision and recall on a labelled CSV",
-        description="Read every entry of a labelled CSV (text, claims; optional id, kind) and "
-        "report precision and recall of claims, results right, and the errors by kind.",
+    claims_eval.add_arguments(
+        add_verb(
+            verbs,
+            "evaluate-parser",
+            cmd_evaluate_parser,
+            "the claims parser's precision and recall on a labelled CSV",
+            "Read every entry of a labelled CSV (text, claims; optional id, kind) and "
+            "report precision and recall of claims, results right, and the errors by kind.",
+        )
     )
-    claims_eval.add_arguments(ev_parser)
-    ev_parser.set_defaults(func=cmd_evaluate_parser)
-
-    ev = verbs.add_parser(
-        "evaluate",
-        help="the pipeline against a force's manually reviewed dip sample (docs/pilot.md)",
-        description="Compare the claims and statuses in the warehouse with the quality team's "
-        "dip sample: precision and recall per status with 95%% Wilson intervals, and the "
-        "disagreements to look at.",
+    pilot.add_arguments(
+        add_verb(
+            verbs,
+            "evaluate",
+            cmd_evaluate,
+            "the pipeline against a force's manually reviewed dip sample (docs/pilot.md)",
+            "Compare the claims and statuses in the warehouse with the quality team's "
+            "dip sample: precision and recall per status with 95%% Wilson intervals, and the "
+            "disagreements to look at.",
+        )
     )
-    pilot.add_arguments(ev)
-    ev.set_defaults(func=cmd_evaluate)
     return parser
 
 

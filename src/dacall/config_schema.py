@@ -22,17 +22,25 @@ _SHARE = {"type": "number", "minimum": 0, "maximum": 1}
 _MEMORY = {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?\\s*[KMGT]i?B$"}
 _LOCAL_TIME = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 
+
+def _mapping(required: dict, optional: dict | None = None, **rules) -> dict:
+    """A mapping's schema: the fields it must have and those it may have (each field named
+    once, with its schema), and any further rules (additionalProperties, ...)."""
+    schema = {"type": "object", "required": list(required)}
+    return schema | {"properties": required | (optional or {})} | rules
+
+
 SCHEMAS: dict[str, dict] = {
     "feeds.yml": {
         "type": "object",
         "minProperties": 1,
-        "additionalProperties": {
-            "type": "object",
-            "required": ["pattern", "format", "encoding"],
-            "properties": {
+        "additionalProperties": _mapping(
+            {
                 "pattern": {"type": "string", "minLength": 1},
                 "format": {"enum": ["csv", "fixed", "jsonl"]},
                 "encoding": {"enum": ["ascii", "cp1252", "utf-8", "utf-8-sig"]},
+            },
+            {
                 "line_end": {"enum": ["crlf", "lf", "any"]},
                 "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 "fields": {
@@ -53,25 +61,10 @@ SCHEMAS: dict[str, dict] = {
                     "additionalProperties": {"type": "array", "items": {"type": "string"}},
                 },
             },
-        },
+        ),
     },
-    "claims_vocabulary.yml": {
-        "type": "object",
-        "required": [
-            "standard_check_set",
-            "systems",
-            "system_subjects",
-            "subjects",
-            "check_words",
-            "done_words",
-            "narrative_openings",
-            "not_done",
-            "results",
-            "history_nouns",
-            "denials",
-            "corrections",
-        ],
-        "properties": {
+    "claims_vocabulary.yml": _mapping(
+        {
             "standard_check_set": _SYSTEMS,
             "systems": {
                 "type": "object",
@@ -99,40 +92,22 @@ SCHEMAS: dict[str, dict] = {
                 ],  # fmt: skip
                 "additionalProperties": _WORDS,
             },
-            "part_separators": _WORDS,
-            "results": {
-                "type": "object",
-                "required": ["NO_TRACE", "TRACE"],
-                "properties": {"NO_TRACE": _WORDS, "TRACE": _WORDS},
-                "additionalProperties": False,
-            },
+            "results": _mapping({"NO_TRACE": _WORDS, "TRACE": _WORDS}, additionalProperties=False),
             "history_nouns": _WORDS,
-            "history_qualifiers": _WORDS,
             "denials": _WORDS,
-            "plural_words": _WORDS,
             "corrections": _WORD_MAP,
+        },
+        {
+            "part_separators": _WORDS,
+            "history_qualifiers": _WORDS,
+            "plural_words": _WORDS,
             "fuzzy_targets": _WORDS,
             "never_correct": _WORDS,
         },
-    },
-    "address.yml": {
-        "type": "object",
-        "required": ["abbreviations", "street_types"],
-        "properties": {"abbreviations": _WORD_MAP, "street_types": _WORDS},
-    },
-    "linkage.yml": {
-        "type": "object",
-        "required": [
-            "match_threshold",
-            "blocking_rules",
-            "training_blocking_rules",
-            "deterministic_rules",
-            "deterministic_recall",
-            "u_sampling_max_pairs",
-            "review_band",
-            "memory_limit",
-        ],
-        "properties": {
+    ),
+    "address.yml": _mapping({"abbreviations": _WORD_MAP, "street_types": _WORDS}),
+    "linkage.yml": _mapping(
+        {
             "match_threshold": _SHARE,
             "blocking_rules": {"type": "array", "items": _RULE, "minItems": 1},
             "training_blocking_rules": {"type": "array", "items": _RULE, "minItems": 1},
@@ -141,13 +116,9 @@ SCHEMAS: dict[str, dict] = {
             "u_sampling_max_pairs": {"type": "integer", "minimum": 1},
             "review_band": {"type": "array", "items": _SHARE, "minItems": 2, "maxItems": 2},
             "memory_limit": _MEMORY,
-        },
-    },
-    "resources.yml": {
-        "type": "object",
-        "required": ["build_memory_limit"],
-        "properties": {"build_memory_limit": _MEMORY},
-    },
+        }
+    ),
+    "resources.yml": _mapping({"build_memory_limit": _MEMORY}),
     "alerts.yml": {
         "type": "object",
         "properties": {
@@ -163,14 +134,13 @@ SCHEMAS: dict[str, dict] = {
             },
         },
     },
-    "schedule.yml": {
-        "type": "object",
-        "required": ["timezone", "go_live", "nightly_at"],
-        "additionalProperties": False,
-        "properties": {
+    "schedule.yml": _mapping(
+        {
             "timezone": {"type": "string", "minLength": 1},
             "go_live": {},  # a YAML date; dacall.schedule checks it is one
             "nightly_at": _LOCAL_TIME,
+        },
+        {
             "late_file_checks": {"type": "array", "items": _LOCAL_TIME},
             "extracts_day": {"type": "integer", "minimum": 1, "maximum": 28},
             "extracts_at": _LOCAL_TIME,
@@ -178,24 +148,15 @@ SCHEMAS: dict[str, dict] = {
             "retry_delay_seconds": {"type": "integer", "minimum": 0},
             "run_claim_hours": {"type": "number", "exclusiveMinimum": 0},
         },
-    },
-    "generator.yml": {
-        "type": "object",
-        "required": ["volumes", "defects"],
-        "properties": {
-            "volumes": {"type": "object"},
-            "defects": {"type": "object"},
-        },
-    },
-    "sharing/*.yml": {
-        "type": "object",
-        "required": ["partner", "agreement", "purpose", "lawful_basis", "dataset", "fields"],
-        "properties": {
+        additionalProperties=False,
+    ),
+    "generator.yml": _mapping({"volumes": {"type": "object"}, "defects": {"type": "object"}}),
+    "sharing/*.yml": _mapping(
+        {
             "partner": {"type": "string", "pattern": "^[a-z][a-z_]{1,40}$"},
             "agreement": {"type": "string", "minLength": 1},
             "purpose": {"type": "string", "minLength": 1},
             "lawful_basis": {"type": "string", "minLength": 1},
-            "cadence": {"enum": ["monthly"]},
             "dataset": {"type": "string", "minLength": 1},
             "fields": {
                 "type": "array",
@@ -203,9 +164,12 @@ SCHEMAS: dict[str, dict] = {
                 "minItems": 1,
                 "uniqueItems": True,
             },
+        },
+        {
+            "cadence": {"enum": ["monthly"]},
             "small_number_threshold": {"type": "integer", "minimum": 0},
         },
-    },
+    ),
 }
 
 _KIND = {

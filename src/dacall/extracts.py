@@ -227,7 +227,7 @@ def make_extract(
     agreement = load_agreement(partner)
     period = validate_period(period)
     key = pseudonym_key()
-    warehouse = Path(warehouse or paths.warehouse())
+    warehouse = paths.warehouse_or_configured(warehouse)
     con = connect(warehouse, read_only=True)
     try:
         frame = _rows(con, agreement.dataset, period)

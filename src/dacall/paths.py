@@ -27,6 +27,11 @@ def warehouse() -> Path:
     return _path("DACALL_WAREHOUSE", "warehouse/dacall.duckdb")
 
 
+def warehouse_or_configured(given: Path | str | None) -> Path:
+    """The warehouse a caller named, else the configured one (`DACALL_WAREHOUSE`)."""
+    return Path(given or warehouse())
+
+
 def reports() -> Path:
     return _path("DACALL_REPORTS", "reports")
 
@@ -42,7 +47,7 @@ def state(warehouse_path: Path | None = None) -> Path:
     value = os.environ.get("DACALL_STATE_DIR")
     if value:
         return Path(value)
-    return Path(warehouse_path or warehouse()).resolve().parent / "state"
+    return warehouse_or_configured(warehouse_path).resolve().parent / "state"
 
 
 def reports_for(warehouse_file: Path | str | None) -> Path:

@@ -226,7 +226,7 @@ def _print(report: dict, show: int) -> None:
 
 def run(labels_path: Path, warehouse: Path | None = None, *, as_json=False, show=30) -> int:
     labels = read_labels(labels_path)
-    warehouse = Path(warehouse or paths.warehouse())
+    warehouse = paths.warehouse_or_configured(warehouse)
     claims = pipeline_claims(warehouse, {k[:2] for k in labels})
     report = compare(labels, claims)
     if as_json:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dacall import paths
-from dacall.faults import kill_point
+from dacall.faults import fault_point
 from dacall.settings import UserError
 
 WAREHOUSE_POOL = "dacall_warehouse"  # one slot: DuckDB allows one writer at a time
@@ -69,7 +69,7 @@ def ingest_step(
     from dacall.review.outcomes import load_outcomes
     from dacall.warehouse import owner_only
 
-    warehouse = warehouse or paths.warehouse()
+    warehouse = paths.warehouse_or_configured(warehouse)
     check_warehouse_folder(warehouse)
     run_id = run_id or str(uuid.uuid4())
     started = _now()
@@ -138,7 +138,7 @@ def transform_step(
     from dacall.warehouse import owner_only
     from dacall.whole_build import build_in_copy
 
-    warehouse = warehouse or paths.warehouse()
+    warehouse = paths.warehouse_or_configured(warehouse)
     started = _now()
     args = ["build", "--exclude-resource-type", "unit_test"]
     if phase == "staging":
@@ -216,7 +216,7 @@ def gate_step(
     from dacall.validation.run import freshness, raw_gates
 
     validate_all()  # the transform reads the vocabulary and address words inside dbt
-    warehouse = warehouse or paths.warehouse()
+    warehouse = paths.warehouse_or_configured(warehouse)
     run_id = run_id or str(uuid.uuid4())
     gates, fresh = _validate(
         warehouse, run_id, lambda v: (raw_gates(v), freshness(v, up_to)), reports
@@ -235,7 +235,7 @@ def staging_gate_step(
     from dacall.alerts import alert
     from dacall.validation.run import staging_gates
 
-    warehouse = warehouse or paths.warehouse()
+    warehouse = paths.warehouse_or_configured(warehouse)
     verdicts = _validate(warehouse, run_id or str(uuid.uuid4()), staging_gates, reports)
     stopped = sorted(v.target.removeprefix("staging.") for v in verdicts if not v.success)
     failed = [v.line() for v in verdicts if not v.success]
@@ -253,10 +253,10 @@ def compliance_step(
 
     def suite(validator):
         verdict = compliance(validator)
-        kill_point("compliance:recorded")  # its results are in, its Data Docs not yet built
+        fault_point("compliance:recorded")  # its results are in, its Data Docs not yet built
         return [verdict]
 
-    warehouse = warehouse or paths.warehouse()
+    warehouse = paths.warehouse_or_configured(warehouse)
     (verdict,) = _validate(warehouse, run_id or str(uuid.uuid4()), suite, reports)
     exceptions = len(verdict.unexpected_rows)
     if exceptions:
@@ -274,7 +274,7 @@ def summary(warehouse: Path | None = None) -> dict:
     """The headline counts `make demo` and `dacall run` end with."""
     from dacall.warehouse import connect
 
-    con = connect(warehouse or paths.warehouse(), read_only=True)
+    con = connect(paths.warehouse_or_configured(warehouse), read_only=True)
     try:
 
         def scalar(sql: str):
@@ -388,11 +388,11 @@ def report_step(
     from dacall.transform import run_dbt
     from dacall.warehouse import owner_only
 
-    warehouse = warehouse or paths.warehouse()
+    warehouse = paths.warehouse_or_configured(warehouse)
     started = _now()
     with owner_only():
         snapshot, _tables = publish_snapshot(warehouse, run_id)
-        kill_point("publish:snapshot")  # the review app's snapshot is new, the report is not
+        fault_point("publish:snapshot")  # the review app's snapshot is new, the report is not
         docs = run_dbt(["docs", "generate", "--static"], warehouse)
         report = make_report(warehouse, reports or paths.reports_for(warehouse), run_id=run_id)
     _record_run(

@@ -12,9 +12,6 @@ starts while the first is between steps is refused with one line, so the two nev
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from dacall import pipeline
+from dacall.faults import after_step, fault_point
 
 Results = dict[str, dict | None]
 
@@ -64,6 +62,14 @@ def _needs_compliance(results: Results) -> str | None:
     return None
 
 
+def _validates_or_reports(step_function) -> Callable[[RunContext, Results], dict]:
+    """A step that reads the warehouse and writes to the run's reports folder (the gates, the
+    compliance suite, the report): `step_function(warehouse, run_id, reports)`."""
+    return lambda c, _r: step_function(c.warehouse, c.run_id, reports=c.reports)
+
+
+TRANSFORM = "dacall_transform"
+
 STEPS: tuple[Step, ...] = (
     Step(
         "ingest",
@@ -76,13 +82,13 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "raw_gates",
-        "dacall_transform",
+        TRANSFORM,
         "validate: quality gates on the raw feeds",
-        lambda c, _r: pipeline.gate_step(c.warehouse, c.run_id, reports=c.reports),
+        _validates_or_reports(pipeline.gate_step),
     ),
     Step(
         "build_staging",
-        "dacall_transform",
+        TRANSFORM,
         "transform: dbt build of staging",
         lambda c, r: pipeline.transform_step(
             c.warehouse, c.run_id, "staging", r["raw_gates"]["stopped_feeds"]
@@ -91,14 +97,14 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "staging_gates",
-        "dacall_transform",
+        TRANSFORM,
         "validate: quality gates on staging",
-        lambda c, _r: pipeline.staging_gate_step(c.warehouse, c.run_id, c.reports),
+        _validates_or_reports(pipeline.staging_gate_step),
         needs=("build_staging",),
     ),
     Step(
         "build_marts",
-        "dacall_transform",
+        TRANSFORM,
         "transform: dbt build of linkage, reconciliation and marts",
         lambda c, r: pipeline.transform_step(
             c.warehouse,
@@ -112,17 +118,17 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "compliance",
-        "dacall_transform",
+        TRANSFORM,
         "validate: compliance suite",
-        lambda c, _r: pipeline.compliance_step(c.warehouse, c.run_id, c.reports),
+        _validates_or_reports(pipeline.compliance_step),
         needs=("build_marts",),
         skip_reason=_needs_marts,
     ),
     Step(
         "publish",
-        "dacall_transform",
+        TRANSFORM,
         "report: dbt docs, the HTML report and the exception list",
-        lambda c, _r: pipeline.report_step(c.warehouse, c.run_id, c.reports),
+        _validates_or_reports(pipeline.report_step),
         needs=("compliance",),
         skip_reason=_needs_compliance,
     ),
@@ -169,33 +175,18 @@ def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS)
 
     results: Results = {}
     say = context.progress or (lambda _m: None)
-    with run_lock(context.warehouse or pipeline.paths.warehouse(), context.run_id):
+    with run_lock(pipeline.paths.warehouse_or_configured(context.warehouse), context.run_id):
         for step in steps:
             reason = step.skip_reason(results)
             if reason is None:
                 say(step.says)
             results[step.name] = run_step(step, context, results)
-            _test_fault_after(step.name)
+            fault_point(after_step(step.name))
     return results
 
 
 def new_run_id() -> str:
     return str(uuid.uuid4())
-
-
-def _test_fault_after(name: str) -> None:
-    """Fault injection for tests/test_faults.py: kill this process right after step `name`
-    (DACALL_TEST_KILL_AFTER_STEP), or wait there until a file appears
-    (DACALL_TEST_PAUSE_AFTER_STEP, DACALL_TEST_PAUSE_FILE), so that a second run can race
-    into the gap between steps (in Airflow: between two tasks, outside the run lock)."""
-    if os.environ.get("DACALL_TEST_KILL_AFTER_STEP") == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-    if os.environ.get("DACALL_TEST_PAUSE_AFTER_STEP") == name:
-        go = Path(os.environ["DACALL_TEST_PAUSE_FILE"])
-        go.with_name(go.name + ".waiting").touch()
-        deadline = time.monotonic() + 300
-        while not go.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
 
 
 # An Airflow task waits this long for a `dacall run` (or a task of another DAG) holding the
@@ -226,7 +217,7 @@ def run_in_airflow(name: str, earlier: Results, run_id=None, logical_date=None) 
         honour_claims=False,
     ):
         result = run_step(step, context, earlier)
-    _test_fault_after(step.name)
+    fault_point(after_step(step.name))
     for model in (result or {}).get("models", []):
         print(f"dbt model {model['name']}: {model['status']} in {model['seconds']} s")
     return result

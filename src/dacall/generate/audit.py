@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from dacall.generate import pools, writers
 from dacall.generate.clock import fmt_local, fmt_local_iso, writable_local
+from dacall.generate.draws import by_share
 from dacall.generate.world import Address, ascii_upper, location_text, phone_as_typed
 
 SYLLABLES = [
@@ -153,13 +154,11 @@ class AuditWriter:
         dob = person.get("dob")
         if rng.random() < 0.05:
             forename = forename[:1]
-        roll = rng.random()
-        if roll < 0.5:
-            text = f"{surname}, {forename}"
-        elif roll < 0.8:
-            text = f"{forename} {surname}"
-        else:
-            text = f"{surname} {forename}"
+        text = by_share(
+            rng.random(),
+            [(0.5, f"{surname}, {forename}"), (0.8, f"{forename} {surname}")],
+            f"{surname} {forename}",
+        )
         if with_dob and dob is not None:
             text += " " + dob.strftime("%d/%m/%Y")
         return text

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from dacall.generate.draws import by_share
+
 SYSTEM_WORDS = {
     "PNC": ["PNC"],
     "PND": ["PND"],
@@ -102,12 +104,14 @@ def claim_entry(rng: random.Random, standard_set: list[str], result: str) -> Ent
     sys_text = _join([rng.choice(SYSTEM_WORDS[s]) for s in systems], rng)
     subj_text = _join([rng.choice(SUBJECT_WORDS[t]) for t in subjects], rng)
     claims = [Claim(s, t, result) for s in systems for t in subjects]
-    if style < 0.55:
-        text = f"{sys_text} CHECKS ON {subj_text} - {res}"
-    elif style < 0.80:
-        text = f"{sys_text} ON {subj_text} {res}"
-    else:
-        text = f"{sys_text} {subj_text} CHECK - {res}"
+    text = by_share(
+        style,
+        [
+            (0.55, f"{sys_text} CHECKS ON {subj_text} - {res}"),
+            (0.80, f"{sys_text} ON {subj_text} {res}"),
+        ],
+        f"{sys_text} {subj_text} CHECK - {res}",
+    )
     return Entry(text, claims)
 
 

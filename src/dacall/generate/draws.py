@@ -1,9 +1,12 @@
-"""Random counts shared by the simulation and the background traffic."""
+"""Random draws shared by the simulation, the background traffic and the ways things are typed."""
 
 from __future__ import annotations
 
 import math
 import random
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def poisson(rng: random.Random, mean: float) -> int:
@@ -16,3 +19,9 @@ def poisson(rng: random.Random, mean: float) -> int:
         if p <= threshold:
             return k
         k += 1
+
+
+def by_share(roll: float, choices: list[tuple[float, T]], otherwise: T) -> T:
+    """The first of `choices` (cumulative share, value) whose share `roll` (one rng.random())
+    is under, else `otherwise`: one of several styles, each with its share of the draws."""
+    return next((value for share, value in choices if roll < share), otherwise)

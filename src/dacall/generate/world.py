@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from dacall.generate import pools
+from dacall.generate.draws import by_share
 
 
 def fold(text: str) -> str:
@@ -126,18 +127,17 @@ def phone_as_typed(national: str, rng: random.Random) -> str:
     digits = national
     style = rng.random()
     if digits.startswith("07"):
-        if style < 0.40:
-            return f"{digits[:5]} {digits[5:]}"
-        if style < 0.60:
-            return digits
-        if style < 0.78:
-            return f"+44 {digits[1:5]} {digits[5:]}"
-        if style < 0.90:
-            return "44" + digits[1:]
-        return f"{digits[:5]} {digits[5:8]} {digits[8:]}"
-    if style < 0.5:
-        return f"({digits[:3]}) {digits[3:7]} {digits[7:]}"
-    return digits
+        return by_share(
+            style,
+            [
+                (0.40, f"{digits[:5]} {digits[5:]}"),
+                (0.60, digits),
+                (0.78, f"+44 {digits[1:5]} {digits[5:]}"),
+                (0.90, "44" + digits[1:]),
+            ],
+            f"{digits[:5]} {digits[5:8]} {digits[8:]}",
+        )
+    return by_share(style, [(0.5, f"({digits[:3]}) {digits[3:7]} {digits[7:]}")], digits)
 
 
 def abbreviate_street(street: str, rng: random.Random) -> str:
@@ -158,14 +158,11 @@ def location_text(addr: Address, rng: random.Random, with_town: bool = True) -> 
 
 
 def postcode_as_typed(postcode: str, rng: random.Random) -> str:
-    style = rng.random()
-    if style < 0.75:
-        return postcode
-    if style < 0.88:
-        return postcode.replace(" ", "")
-    if style < 0.95:
-        return postcode.lower()
-    return postcode.replace(" ", "").lower()
+    return by_share(
+        rng.random(),
+        [(0.75, postcode), (0.88, postcode.replace(" ", "")), (0.95, postcode.lower())],
+        postcode.replace(" ", "").lower(),
+    )
 
 
 def typo(text: str, rng: random.Random) -> str:

@@ -7,6 +7,8 @@ import getpass
 import os
 from pathlib import Path
 
+from dacall.cli_args import add_folder, add_verb, add_warehouse, iso_date
+
 
 def _who() -> str:
     return os.environ.get("DACALL_RUN_BY") or getpass.getuser()
@@ -28,11 +30,13 @@ def cmd_links(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_verbs(verbs, warehouse_default: Path) -> None:
-    links = verbs.add_parser(
+def add_verbs(verbs) -> None:
+    links = add_verb(
+        verbs,
         "links",
-        help="record a person's decision on a pair of person records",
-        description="Record that two records are (or are not) the same person. The decision "
+        cmd_links,
+        "record a person's decision on a pair of person records",
+        "Record that two records are (or are not) the same person. The decision "
         "overrides the linkage model for that pair from the next run; rows held back from an "
         "extract for review (extracts/<partner>/<period>_links_to_review.csv) are released "
         "once their link is confirmed.",
@@ -47,24 +51,14 @@ def add_verbs(verbs, warehouse_default: Path) -> None:
     )
     links.add_argument("--by", help="who decided (default: the user running the command)")
     links.add_argument("--reason", help="why, in a few words (no personal data)")
-    links.add_argument("--warehouse", type=Path, default=warehouse_default)
-    links.set_defaults(func=cmd_links)
-    add_person_verbs(verbs, warehouse_default)
-
-
-def _date(text: str):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+    add_warehouse(links)
+    add_person_verbs(verbs)
 
 
 def cmd_sar(args: argparse.Namespace) -> int:
-    from dacall.governance.sar import subject_access
+    from dacall.governance.sar import Subject, subject_access
 
-    path, counts = subject_access(args.warehouse, args.out, args.name, args.dob, args.ref)
+    path, counts = subject_access(args.warehouse, args.out, Subject(args.name, args.dob, args.ref))
     print(
         f"subject access: {counts['people']} person(s), {counts['records']} record(s), "
         f"{counts['possible']} possible (name only), {counts['claims']} claim(s), "
@@ -76,8 +70,9 @@ def cmd_sar(args: argparse.Namespace) -> int:
 
 def cmd_erase(args: argparse.Namespace) -> int:
     from dacall.governance.erasure import erase
+    from dacall.governance.sar import Subject
 
-    lines = erase(args.warehouse, args.name, args.dob, args.ref)
+    lines = erase(args.warehouse, Subject(args.name, args.dob, args.ref))
     if not lines:
         print("erasure: no records found; nothing erased (logged)")
         return 0
@@ -117,7 +112,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_person_verbs(verbs, warehouse_default: Path) -> None:
+def add_person_verbs(verbs) -> None:
     for verb, helper, about in (
         (
             "sar",
@@ -133,35 +128,34 @@ def add_person_verbs(verbs, warehouse_default: Path) -> None:
             "(Victim Support referrals); report the rest as retained; log the counts.",
         ),
     ):
-        sub = verbs.add_parser(verb, help=about.split(",")[0].lower(), description=about)
+        sub = add_verb(verbs, verb, helper, about.split(",")[0].lower(), about)
         sub.add_argument("--name", help='"SURNAME, FORENAME"')
-        sub.add_argument("--dob", type=_date, help="date of birth, YYYY-MM-DD")
+        sub.add_argument("--dob", type=iso_date, help="date of birth, YYYY-MM-DD")
         sub.add_argument("--ref", help="an incident URN, Case Ref, referral_id or VS_REF")
-        sub.add_argument("--warehouse", type=Path, default=warehouse_default)
+        add_warehouse(sub)
         if verb == "sar":
-            sub.add_argument(
-                "--out", type=Path, default=None, help="default reports/subject_access"
-            )
-        sub.set_defaults(func=helper)
+            add_folder(sub, "--out", "default reports/subject_access")
 
-    ret = verbs.add_parser(
+    ret = add_verb(
+        verbs,
         "retention",
-        help="delete what is past its retention period",
-        description="Apply config/retention.yml: delete raw rows, quarantined rows, log rows "
+        cmd_retention,
+        "delete what is past its retention period",
+        "Apply config/retention.yml: delete raw rows, quarantined rows, log rows "
         "and extract files past their period, and record the counts in audit.retention_runs.",
     )
     ret.add_argument("--dry-run", action="store_true", help="count only; delete nothing")
-    ret.add_argument("--as-of", type=_date, default=None, help="today's date (default: today)")
-    ret.add_argument("--warehouse", type=Path, default=warehouse_default)
-    ret.add_argument("--extracts", type=Path, default=None, help="default extracts/")
-    ret.set_defaults(func=cmd_retention)
+    ret.add_argument("--as-of", type=iso_date, default=None, help="today's date (default: today)")
+    add_warehouse(ret)
+    add_folder(ret, "--extracts", "default extracts/")
 
-    keys = verbs.add_parser(
+    keys = add_verb(
+        verbs,
         "keys",
-        help="make throwaway demo keys for encrypted extracts",
-        description="Write each partner's age key pair and the force's Ed25519 signing key "
+        cmd_keys,
+        "make throwaway demo keys for encrypted extracts",
+        "Write each partner's age key pair and the force's Ed25519 signing key "
         "into the keys folder (DACALL_KEYS_DIR, default keys/), readable only by you. For the "
         "demo and tests only: a real partner sends its public key and keeps its secret key.",
     )
     keys.add_argument("--demo", action="store_true", required=True)
-    keys.set_defaults(func=cmd_keys)

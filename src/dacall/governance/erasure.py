@@ -13,11 +13,11 @@ from __future__ import annotations
 import getpass
 import os
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dacall import paths
-from dacall.governance.sar import RAW_ID, find
+from dacall.governance.sar import RAW_ID, Subject, find
 from dacall.settings import UserError, load_yaml
 from dacall.warehouse import connect
 from dacall.whole_build import discard_stale_copy
@@ -45,15 +45,9 @@ def erasable_sources() -> set[str]:
     return sources
 
 
-def erase(
-    warehouse: Path | None = None,
-    name: str | None = None,
-    dob: date | None = None,
-    ref: str | None = None,
-    erased_by: str | None = None,
-) -> list[dict]:
+def erase(warehouse: Path | None, subject: Subject, erased_by: str | None = None) -> list[dict]:
     """Erase what may be erased; returns one line per source: counts and the outcome."""
-    warehouse = Path(warehouse or paths.warehouse())
+    warehouse = paths.warehouse_or_configured(warehouse)
     allowed = erasable_sources()
     con = connect(warehouse)
     # A copy a killed build left behind may hold the person: it goes too (a live build holds the
@@ -62,7 +56,7 @@ def erase(
     lines: list[dict] = []
     try:
         con.execute(ERASURES_DDL)
-        finding = find(con, name=name, dob=dob, ref=ref)
+        finding = find(con, subject)
         by_source: dict[str, list[str]] = {}
         for source, record in sorted(finding.records):
             by_source.setdefault(source, []).append(record)

@@ -179,7 +179,7 @@ def apply_retention(
     run_by: str = "dacall",
 ) -> list[dict]:
     """Apply every rule; returns and records one line per rule and target (counts only)."""
-    warehouse = Path(warehouse or paths.warehouse())
+    warehouse = paths.warehouse_or_configured(warehouse)
     extracts_root = Path(extracts_root or paths.extracts())
     as_of = as_of or datetime.now(UTC).date()
     rules = load_rules()

@@ -50,6 +50,16 @@ SOURCE_LABEL = {
 }
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Whom a subject access request or an erasure is about: a name ("SURNAME, FORENAME") and
+    a date of birth, or a reference (incident URN, Case Ref, referral_id or VS_REF)."""
+
+    name: str | None = None
+    dob: date | None = None
+    ref: str | None = None
+
+
 @dataclass
 class Finding:
     looked_up_by: str
@@ -70,9 +80,10 @@ def parse_name(text: str) -> tuple[str, str]:
     return surname, forename
 
 
-def find(con, name: str | None = None, dob: date | None = None, ref: str | None = None):
+def find(con, subject: Subject):
     """The person's records: direct matches, then every record linked to them."""
     tables = _tables(con)
+    name, dob, ref = subject.name, subject.dob, subject.ref
     if ref:
         ref = ref.strip()
         if not ref or len(ref) > 40:
@@ -247,17 +258,12 @@ def render(finding: Finding, sections: dict, made_at: datetime) -> str:
 
 
 def subject_access(
-    warehouse: Path | None = None,
-    out: Path | None = None,
-    name: str | None = None,
-    dob: date | None = None,
-    ref: str | None = None,
-    requested_by: str | None = None,
+    warehouse: Path | None, out: Path | None, subject: Subject, requested_by: str | None = None
 ) -> tuple[Path, dict]:
-    warehouse = Path(warehouse or paths.warehouse())
+    warehouse = paths.warehouse_or_configured(warehouse)
     con = connect(warehouse, read_only=True)
     try:
-        finding = find(con, name=name, dob=dob, ref=ref)
+        finding = find(con, subject)
         sections = collect(con, finding)
     finally:
         con.close()

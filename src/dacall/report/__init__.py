@@ -30,7 +30,7 @@ def make_report(
     from dacall.report.page import publish
 
     with owner_only():
-        warehouse = Path(warehouse or paths.warehouse())
+        warehouse = paths.warehouse_or_configured(warehouse)
         folder = private_dir(Path(out or paths.reports_for(warehouse)))
         data = read_report_data(warehouse, start, end, run_id)
         months = [str(month)[:7] for month in data.monthly["month"]]

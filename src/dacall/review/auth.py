@@ -36,7 +36,7 @@ def users_file(warehouse: Path | None = None) -> Path:
     env = os.environ.get("DACALL_REVIEW_USERS")
     if env:
         return Path(env)
-    return Path(warehouse or paths.warehouse()).resolve().parent / "review" / "users.json"
+    return paths.warehouse_or_configured(warehouse).resolve().parent / "review" / "users.json"
 
 
 def hash_password(password: str) -> str:

@@ -6,8 +6,8 @@ import argparse
 import getpass
 import os
 import sys
-from pathlib import Path
 
+from dacall.cli_args import add_verb, add_warehouse
 from dacall.settings import UserError
 
 
@@ -61,14 +61,16 @@ def cmd_review_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(verbs, default_warehouse: Path) -> None:
-    rev = verbs.add_parser(
+def add_parsers(verbs) -> None:
+    rev = add_verb(
+        verbs,
         "review",
-        help="the review web app (queue, case pages, outcomes)",
-        description="Serve the review app over the published snapshot of the marts. Binds "
+        cmd_review,
+        "the review web app (queue, case pages, outcomes)",
+        "Serve the review app over the published snapshot of the marts. Binds "
         "127.0.0.1 unless --host says otherwise.",
     )
-    rev.add_argument("--warehouse", type=Path, default=default_warehouse)
+    add_warehouse(rev)
     rev.add_argument("--host", default=os.environ.get("DACALL_REVIEW_HOST", "127.0.0.1"))
     rev.add_argument("--port", type=int, default=int(os.environ.get("DACALL_REVIEW_PORT", 8000)))
     rev.add_argument(
@@ -76,16 +78,16 @@ def add_parsers(verbs, default_warehouse: Path) -> None:
         action="store_true",
         help="on first start, create a reviewer `demo` and print its password once",
     )
-    rev.set_defaults(func=cmd_review)
 
-    user = verbs.add_parser(
+    user = add_verb(
+        verbs,
         "review-user",
-        help="add or replace a review app user",
-        description="Write a user with a salted scrypt hash of the password (from "
+        cmd_review_user,
+        "add or replace a review app user",
+        "Write a user with a salted scrypt hash of the password (from "
         "DACALL_REVIEW_PASSWORD or typed) to the users file (DACALL_REVIEW_USERS).",
     )
     user.add_argument("action", choices=["add"])
     user.add_argument("name")
     user.add_argument("--role", choices=["reviewer", "viewer"], required=True)
-    user.add_argument("--warehouse", type=Path, default=default_warehouse)
-    user.set_defaults(func=cmd_review_user)
+    add_warehouse(user)

@@ -58,7 +58,7 @@ def now() -> datetime:
 
 
 def default_sqlite(warehouse: Path | None = None) -> Path:
-    return Path(warehouse or paths.warehouse()).resolve().parent / "review" / "review.sqlite3"
+    return paths.warehouse_or_configured(warehouse).resolve().parent / "review" / "review.sqlite3"
 
 
 def database_url(warehouse: Path | None = None) -> str:
