@@ -168,20 +168,37 @@ def test_a_partner_file_resent_with_rows_removed_keeps_only_the_rows_sent(sample
     balances(warehouse)
 
 
-# --- a kill at each step boundary of `dacall run`, and a second run racing into the gap ---------
+# --- a kill after and inside each step of `dacall run`, and a second run racing into a gap ------
 #
 # One chain of real runs on the spec's samples plus one new night (an incident, its log and its
-# audit entry): the run killed after step N is the next run after the kill at step N-1, so each
-# kill is followed by a run that gets past it; the last run completes (with a second run started
+# audit entry). The faults go in the order of the steps, each a kill inside a step or after it,
+# and each run gets past the fault before it; the last run completes (with a second run started
 # while it waits between two steps). "Before" is the samples' warehouse; "after" is the chain's
-# end. Every layer is, after each kill, exactly one of the two.
+# end. Every layer is, after each kill, exactly one of the two: after for the layers of the steps
+# the killed run finished, before for the rest.
 
-BOUNDARIES = [step.name for step in STEPS][:-1]  # after the last step there is no gap
-# The layer each step rewrites; a layer not rewritten by step N or earlier is still as before.
-# Points inside the steps after the builds (dacall.faults.fault_point): every layer is rewritten
-# by then, and the report is not yet.
-INSIDE = ["compliance:recorded", "publish:snapshot"]
+STEP_NAMES = [step.name for step in STEPS]
+# Where each step is killed inside: a fault point (dacall.faults) once its results are recorded,
+# or, for a dbt build, "dbt:<model>" once dbt has committed that model (one the new night
+# changes) in it. Inside a load is tested above, with the ledger.
+INSIDE = {
+    "raw_gates": "raw_gates:recorded",
+    "build_staging": "dbt:stg_audit_rms",
+    "staging_gates": "staging_gates:recorded",
+    "build_marts": "dbt:int_claims",
+    "compliance": "compliance:recorded",
+    "publish": "publish:snapshot",
+}
+# (fault, the step it is in or after, how many steps the killed run finished)
+FAULTS = [
+    fault
+    for n, step in enumerate(STEP_NAMES)
+    for fault in [(INSIDE.get(step), step, n), (after_step(step), step, n + 1)]
+    if fault[0] and fault[0] != after_step(STEP_NAMES[-1])  # after the last step: no gap
+]
 LAYER_OF_STEP = {"ingest": "raw", "build_staging": "staging", "build_marts": "marts"}
+RECORDED_AS = {"ingest": "ingest", "build_staging": "transform:staging"}
+RECORDED_AS["build_marts"] = "transform:marts"
 LOAD_TIMES = {"_loaded_at", "loaded_at", "quarantined_at"}
 
 
@@ -243,9 +260,47 @@ def _wait_for(path: Path, process: subprocess.Popen) -> None:
         time.sleep(0.1)
 
 
+def _kill_once_built(landing: Path, warehouse: Path, model: str) -> subprocess.Popen:
+    """A run killed (the dacall process only) once dbt has committed `model` in its build."""
+    log = warehouse.parent / "state" / "dbt_target" / "logs" / "dbt.log"
+    seen = log.stat().st_size if log.exists() else 0
+    run = _run(landing, warehouse)
+    deadline = time.monotonic() + 600
+    marker = f"Finished running node model.dacall.{model}"
+    while not (log.exists() and marker in log.read_text(errors="replace")[seen:]):
+        assert run.poll() is None, run.communicate()[1][-3000:]
+        assert time.monotonic() < deadline, f"{model} was never built"
+        time.sleep(0.05)
+    run.kill()
+    return run
+
+
+def _dbt_left_running(warehouse: Path) -> list[str]:
+    """dbt processes still building for this warehouse (its target folder is in their command
+    line), waiting up to ten seconds for the kernel to end them."""
+    target = str(warehouse.parent / "state" / "dbt_target")
+    for _ in range(100):
+        left = [
+            process.name
+            for process in Path("/proc").glob("[0-9]*")
+            if "dbt.cli.main" in (line := _cmdline(process)) and target in line
+        ]
+        if not left:
+            return []
+        time.sleep(0.1)
+    return left
+
+
+def _cmdline(process: Path) -> str:
+    try:
+        return (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
 @pytest.fixture(scope="module")
-def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
-    root = tmp_path_factory.mktemp("boundaries")
+def killed_after_and_inside_each_step(sample_warehouse, samples, tmp_path_factory):
+    root = tmp_path_factory.mktemp("kills")
     landing = shutil.copytree(samples, root / "landing")
     _new_night(landing)
     folder = shutil.copytree(sample_warehouse.parent, root / "warehouse")
@@ -253,12 +308,16 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     report = folder / "reports" / "report.html"
     before = {"layers": _layers(warehouse), "report": report.read_bytes()}
     kills = {}
-    points = {step: after_step(step) for step in BOUNDARIES} | {point: point for point in INSIDE}
-    for name, point in points.items():
-        killed = _run(landing, warehouse, DACALL_TEST_KILL_AT=point)
+    for point, _step, _finished in FAULTS:
+        if point.startswith("dbt:"):
+            killed = _kill_once_built(landing, warehouse, point.removeprefix("dbt:"))
+        else:
+            killed = _run(landing, warehouse, DACALL_TEST_KILL_AT=point)
         killed.communicate()
-        kills[name] = {
+        kills[point] = {
             "returncode": killed.returncode,
+            "dbt_left_running": _dbt_left_running(warehouse),
+            "build_copy_left": (folder / ".building").exists(),
             "layers": _layers(warehouse),
             "report": report.read_bytes(),
             "steps": query(
@@ -298,66 +357,49 @@ def killed_at_each_boundary(sample_warehouse, samples, tmp_path_factory):
     }
 
 
-def _killed_at(chain: dict, point: str) -> tuple[dict, dict, dict]:
-    """The chain's warehouse before, after, and as the run killed at `point` left it (which
-    was killed, not ended otherwise)."""
-    killed = chain["kills"][point]
-    assert killed["returncode"] == -signal.SIGKILL
-    return chain["before"], chain["after"], killed
-
-
-@pytest.mark.parametrize("step", BOUNDARIES)
-def test_a_kill_after_each_step_leaves_each_layer_as_before_or_fully_after(
-    killed_at_each_boundary, step
+@pytest.mark.parametrize(("point", "step", "finished"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_a_kill_after_or_inside_each_step_leaves_each_layer_as_before_or_fully_after(
+    killed_after_and_inside_each_step, point, step, finished
 ):
-    before, after, killed = _killed_at(killed_at_each_boundary, step)
-    done = BOUNDARIES[: BOUNDARIES.index(step) + 1]
-    rewritten = {layer for name, layer in LAYER_OF_STEP.items() if name in done}
+    chain = killed_after_and_inside_each_step
+    before, after, killed = chain["before"], chain["after"], chain["kills"][point]
+    assert killed["returncode"] == -signal.SIGKILL
+    done = STEP_NAMES[:finished]
+    rewritten = {LAYER_OF_STEP[name] for name in done if name in LAYER_OF_STEP}
     for layer in ("raw", "staging", "marts"):
         # The new night changes every layer: "as before" and "after" can be told apart.
         assert before["layers"][layer] != after["layers"][layer], layer
         expected = after if layer in rewritten else before
-        assert killed["layers"][layer] == expected["layers"][layer], (step, layer)
+        assert killed["layers"][layer] == expected["layers"][layer], (point, layer)
     # The report is published by the last step only: until then it is the previous run's.
     assert killed["report"] == before["report"]
-    # The killed run recorded each step it finished, and nothing after.
-    recorded = {"ingest": "ingest", "build_staging": "transform:staging"}
-    recorded["build_marts"] = "transform:marts"
-    assert [s for s, _status in killed["steps"]] == [recorded[s] for s in done if s in recorded]
-    assert {status for _s, status in killed["steps"]} <= {"success"}
+    # The killed run recorded each step it finished, as a success, and nothing after.
+    assert killed["steps"] == [(RECORDED_AS[s], "success") for s in done if s in RECORDED_AS]
+    # dbt died with the run; a build killed inside left only its copy, cleared by the next.
+    assert killed["dbt_left_running"] == []
+    assert killed["build_copy_left"] == point.startswith("dbt:")
 
 
-@pytest.mark.parametrize("point", INSIDE)
-def test_a_kill_inside_compliance_or_publish_leaves_the_built_layers_and_the_old_report(
-    killed_at_each_boundary, point
+def test_the_run_after_the_kills_completes_and_the_ledger_balances(
+    killed_after_and_inside_each_step,
 ):
-    before, after, killed = _killed_at(killed_at_each_boundary, point)
-    for layer in ("raw", "staging", "marts"):
-        assert killed["layers"][layer] == after["layers"][layer], (point, layer)
-    assert killed["report"] == before["report"]
-    # Every build it finished is recorded as a success; the step it died in is not recorded.
-    assert killed["steps"] == [
-        ("ingest", "success"),
-        ("transform:staging", "success"),
-        ("transform:marts", "success"),
-    ]
-
-
-def test_the_run_after_the_kills_completes_and_the_ledger_balances(killed_at_each_boundary):
-    chain = killed_at_each_boundary
+    chain = killed_after_and_inside_each_step
     returncode, out, err = chain["last"]
     assert returncode == 0, out[-2000:] + err[-3000:]
     assert chain["after"]["report"] != chain["before"]["report"]
     warehouse = chain["warehouse"]
     balances(warehouse)
+    assert not (warehouse.parent / ".building").exists()
     assert query(warehouse, "select count(*) from marts.fct_incidents") == [(4,)]
     assert query(
         warehouse, "select count(*) from raw.audit_rms where _file = 'audit_rms_20250710.csv'"
     ) == [(1,)]
 
 
-def test_a_second_run_in_the_gap_between_steps_is_refused_in_one_line(killed_at_each_boundary):
-    chain = killed_at_each_boundary
+def test_a_second_run_in_the_gap_between_steps_is_refused_in_one_line(
+    killed_after_and_inside_each_step,
+):
+    chain = killed_after_and_inside_each_step
     second = chain["second"]
     assert second.returncode == 2, second.stdout[-2000:] + second.stderr[-2000:]
     assert "Traceback" not in second.stderr
@@ -369,105 +411,5 @@ def test_a_second_run_in_the_gap_between_steps_is_refused_in_one_line(killed_at_
     assert chain["second_seconds"] < 30  # refused at once, not after a build
     # It did nothing: the runs recorded are the samples' run, the killed runs and the last.
     assert query(chain["warehouse"], "select count(distinct run_id) from audit.pipeline_runs") == [
-        (len(BOUNDARIES) + len(INSIDE) + 2,)
+        (len(FAULTS) + 2,)
     ]
-
-
-# Kills inside each dbt build, once the named model (one the new night changes) is committed
-# in it: dbt commits model by model, so without the whole-build copy the layer would be part
-# new. Only the dacall process is killed; the kernel must take its dbt child with it.
-INSIDE_BUILDS = {"build_staging": "stg_audit_rms", "build_marts": "int_claims"}
-
-
-def _kill_when_built(landing: Path, warehouse: Path, model: str) -> dict:
-    log = warehouse.parent / "state" / "dbt_target" / "logs" / "dbt.log"
-    seen = log.stat().st_size if log.exists() else 0
-    run = _run(landing, warehouse)
-    deadline = time.monotonic() + 600
-    marker = f"Finished running node model.dacall.{model}"
-    while not (log.exists() and marker in log.read_text(errors="replace")[seen:]):
-        assert run.poll() is None, run.communicate()[1][-3000:]
-        assert time.monotonic() < deadline, f"{model} was never built"
-        time.sleep(0.05)
-    run.kill()
-    run.communicate()
-    survivors = []
-    for _ in range(100):
-        survivors = [
-            p.name
-            for p in Path("/proc").glob("[0-9]*")
-            if (cmdline := _cmdline(p))
-            and "dbt.cli.main" in cmdline
-            and str(log.parent.parent) in cmdline
-        ]
-        if not survivors:
-            break
-        time.sleep(0.1)
-    return {
-        "returncode": run.returncode,
-        "dbt_left_running": survivors,
-        "stale_copy": (warehouse.parent / ".building").exists(),
-        "layers": _layers(warehouse),
-        "steps": query(
-            warehouse,
-            "select step, status from audit.pipeline_runs where run_id = "
-            "(select arg_max(run_id, started_at) from audit.pipeline_runs) order by started_at",
-        ),
-    }
-
-
-def _cmdline(process: Path) -> str:
-    try:
-        return (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-@pytest.fixture(scope="module")
-def killed_inside_builds(sample_warehouse, samples, tmp_path_factory):
-    root = tmp_path_factory.mktemp("inside-builds")
-    landing = shutil.copytree(samples, root / "landing")
-    _new_night(landing)
-    folder = shutil.copytree(sample_warehouse.parent, root / "warehouse")
-    warehouse = folder / sample_warehouse.name
-    before = _layers(warehouse)
-    kills = {
-        step: _kill_when_built(landing, warehouse, model) for step, model in INSIDE_BUILDS.items()
-    }
-    last = subprocess.run(
-        [DACALL, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return {
-        "warehouse": warehouse,
-        "before": before,
-        "kills": kills,
-        "last": last,
-        "after": _layers(warehouse),
-    }
-
-
-@pytest.mark.parametrize("step", INSIDE_BUILDS)
-def test_a_kill_inside_a_dbt_build_leaves_its_layer_as_before(killed_inside_builds, step):
-    chain = killed_inside_builds
-    before, after, killed = chain["before"], chain["after"], chain["kills"][step]
-    assert killed["returncode"] == -signal.SIGKILL
-    assert killed["dbt_left_running"] == []
-    # The build was writing its copy, not the warehouse; the next run clears what it left.
-    assert killed["stale_copy"]
-    done = BOUNDARIES[: BOUNDARIES.index(step)]
-    for layer in ("raw", "staging", "marts"):
-        assert before[layer] != after[layer], layer
-        rewritten = any(LAYER_OF_STEP.get(name) == layer for name in done)
-        assert killed["layers"][layer] == (after if rewritten else before)[layer], (step, layer)
-    recorded = {"ingest": "ingest", "build_staging": "transform:staging"}
-    assert killed["steps"] == [(recorded[s], "success") for s in done if s in recorded]
-
-
-def test_the_run_after_a_kill_inside_a_build_completes(killed_inside_builds):
-    chain = killed_inside_builds
-    assert chain["last"].returncode == 0, chain["last"].stderr[-3000:]
-    assert not (chain["warehouse"].parent / ".building").exists()
-    balances(chain["warehouse"])

@@ -187,7 +187,9 @@ def transform_step(
     return summary
 
 
-def _validate(warehouse: Path, run_id: str, work, reports: Path | None = None) -> list:
+def _validate(
+    warehouse: Path, run_id: str, work, reports: Path | None = None, step: str = "validate"
+) -> list:
     """Run suites on the warehouse; their results and Data Docs go to the reports folder of
     that warehouse, readable only by its owner."""
     from dacall.validation.run import Validator
@@ -198,6 +200,7 @@ def _validate(warehouse: Path, run_id: str, work, reports: Path | None = None) -
         try:
             validator = Validator(con, run_id, reports or paths.reports_for(warehouse))
             verdicts = work(validator)
+            fault_point(f"{step}:recorded")  # its results are in, its Data Docs not yet built
             validator.build_docs()
             return verdicts
         finally:
@@ -219,7 +222,7 @@ def gate_step(
     warehouse = paths.warehouse_or_configured(warehouse)
     run_id = run_id or str(uuid.uuid4())
     gates, fresh = _validate(
-        warehouse, run_id, lambda v: (raw_gates(v), freshness(v, up_to)), reports
+        warehouse, run_id, lambda v: (raw_gates(v), freshness(v, up_to)), reports, "raw_gates"
     )
     stopped = sorted(v.target.removeprefix("raw.") for v in gates if not v.success)
     lines = [v.line() for v in gates + fresh]
@@ -236,7 +239,9 @@ def staging_gate_step(
     from dacall.validation.run import staging_gates
 
     warehouse = paths.warehouse_or_configured(warehouse)
-    verdicts = _validate(warehouse, run_id or str(uuid.uuid4()), staging_gates, reports)
+    verdicts = _validate(
+        warehouse, run_id or str(uuid.uuid4()), staging_gates, reports, "staging_gates"
+    )
     stopped = sorted(v.target.removeprefix("staging.") for v in verdicts if not v.success)
     failed = [v.line() for v in verdicts if not v.success]
     if failed:
@@ -251,13 +256,14 @@ def compliance_step(
     from dacall.alerts import alert
     from dacall.validation.run import compliance
 
-    def suite(validator):
-        verdict = compliance(validator)
-        fault_point("compliance:recorded")  # its results are in, its Data Docs not yet built
-        return [verdict]
-
     warehouse = paths.warehouse_or_configured(warehouse)
-    (verdict,) = _validate(warehouse, run_id or str(uuid.uuid4()), suite, reports)
+    (verdict,) = _validate(
+        warehouse,
+        run_id or str(uuid.uuid4()),
+        lambda validator: [compliance(validator)],
+        reports,
+        "compliance",
+    )
     exceptions = len(verdict.unexpected_rows)
     if exceptions:
         alert(
