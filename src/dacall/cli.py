@@ -326,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
             cmd_evaluate,
             "the pipeline against a force's manually reviewed dip sample (docs/pilot.md)",
             "Compare the claims and statuses in the warehouse with the quality team's "
-            "dip sample: precision and recall per status with 95%% Wilson intervals, and the "
+            "dip sample: precision and recall per status with 95% Wilson intervals, and the "
             "disagreements to look at.",
         )
     )
