@@ -187,11 +187,9 @@ def transform_step(
     return summary
 
 
-def _validate(
-    warehouse: Path, run_id: str, work, reports: Path | None = None, step: str = "validate"
-) -> list:
-    """Run suites on the warehouse; their results and Data Docs go to the reports folder of
-    that warehouse, readable only by its owner."""
+def _validate(warehouse: Path, run_id: str, work, reports: Path | None, step: str) -> list:
+    """Run the suites of step `step` on the warehouse; their results and Data Docs go to the
+    reports folder of that warehouse, readable only by its owner."""
     from dacall.validation.run import Validator
     from dacall.warehouse import connect, owner_only
 

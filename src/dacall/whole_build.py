@@ -32,12 +32,16 @@ def discard_stale_copy(warehouse: Path) -> None:
     shutil.rmtree(copy_folder(warehouse), ignore_errors=True)
 
 
-def _settle(database: Path) -> None:
+def _checkpoint(connection, database: Path) -> None:
     """Fold the write-ahead log into the file, so that the file alone is the database."""
-    with connect(database) as connection:
-        connection.execute("checkpoint")
+    connection.execute("checkpoint")
     if Path(f"{database}.wal").exists():
         raise UserError(f"{database.name}: its write-ahead log is still there after a checkpoint")
+
+
+def _settle(database: Path) -> None:
+    with connect(database) as connection:
+        _checkpoint(connection, database)
 
 
 class Build:
@@ -71,9 +75,7 @@ def build_in_copy(warehouse: Path) -> Iterator[Build]:
     # made meanwhile (an erasure, say) can be lost in the swap.
     try:
         with connect(warehouse) as held:
-            held.execute("checkpoint")
-            if Path(f"{warehouse}.wal").exists():
-                raise UserError(f"{warehouse.name}: its write-ahead log is still there")
+            _checkpoint(held, warehouse)
             with owner_only():
                 shutil.copyfile(warehouse, copy)
             yield Build(warehouse, copy)
