@@ -4,7 +4,9 @@
 
 Used to prove that a change to how the models compute (issue 16: the normalisation functions
 vectorised) leaves every row the same. Prints one line per table and exits 1 on any difference.
-Tables are compared as multisets (EXCEPT ALL both ways), so row order does not matter.
+Tables are compared as multisets (EXCEPT ALL both ways), so row order does not matter. Only
+the columns both hold are compared; a column one side lacks is named (a change may add one).
+Add --all-schemas to compare the marts and exports too.
 """
 
 from __future__ import annotations
@@ -14,35 +16,69 @@ import sys
 import duckdb
 
 
-def main(before: str, after: str) -> int:
+def _columns(con, database: str, schema: str, table: str) -> dict[str, str]:
+    return dict(
+        con.execute(
+            "select column_name, data_type from duckdb_columns() where database_name = ? "
+            "and schema_name = ? and table_name = ? order by column_index",
+            [database, schema, table],
+        ).fetchall()
+    )
+
+
+def compare(before: str, after: str, every_schema: bool = False) -> list[str]:
+    """One line per table of `before`: its rows and whether `after` holds the same rows.
+    Floating-point columns are compared to 9 decimals: Splink's sums vary in the last digits."""
     con = duckdb.connect()
-    con.execute("attach ? as before (read_only)", [before])
-    con.execute("attach ? as after (read_only)", [after])
+    con.execute("attach ? as before (read_only)", [str(before)])
+    con.execute("attach ? as after (read_only)", [str(after)])
+    which = (
+        "schema_name in ('staging', 'intermediate', 'marts', 'exports')"
+        if every_schema
+        else "(table_name like 'stg\\_%' escape '\\' or table_name like 'int\\_%' escape '\\')"
+    )
     tables = con.execute(
         "select schema_name, table_name from duckdb_tables() where database_name = 'before' "
-        "and (table_name like 'stg\\_%' escape '\\' or table_name like 'int\\_%' escape '\\') "
-        "order by all"
+        f"and {which} order by all"
     ).fetchall()
-    differing = 0
+    lines = []
     for schema, table in tables:
         name = f'"{schema}"."{table}"'
+        before_columns = _columns(con, "before", schema, table)
+        after_columns = _columns(con, "after", schema, table)
+        if not after_columns:
+            lines.append(f"{schema}.{table}: DIFFERENT (missing after)")
+            continue
+        only = sorted(set(before_columns) ^ set(after_columns))
+        selected = ", ".join(
+            f'round("{c}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{c}"'
+            for c, kind in before_columns.items()
+            if c in after_columns
+        )
         rows = con.execute(f"select count(*) from before.{name}").fetchone()[0]
         only_before, only_after = (
             con.execute(
-                f"select count(*) from (select * from {a}.{name} except all "
-                f"select * from {b}.{name})"
+                f"select count(*) from (select {selected} from {a}.{name} except all "
+                f"select {selected} from {b}.{name})"
             ).fetchone()[0]
             for a, b in (("before", "after"), ("after", "before"))
         )
         same = only_before == only_after == 0
-        differing += not same
-        print(
+        lines.append(
             f"{schema}.{table}: {rows} rows, {'identical' if same else 'DIFFERENT'} "
             f"({only_before} only before, {only_after} only after)"
+            + (f"; columns on one side only: {', '.join(only)}" if only else "")
         )
-    print(f"{len(tables)} tables compared, {differing} different")
-    return 1 if differing or not tables else 0
+    return lines
+
+
+def main(before: str, after: str, every_schema: bool = False) -> int:
+    lines = compare(before, after, every_schema)
+    differing = sum("DIFFERENT" in line for line in lines)
+    print("\n".join(lines))
+    print(f"{len(lines)} tables compared, {differing} different")
+    return 1 if differing or not lines else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:3], every_schema="--all-schemas" in sys.argv[3:]))

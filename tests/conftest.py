@@ -3,11 +3,13 @@ them by the real pipeline (real DuckDB, real dbt)."""
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,26 @@ def ingest_in_child(
         text=True,
         check=False,
     )
+
+
+def deliveries_by_night(generated: Path, start: date) -> dict[date, list[tuple[str, str, Path]]]:
+    """The generator's deliveries as they arrived (truth/deliveries.csv): night (the day a
+    delivery arrived) -> (feed, file name, source path). Files it lists no delivery for (the
+    partners' monthly files) arrive the first night."""
+    nights: dict[date, list[tuple[str, str, Path]]] = defaultdict(list)
+    listed = set()
+    with (generated / "truth" / "deliveries.csv").open() as handle:
+        for row in csv.DictReader(handle):
+            root = (
+                generated / "deliveries" / "first"
+                if row["delivery"] == "1" and (row["note"].startswith("first delivery"))
+                else generated / "landing"
+            )
+            nights[date.fromisoformat(row["delivered_on"])].append(
+                (row["feed"], row["file"], root / row["feed"] / row["file"])
+            )
+            listed.add((row["feed"], row["file"]))
+    for path in sorted((generated / "landing").glob("*/*")):
+        if (path.parent.name, path.name) not in listed:
+            nights[start + timedelta(days=1)].append((path.parent.name, path.name, path))
+    return nights

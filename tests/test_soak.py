@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import csv
 import shutil
-from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
-from conftest import query
+from conftest import deliveries_by_night, query
 from dacall.pipeline import gate_step, ingest_step, transform_step
 
 pytestmark = pytest.mark.soak
@@ -22,27 +21,6 @@ pytestmark = pytest.mark.soak
 START = date(2025, 3, 1)
 DAYS = 31
 NUL_NIGHT = START + timedelta(days=10)  # a file arrives with binary junk, corrected next night
-
-
-def _deliveries(generated: Path) -> dict[date, list[tuple[str, str, Path]]]:
-    """Night (the day a delivery arrived) -> (feed, file name, source path)."""
-    nights: dict[date, list[tuple[str, str, Path]]] = defaultdict(list)
-    listed = set()
-    with (generated / "truth" / "deliveries.csv").open() as handle:
-        for row in csv.DictReader(handle):
-            root = (
-                generated / "deliveries" / "first"
-                if row["delivery"] == "1" and (row["note"].startswith("first delivery"))
-                else generated / "landing"
-            )
-            nights[date.fromisoformat(row["delivered_on"])].append(
-                (row["feed"], row["file"], root / row["feed"] / row["file"])
-            )
-            listed.add((row["feed"], row["file"]))
-    for path in sorted((generated / "landing").glob("*/*")):
-        if (path.parent.name, path.name) not in listed:
-            nights[START + timedelta(days=1)].append((path.parent.name, path.name, path))
-    return nights
 
 
 def _marts(warehouse: Path) -> dict[str, list]:
@@ -61,7 +39,7 @@ def test_a_month_of_nights_ends_as_one_load_of_the_final_landing(tmp_path_factor
 
     out = tmp_path_factory.mktemp("soak")
     generate(out, start=START, days=DAYS, scale=0.1, seed=11)
-    nights = _deliveries(out)
+    nights = deliveries_by_night(out, START)
     landing = out / "nightly-landing"
     warehouse = out / "nightly" / "w.duckdb"
     freshness_lines: list[str] = []

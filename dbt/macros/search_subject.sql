@@ -1,6 +1,7 @@
 {#
   The subject of an audited search, read from its free text the same way for every system: a
-  person's surname, first forename and date of birth, a location's postcode, building number and
+  person's surname, first forename, every reading of a name typed in either order
+  (SURNAMEKEY:INITIAL) and date of birth, a location's postcode, building number and
   street, or a telephone number in E.164. `kind` is the column saying what was searched for and
   the three values are that system's words for a person, a location and a telephone.
 
@@ -10,6 +11,7 @@
 {% macro search_subject_columns(text, kind, person, location, telephone) -%}
     dacall_surname_key(case when {{ kind }} = '{{ person }}' then {{ text }} end) as surname_key,
         dacall_first_forename(case when {{ kind }} = '{{ person }}' then {{ text }} end) as forename_key,
+        string_split(dacall_name_readings(case when {{ kind }} = '{{ person }}' then {{ text }} end), '|') as name_readings,
         cast(dacall_dob_in_text(case when {{ kind }} = '{{ person }}' then {{ text }} end) as date) as dob,
         dacall_postcode(case when {{ kind }} = '{{ location }}' then {{ text }} end) as postcode,
         dacall_building(case when {{ kind }} = '{{ location }}' then {{ text }} end) as building_number,

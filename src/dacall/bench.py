@@ -1,8 +1,12 @@
-"""`make bench`: generation, the floor (DuckDB reading every landed line once), ingestion and
-the dbt build, timed at one or more scales.
+"""`make bench`: generation, the floor (DuckDB reading every landed line once), ingestion, the
+dbt build and a night's run, timed at one or more scales.
 
     python -m dacall.bench [--scales 1 5 10] [--days 365] [--out /tmp/dacall-bench]
-                           [--stages generate floor ingest dbt]
+                           [--stages generate floor ingest dbt nightly]
+
+The last generated day is held back from the landing: ingestion and the full build cover the
+days before it, and `nightly` delivers it and times `dacall run` on that warehouse (ingest,
+gates, the incremental build, compliance, report): the cost of one night with that history.
 
 Leaving out `generate` reuses the data of an earlier run in --out (e.g. `--stages dbt` times a
 changed dbt project on the same warehouse).
@@ -19,8 +23,10 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
+START = date(2025, 1, 1)  # the first generated day
 STAGE = r"""
 import json, sys, time
 from pathlib import Path
@@ -30,7 +36,7 @@ result = {}
 if stage == "generate":
     from datetime import date
     from dacall.generate import generate
-    r = generate(out, start=date(2025, 1, 1), days=days, scale=scale, seed=42)
+    r = generate(out, start=date(2025, 1, 1), days=days, scale=scale, seed=42)  # bench.START
     result = {"rows": dict(r.rows), "claims": r.claims, "incidents": r.incidents}
 elif stage == "floor":
     # The cost of reading the landing at all: DuckDB counts every line of every file once.
@@ -51,10 +57,20 @@ elif stage == "ingest":
     r = ingest(out / "landing", out / "warehouse" / "dacall.duckdb")
     result = {"feeds": {k: [v.rows_read, v.seconds] for k, v in r.feeds.items()}}
 elif stage == "dbt":
-    from dacall.transform import build
-    r = build(out / "warehouse" / "dacall.duckdb")
-    result = {"success": r.success, "models": {n["name"]: n["seconds"] for n in r.nodes
-                                               if n["type"] == "model"}}
+    from dacall.pipeline import transform_step
+    r = transform_step(out / "warehouse" / "dacall.duckdb", phase="all", full_refresh=True)
+    result = {"success": r["success"], "models": {m["name"]: m["seconds"] for m in r["models"]}}
+elif stage == "nightly":
+    from dacall.pipeline import run_pipeline
+    for held in sorted((out / "held").glob("*/*")):
+        held.rename(out / "landing" / held.parent.name / held.name)
+    r = run_pipeline(out / "landing", out / "warehouse" / "dacall.duckdb")
+    import duckdb
+    with duckdb.connect(str(out / "warehouse" / "dacall.duckdb"), read_only=True) as con:
+        steps = con.execute(
+            "select step, epoch(finished_at - started_at) from audit.pipeline_runs "
+            "where run_id = ? order by started_at", [r["run_id"]]).fetchall()
+    result = {"steps": dict(steps), "full_refresh": r["transform"]["full_refresh"]}
 result["seconds"] = time.perf_counter() - start
 import resource
 result["peak_mib"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -63,7 +79,20 @@ print("RESULT " + json.dumps(result))
 """
 
 
-STAGES = ("generate", "floor", "ingest", "dbt")
+STAGES = ("generate", "floor", "ingest", "dbt", "nightly")
+
+
+def hold_back_last_day(out: Path, last_day) -> int:
+    """Move the files of the last business day out of the landing (into out/held) for the
+    nightly stage to deliver; returns how many."""
+    stamps = (f"{last_day:%Y%m%d}", f"{last_day:%Y-%m-%d}")
+    held = 0
+    for path in sorted((out / "landing").glob("*/*")):
+        if any(stamp in path.name for stamp in stamps):
+            (out / "held" / path.parent.name).mkdir(parents=True, exist_ok=True)
+            path.rename(out / "held" / path.parent.name / path.name)
+            held += 1
+    return held
 
 
 def run_stage(stage: str, scale: float, days: int, out: Path) -> dict:
@@ -100,11 +129,13 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             r = run_stage(stage, scale, args.days, out)
             detail = ""
+            if stage == "generate":
+                held = hold_back_last_day(out, START + timedelta(days=args.days - 1))
+                detail = f"{sum(r['rows'].values()):,} rows, {r['incidents']:,} incidents; "
+                detail += f"{held} files of the last day held back for the nightly stage"
             if stage == "floor":
                 floor = r["seconds"]
                 detail = f"{r['rows']:,} lines read by DuckDB"
-            if stage == "generate":
-                detail = f"{sum(r['rows'].values()):,} rows, {r['incidents']:,} incidents"
             if stage == "ingest":
                 detail = "; ".join(
                     f"{feed} {rows / max(secs, 1e-9):,.0f} rows/s"
@@ -112,6 +143,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 if floor:
                     detail = f"{r['seconds'] / floor:.1f}x the floor; " + detail
+            if stage == "nightly":
+                total = sum(r["steps"].values())
+                detail = f"{total:.0f} s in steps"
+                if floor:
+                    detail += f" ({total / floor:.1f}x the floor)"
+                detail += ": " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items())
+                if r["full_refresh"]:
+                    detail += "; NOT incremental (the models were rebuilt from scratch)"
             if stage == "dbt":
                 slowest = sorted(r["models"].items(), key=lambda kv: -kv[1])[:3]
                 reconciliation = sum(

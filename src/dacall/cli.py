@@ -118,7 +118,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if not args.landing.is_dir():
         raise UserError(f"landing folder not found: {args.landing}")
-    result = run_pipeline(args.landing, args.warehouse, progress=_progress, reports=args.reports)
+    result = run_pipeline(
+        args.landing,
+        args.warehouse,
+        progress=_progress,
+        reports=args.reports,
+        full_refresh=args.full_refresh,
+    )
     print(f"run {result['run_id']}")
     print("ingested, per feed:")
     for feed, tally in result["ingest"]["feeds"].items():
@@ -134,7 +140,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for entry in result["ingest"]["stray_entries"]:
         print(f"  warning: {entry}")
     statuses = result["transform"]["statuses"]
-    print("dbt build: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())))
+    rebuilt = result["transform"]["full_refresh"]
+    rebuilt = " (incremental models rebuilt from scratch)" if rebuilt else ""
+    print("dbt build: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) + rebuilt)
     for line in result["stopped"]:
         print(f"  stopped: {line}")
     print("validation:")
@@ -269,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--strict", action="store_true", help="fail (exit 1) if any row or file was quarantined"
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from all history instead of reading only what is "
+        "new (done by itself when the code or config changed since the last build)",
     )
 
     ext = add_verb(

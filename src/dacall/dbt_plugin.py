@@ -1,4 +1,5 @@
-"""dbt-duckdb plugin: registers dacall.normalise as DuckDB functions for the dbt models.
+"""dbt-duckdb plugin: registers dacall.normalise and the claims parser as DuckDB functions for
+the dbt models.
 
 Listed under `plugins` in dbt/profiles.yml. Staging models are tables, so analysts reading the
 warehouse never need these functions themselves.
@@ -25,20 +26,61 @@ FUNCTIONS = {
 }
 
 
+# What the claims parser reads from one log entry, one element per reading.
+READING_FIELDS = (
+    "reading",  # claim | unclaimed | none
+    "system",
+    "subject_type",
+    "claimed_result",
+    "claim_evidence",
+    "claim_doubts",
+    "unclaimed_reason",
+    "decided_by",
+)
+READINGS_TYPE = f"STRUCT({', '.join(f'{name} VARCHAR' for name in READING_FIELDS)})[]"
+
+
+def read_entry(text: str | None) -> list[dict]:
+    """Every reading of one log entry (dacall.claims.read_entry): a claim per claim read, the
+    reason an entry naming a check claims nothing, or "none", so every entry read is on record."""
+    from dacall.claims import read_entry as parse_entry
+
+    claims, unclaimed = parse_entry(text)
+    readings = [
+        {
+            "reading": "claim",
+            "system": claim.system,
+            "subject_type": claim.subject_type,
+            "claimed_result": claim.result,
+            "claim_evidence": claim.evidence,
+            "claim_doubts": "; ".join(claim.doubts) or None,
+        }
+        for claim in claims
+    ]
+    if unclaimed is not None:
+        readings.append(
+            {"reading": "unclaimed", "unclaimed_reason": unclaimed[0], "decided_by": unclaimed[1]}
+        )
+    return [
+        {name: reading.get(name) for name in READING_FIELDS}
+        for reading in readings or [{"reading": "none"}]
+    ]
+
+
+def _register(conn: DuckDBPyConnection, name: str, function, returns: str) -> None:
+    try:
+        conn.remove_function(name)
+    except Exception:  # noqa: BLE001 - not registered yet on this connection
+        pass
+    conn.create_function(
+        name, function, ["VARCHAR"], returns, null_handling="special", side_effects=False
+    )
+
+
 def register(conn: DuckDBPyConnection) -> None:
     for name, function in FUNCTIONS.items():
-        try:
-            conn.remove_function(name)
-        except Exception:  # noqa: BLE001 - not registered yet on this connection
-            pass
-        conn.create_function(
-            name,
-            function,
-            ["VARCHAR"],
-            "VARCHAR",
-            null_handling="special",
-            side_effects=False,
-        )
+        _register(conn, name, function, "VARCHAR")
+    _register(conn, "dacall_read_entry", read_entry, READINGS_TYPE)
 
 
 def limit_memory(conn: DuckDBPyConnection) -> None:

@@ -124,6 +124,7 @@ def transform_step(
     phase: str = "all",
     stopped_feeds: list[str] | tuple = (),
     stopped_models: list[str] | tuple = (),
+    full_refresh: bool = False,
 ) -> dict:
     """`dbt build` (models and their data tests) in one child process: the one writer.
 
@@ -133,7 +134,12 @@ def transform_step(
     build changes nothing. dbt's unit tests are not part of a run: they check the SQL against
     fixed inputs, not the night's data, so they run in the test suite (`test_transform.py`), as
     dbt advises.
+
+    The incremental models read only what is new; they are rebuilt from scratch when
+    `full_refresh` is given or when the code or configuration changed since this phase was
+    last built whole (dacall.model_fingerprint).
     """
+    from dacall import model_fingerprint
     from dacall.transform import dbt_target, run_dbt
     from dacall.warehouse import owner_only
     from dacall.whole_build import build_in_copy
@@ -151,13 +157,22 @@ def transform_step(
         excludes += ["path:models/staging", "path:seeds"]
     if excludes:
         args += ["--exclude", *excludes]
-    with owner_only(), build_in_copy(warehouse) as build:
-        result = run_dbt(args, build.path, target_path=dbt_target(warehouse))
-        if result.success:
-            build.replace_warehouse()
     stopped = _stops(stopped_feeds, stopped_models)
+    phases = ["staging", "marts"] if phase == "all" else [phase]
+    fingerprint = model_fingerprint.current()
+    with owner_only(), build_in_copy(warehouse) as build:
+        full_refresh = full_refresh or model_fingerprint.changed_since_last_build(
+            build.path, phases, fingerprint
+        )
+        refresh = ["--full-refresh"] if full_refresh else []
+        result = run_dbt(args + refresh, build.path, target_path=dbt_target(warehouse))
+        if result.success:
+            if not stopped:  # a stopped model was not rebuilt: the next build rebuilds it
+                model_fingerprint.record(build.path, phases, fingerprint)
+            build.replace_warehouse()
     summary = {
         "phase": phase,
+        "full_refresh": full_refresh,
         "success": result.success,
         "statuses": dict(result.statuses),
         "failures": result.failures,
@@ -440,14 +455,19 @@ def run_pipeline(
     warehouse: Path,
     progress: Progress | None = None,
     reports: Path | None = None,
+    full_refresh: bool = False,
 ) -> dict:
     """Everything `dacall run` does: every step of dacall.steps in order, as the DAGs run
-    them. Its reports go to `reports`, by default the reports folder of the warehouse."""
+    them. Its reports go to `reports`, by default the reports folder of the warehouse;
+    `full_refresh` rebuilds the incremental models from scratch."""
     from dacall.steps import RunContext, new_run_id, run_steps, stopped
 
     run_id = new_run_id()
     reports = Path(reports or paths.reports_for(warehouse))
-    results = run_steps(RunContext(run_id, landing, warehouse, reports, progress=progress))
+    context = RunContext(
+        run_id, landing, warehouse, reports, progress=progress, full_refresh=full_refresh
+    )
+    results = run_steps(context)
     staging, marts, compliance = (
         results[s] for s in ("build_staging", "build_marts", "compliance")
     )
@@ -460,7 +480,11 @@ def run_pipeline(
     return {
         "run_id": run_id,
         "ingest": results["ingest"],
-        "transform": {"statuses": statuses, "excluded": marts["excluded"]},
+        "transform": {
+            "statuses": statuses,
+            "excluded": marts["excluded"],
+            "full_refresh": staging["full_refresh"] or marts["full_refresh"],
+        },
         "validation": gates["verdicts"]
         + staging_gates["verdicts"]
         + (

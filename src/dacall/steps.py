@@ -34,6 +34,7 @@ class RunContext:
     reports: Path | None = None
     up_to: date | None = None
     progress: pipeline.Progress | None = None
+    full_refresh: bool = False  # rebuild the incremental models from scratch
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,11 @@ STEPS: tuple[Step, ...] = (
         TRANSFORM,
         "transform: dbt build of staging",
         lambda c, r: pipeline.transform_step(
-            c.warehouse, c.run_id, "staging", r["raw_gates"]["stopped_feeds"]
+            c.warehouse,
+            c.run_id,
+            "staging",
+            r["raw_gates"]["stopped_feeds"],
+            full_refresh=c.full_refresh,
         ),
         needs=("raw_gates",),
     ),
@@ -112,6 +117,7 @@ STEPS: tuple[Step, ...] = (
             "marts",
             r["raw_gates"]["stopped_feeds"],
             r["staging_gates"]["stopped_models"],
+            full_refresh=c.full_refresh,
         ),
         needs=("raw_gates", "staging_gates"),
         outlet=pipeline.MARTS_ASSET_URI,

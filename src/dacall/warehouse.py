@@ -56,6 +56,12 @@ create table if not exists audit.link_decisions (
     decided_at timestamp not null,
     reason varchar
 );
+-- What each build phase's incremental models were last built with (dacall.model_fingerprint).
+create table if not exists audit.model_builds (
+    phase varchar not null,            -- staging | marts
+    fingerprint varchar not null,
+    built_at timestamp not null
+);
 create table if not exists audit.pipeline_runs (
     run_id varchar not null,
     step varchar not null,

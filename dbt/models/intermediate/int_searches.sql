@@ -9,8 +9,9 @@
   - audit_ref: the entry's own reference, prefixed with the system where the id is only its own;
   - audit_user: who searched, in the system's own user ids;
   - directory_user: the staff directory's column for those ids (none: they are staff numbers);
-  - name_box: the one box holding a whole name typed in either order, whose every reading is
-    tried (none: a separate surname field marks the surname, so there is one reading);
+  - name_box: the one box holding a whole name typed in either order, whose every reading its
+    staging model has read (none: a separate surname field marks the surname, so there is one
+    reading);
   - subject_columns: which of the subject columns its staging model reads; the others are null.
 -#}
 {%- set person = ['surname_key', 'dob'] -%}
@@ -64,9 +65,7 @@ unioned as (
                 {%- endif %}
             {%- endfor %}
             {%- if audit.name_box %}
-                string_split(
-                    dacall_name_readings(case when search_kinds.subject_type = 'PERSON' then audit.{{ audit.name_box }} end), '|'
-                ) as name_readings
+                audit.name_readings
             {%- else %}
                 [audit.surname_key || ':' || left(audit.forename_key, 1)] as name_readings
             {%- endif %}

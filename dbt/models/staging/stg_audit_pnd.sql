@@ -1,8 +1,17 @@
+-- Incremental: each night reads only the raw rows it has not read, and drops the rows whose
+-- raw row is gone (dbt/macros/incremental.sql).
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_gone_from(source('raw', 'audit_pnd'), raw_row_key()) }}"
+) }}
+
 with
 
 source as (
 
-    select * from {{ source('raw', 'audit_pnd') }}
+    select * from {{ source('raw', 'audit_pnd') }} as delivered
+    {{- only_rows_not_yet_read('delivered', raw_row_key()) }}
 
 ),
 
@@ -29,7 +38,8 @@ renamed as (
         dacall_street_key(address) as street_key,
         dacall_e164(phone) as phone_e164,
         _file as source_file,
-        _line as source_line
+        _line as source_line,
+        _sha256 as source_sha256
     from source
 
 )

@@ -1,8 +1,17 @@
+-- Incremental: each night reads only the raw rows it has not read, and drops the rows whose
+-- raw row is gone (dbt/macros/incremental.sql).
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rows_gone_from(source('raw', 'audit_rms'), raw_row_key()) }}"
+) }}
+
 with
 
 source as (
 
-    select * from {{ source('raw', 'audit_rms') }}
+    select * from {{ source('raw', 'audit_rms') }} as delivered
+    {{- only_rows_not_yet_read('delivered', raw_row_key()) }}
 
 ),
 
@@ -17,7 +26,8 @@ renamed as (
         nullif(record_id, '') as record_id,
         {{ search_subject_columns('search_text', 'action', 'SEARCH_PERSON', 'SEARCH_LOCATION', 'SEARCH_TELEPHONE') }},
         _file as source_file,
-        _line as source_line
+        _line as source_line,
+        _sha256 as source_sha256
     from source
 
 )

@@ -25,7 +25,8 @@ renamed as (
         nullif(operator, '') as operator,
         entry_type,
         text as entry_text,
-        _file as source_file
+        _file as source_file,
+        _sha256 as source_sha256
     from versions
     where version_rank = 1
 

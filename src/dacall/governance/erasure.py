@@ -3,8 +3,9 @@
 Only sources named in `erasure.erasable_sources` are erased (Victim Support referrals, held on
 consent); records of every other source are reported as retained, with the reason in
 docs/governance/dpia.md. The raw rows (every delivered version), quarantined rows mentioning the
-reference and people's link decisions on the record are deleted; the marts are tables rebuilt
-from raw, so the next run drops everything derived from them. Disclosures already made stay in
+reference and people's link decisions on the record are deleted; every model is either rebuilt
+from raw or, if incremental, drops the rows whose raw row is gone (dbt/macros/incremental.sql),
+so the next run drops everything derived from them. Disclosures already made stay in
 the disclosure log (by person key only): the record of what was shared is itself required.
 """
 

@@ -1,8 +1,9 @@
 """Retention applied: delete what is past its period in config/retention.yml and record what
 was deleted (counts, periods and cut-off dates, never the data) in audit.retention_runs.
 
-Raw rows are aged by the business date of the file that delivered them; the marts are tables
-rebuilt from raw on every run, so the next dbt build drops whatever referred to deleted rows.
+Raw rows are aged by the business date of the file that delivered them; every model is rebuilt
+from raw on every run or, if incremental, drops the rows whose raw row is gone
+(dbt/macros/incremental.sql), so the next dbt build drops whatever referred to deleted rows.
 """
 
 from __future__ import annotations

@@ -1,0 +1,121 @@
+"""Incremental equals full (issue 16): nights built one after another, each reading only what
+is new, end with exactly the tables one full build of the final landing makes.
+
+Six generated days arrive over three nightly builds, with a day delivered late (two builds
+after it was due), a day resent with a row removed, and a log file resent with its entries
+changed, so that stored rows must be replaced, not only added. Real ingestion, real dbt.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from compare_warehouses import compare
+from conftest import deliveries_by_night, query
+from dacall.pipeline import ingest_step, transform_step
+
+START = date(2025, 3, 1)
+LATE = ("audit_cc", "audit_cc_20250302.csv")  # due on the second night, delivered on the last
+# The builds: the nights whose deliveries arrive before each.
+BUILDS = (
+    [START + timedelta(days=n) for n in (1, 2)],
+    [START + timedelta(days=n) for n in (3, 4)],
+    [START + timedelta(days=n) for n in (5, 6, 7)],
+)
+# PNC claims read from log entries whose latest delivery is day 2's file.
+PNC_READINGS_OF_DAY_2 = (
+    "select count(*) from intermediate.int_log_entry_readings "
+    "where source_file = 'cc_log_20250302.csv' and system = 'PNC'"
+)
+
+
+def _deliver(landing: Path, feed: str, name: str, data: bytes) -> None:
+    (landing / feed).mkdir(parents=True, exist_ok=True)
+    (landing / feed / name).write_bytes(data)
+
+
+def _resend_changed(landing: Path) -> None:
+    """Two days resent: day 1's RMS audit without its second row, day 2's log with every PNC
+    check named as a PND one (so its claims change)."""
+    rms = landing / "audit_rms" / "audit_rms_20250301.csv"
+    lines = rms.read_bytes().splitlines(keepends=True)
+    rms.write_bytes(b"".join(lines[:2] + lines[3:]))
+    log = landing / "cc_log" / "cc_log_20250302.csv"
+    log.write_bytes(log.read_bytes().replace(b"PNC", b"PND"))
+
+
+def _build(warehouse: Path) -> dict:
+    result = transform_step(warehouse, phase="all")
+    assert result["success"], result["failures"]
+    return result
+
+
+def _sentinel(warehouse: Path, text: str | None) -> str | None:
+    """Set the search text of one RMS row from day 2 (a file no later night changes), directly
+    in staging; returns what it was."""
+    where = "source_file = 'audit_rms_20250302.csv' and source_line = 2"
+    with duckdb.connect(str(warehouse)) as con:
+        (before,) = con.execute(
+            f"select search_text from staging.stg_audit_rms where {where}"
+        ).fetchall()
+        con.execute(f"update staging.stg_audit_rms set search_text = ? where {where}", [text])
+    return before[0]
+
+
+def test_nights_built_incrementally_equal_one_full_build(tmp_path):
+    from dacall.generate import generate
+
+    generated = tmp_path / "generated"
+    generate(generated, start=START, days=6, scale=0.1, seed=7)
+    nights = deliveries_by_night(generated, START)
+    landing = tmp_path / "landing"
+    nightly = tmp_path / "nightly" / "w.duckdb"
+    late = None
+    refreshed = []
+    for number, build_nights in enumerate(BUILDS, start=1):
+        for night in build_nights:
+            for feed, name, source in nights[night]:
+                if (feed, name) == LATE:
+                    late = source.read_bytes()
+                    continue
+                _deliver(landing, feed, name, source.read_bytes())
+        if number == 2:
+            _resend_changed(landing)
+        if number == 3:
+            _deliver(landing, *LATE, late)
+        ingest_step(landing, nightly)
+        refreshed.append(_build(nightly)["full_refresh"])
+        if number == 1:
+            (pnc_claims_before,) = query(nightly, PNC_READINGS_OF_DAY_2)[0]
+            assert pnc_claims_before > 0
+        if number == 2:
+            original = _sentinel(nightly, "SENTINEL")
+    # Only the first build read everything; the others read only what was new ...
+    assert refreshed == [True, False, False]
+    # ... so a row no night changed was not read again (the sentinel survived the last build).
+    assert _sentinel(nightly, original) == "SENTINEL"
+
+    at_once = tmp_path / "at-once" / "w.duckdb"
+    ingest_step(landing, at_once)
+    _build(at_once)
+    lines = compare(at_once, nightly, every_schema=True)
+    assert len(lines) >= 40
+    assert [line for line in lines if "identical" not in line] == []
+    # The changes reached the models: the removed row is gone, the resent log's claims changed.
+    assert query(
+        nightly,
+        "select count(*) from staging.stg_audit_rms where source_file = 'audit_rms_20250301.csv'",
+    ) == [(len((landing / "audit_rms" / "audit_rms_20250301.csv").read_bytes().splitlines()) - 1,)]
+    assert query(nightly, PNC_READINGS_OF_DAY_2)[0][0] < pnc_claims_before
+
+    # A change to the code or configuration rebuilds everything from raw (the fingerprint).
+    _sentinel(nightly, "SENTINEL")
+    with duckdb.connect(str(nightly)) as con:
+        con.execute("update audit.model_builds set fingerprint = 'an older release'")
+    assert _build(nightly)["full_refresh"] is True
+    assert _sentinel(nightly, original) == original
+    shutil.rmtree(tmp_path / "generated")
