@@ -58,6 +58,8 @@ elif stage == "ingest":
     result = {"feeds": {k: [v.rows_read, v.seconds] for k, v in r.feeds.items()}}
 elif stage == "dbt":
     from dacall.pipeline import transform_step
+    from dacall.review.outcomes import load_outcomes
+    load_outcomes(out / "warehouse" / "dacall.duckdb")  # as the pipeline's ingest step does
     r = transform_step(out / "warehouse" / "dacall.duckdb", phase="all", full_refresh=True)
     result = {"success": r["success"], "models": {m["name"]: m["seconds"] for m in r["models"]}}
 elif stage == "nightly":
