@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -138,6 +138,22 @@ def query(warehouse: Path, sql: str, params=None):
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def live_processes(chosen: Callable[[Path], bool]) -> list[int]:
+    """The ids of the live (not zombie) processes for which `chosen(folder)` holds, `folder`
+    being the process's /proc folder. A process that ends while it is read is not listed."""
+    found = []
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit():
+            continue
+        try:
+            state = (folder / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            if state != "Z" and chosen(folder):
+                found.append(int(folder.name))
+        except OSError:
+            continue
+    return found
 
 
 def ingest_in_child(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ingest_in_child, query
+from conftest import ingest_in_child, live_processes, query
 from dacall.faults import after_step
 from dacall.pipeline import ingest_step
 from dacall.steps import STEPS
@@ -275,27 +275,21 @@ def _kill_once_built(landing: Path, warehouse: Path, model: str) -> subprocess.P
     return run
 
 
-def _dbt_left_running(warehouse: Path) -> list[str]:
+def _dbt_left_running(warehouse: Path) -> list[int]:
     """dbt processes still building for this warehouse (its target folder is in their command
     line), waiting up to ten seconds for the kernel to end them."""
     target = str(warehouse.parent / "state" / "dbt_target")
+
+    def building(process: Path) -> bool:
+        line = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return "dbt.cli.main" in line and target in line
+
     for _ in range(100):
-        left = [
-            process.name
-            for process in Path("/proc").glob("[0-9]*")
-            if "dbt.cli.main" in (line := _cmdline(process)) and target in line
-        ]
+        left = live_processes(building)
         if not left:
             return []
         time.sleep(0.1)
     return left
-
-
-def _cmdline(process: Path) -> str:
-    try:
-        return (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import socket
 import subprocess
 import time
 import urllib.request
-from pathlib import Path
 
+from conftest import live_processes
 from dacall.settings import PROJECT_ROOT
 
 COMPONENTS = ("metadatabase", "scheduler", "triggerer", "dag_processor")
@@ -27,18 +27,7 @@ def _free_port() -> int:
 def _processes_of(airflow_home) -> list[int]:
     """Every process started for this Airflow home, whichever session it moved to."""
     marker = f"AIRFLOW_HOME={airflow_home}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z" and marker in environ.split(b"\0"):
-            found.append(int(entry.name))
-    return found
+    return live_processes(lambda process: marker in (process / "environ").read_bytes().split(b"\0"))
 
 
 def _stop(airflow_home, grace: float) -> list[int]:

@@ -370,31 +370,15 @@ def _write(frame, folder: Path, stem: str, recipient: str) -> dict:
     return files
 
 
-DISCLOSURES_DDL = """
-create table if not exists audit.disclosures (
-    partner varchar not null,
-    agreement varchar not null,
-    period varchar not null,
-    fields varchar not null,
-    rows bigint not null,
-    file_hashes varchar not null,
-    made_by varchar not null,
-    made_at timestamp not null
-)
-"""
-
-
 def _record_disclosure(
     warehouse: Path, manifest: dict, made_by: str, people: list[str] = ()
 ) -> None:
     """One row per extract, and one child row per person disclosed (audit.disclosure_subjects:
     the person key, never a name), so a subject access request can say who received what."""
-    from dacall.governance.disclosures import ensure_schema, record_subjects
+    from dacall.governance.disclosures import record_subjects
 
     con = connect(warehouse)
     try:
-        con.execute(DISCLOSURES_DDL)
-        ensure_schema(con)
         con.execute(
             "insert into audit.disclosures (partner, agreement, period, fields, rows, "
             "file_hashes, made_by, made_at, disclosure_id, dataset, recipient_fingerprint, "

@@ -18,6 +18,8 @@ from dacall.settings import UserError
 
 DEFAULT_WAREHOUSE = Path("warehouse/dacall.duckdb")
 
+# Every table the pipeline keeps about itself, created in one place whenever the warehouse is
+# opened for writing: a module that writes to one of them never creates it.
 AUDIT_DDL = """
 create schema if not exists raw;
 create schema if not exists audit;
@@ -69,6 +71,74 @@ create table if not exists audit.pipeline_runs (
     finished_at timestamp,
     status varchar not null,
     detail varchar
+);
+-- Great Expectations' verdicts, one row per expectation run (dacall.validation.run).
+create table if not exists audit.validation_results (
+    run_id varchar not null,
+    suite varchar not null,
+    target varchar not null,
+    expectation varchar not null,
+    column_name varchar,
+    success boolean not null,
+    element_count bigint,
+    unexpected_count bigint,
+    observed_value varchar,
+    validated_at timestamp not null
+);
+-- What retention deleted: counts, periods and cut-offs, never the data (dacall.governance).
+create table if not exists audit.retention_runs (
+    run_id varchar not null,
+    run_at timestamp not null,
+    run_by varchar not null,
+    as_of date not null,
+    rule varchar not null,
+    target varchar not null,
+    keep_months integer not null,
+    cutoff date not null,
+    deleted bigint not null,
+    dry_run boolean not null
+);
+-- The disclosure log: one row per extract (dacall.extracts) and one per person in it, by
+-- person key only, so a subject access request can list every disclosure of a person.
+create table if not exists audit.disclosures (
+    partner varchar not null,
+    agreement varchar not null,
+    period varchar not null,
+    fields varchar not null,
+    rows bigint not null,
+    file_hashes varchar not null,
+    made_by varchar not null,
+    made_at timestamp not null
+);
+-- Columns added after the first release: older warehouses gain them when next opened.
+alter table audit.disclosures add column if not exists disclosure_id varchar;
+alter table audit.disclosures add column if not exists dataset varchar;
+alter table audit.disclosures add column if not exists recipient_fingerprint varchar;
+alter table audit.disclosures add column if not exists signing_fingerprint varchar;
+create table if not exists audit.disclosure_subjects (
+    disclosure_id varchar not null,
+    person_key varchar not null
+);
+create table if not exists audit.subject_access_requests (
+    request_id varchar not null,
+    requested_at timestamp not null,
+    requested_by varchar not null,
+    looked_up_by varchar not null,     -- name_dob | ref (never the name or reference itself)
+    people integer not null,
+    records integer not null,
+    claims integer not null,
+    disclosures integer not null,
+    file_name varchar
+);
+create table if not exists audit.erasures (
+    erasure_id varchar not null,
+    erased_at timestamp not null,
+    erased_by varchar not null,
+    looked_up_by varchar not null,     -- name_dob | ref
+    source varchar not null,
+    records integer not null,
+    rows_deleted bigint not null,
+    outcome varchar not null           -- erased | retained
 );
 """
 

@@ -28,10 +28,7 @@ summarised as (
     -- the nearest audit entry decides; a tie goes to the lowest audit_ref, so that every run
     -- reports the same entry
     select
-        incident_urn,
-        log_seq,
-        system,
-        subject_type,
+        {{ claim_key() }},
         arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (matches_subject and in_window and by_claimant) as verified_ref,
         arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (matches_subject and in_window and not by_claimant) as colleague_ref,
         arg_min(audit_ref, (seconds_outside_window, audit_ref)) filter (matches_subject and not in_window) as outside_ref,
@@ -85,10 +82,7 @@ with_audit as (
 final as (
 
     select
-        incident_urn,
-        log_seq,
-        system,
-        subject_type,
+        {{ claim_key() }},
         claimed_result,
         claimed_by,
         claimed_at,

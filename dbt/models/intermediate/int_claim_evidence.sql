@@ -75,10 +75,7 @@ subject_matches as (
     {% for rule in subject_rules %}
         {% for arm in rule.arms %}
             select
-                band.incident_urn,
-                band.log_seq,
-                band.system,
-                band.subject_type,
+                {{ claim_key('band') }},
                 searched.audit_ref,
                 true as matches_subject
             from band
@@ -99,10 +96,7 @@ subject_matches as (
 own_searches as (
 
     select
-        claims.incident_urn,
-        claims.log_seq,
-        claims.system,
-        claims.subject_type,
+        {{ claim_key('claims') }},
         searches.audit_ref,
         false as matches_subject
     from claims
@@ -131,10 +125,7 @@ evidence as (
 described as (
 
     select
-        evidence.incident_urn,
-        evidence.log_seq,
-        evidence.system,
-        evidence.subject_type,
+        {{ claim_key('evidence') }},
         evidence.audit_ref,
         evidence.matches_subject,
         searches.searched_at as audit_at,

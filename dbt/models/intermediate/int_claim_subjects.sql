@@ -24,10 +24,7 @@ capabilities as (
 joined as (
 
     select
-        claims.incident_urn,
-        claims.log_seq,
-        claims.system,
-        claims.subject_type,
+        {{ claim_key('claims') }},
         claims.claimed_result,
         claims.claimed_by,
         claims.claimed_at,

@@ -11,10 +11,7 @@ readings as (
 final as (
 
     select
-        incident_urn,
-        log_seq,
-        system,
-        subject_type,
+        {{ claim_key() }},
         claimed_result,
         operator as claimed_by,
         entry_at as claimed_at,

@@ -30,10 +30,7 @@ subjects as (
 described as (
 
     select
-        evidence.incident_urn,
-        evidence.log_seq,
-        evidence.system,
-        evidence.subject_type,
+        {{ claim_key('evidence') }},
         evidence.audit_ref,
         evidence.audit_at,
         searches.audit_user,

@@ -1,17 +1,8 @@
 with
 
-source as (
+latest as (
 
-    select * from {{ source('raw', 'partner_marac') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by case_ref order by _file desc, _line desc) as version_rank
-    from source
+    {{ latest_version(source('raw', 'partner_marac'), 'case_ref') }}
 
 ),
 
@@ -31,8 +22,7 @@ renamed as (
         try_cast(children_in_household as integer) as children_in_household,
         dacall_fold(victim_surname) as surname_key,
         dacall_fold(split_part(trim(victim_forename), ' ', 1)) as forename_key
-    from versions
-    where version_rank = 1
+    from latest
 
 )
 

@@ -1,17 +1,8 @@
 with
 
-source as (
+latest as (
 
-    select * from {{ source('raw', 'partner_mash') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by referral_id order by _file desc, _line desc) as version_rank
-    from source
+    {{ latest_version(source('raw', 'partner_mash'), 'referral_id') }}
 
 ),
 
@@ -31,8 +22,7 @@ renamed as (
         dacall_first_forename(subject_name) as forename_key,
         dacall_building(address) as building_number,
         dacall_street_key(address) as street_key
-    from versions
-    where version_rank = 1
+    from latest
 
 )
 

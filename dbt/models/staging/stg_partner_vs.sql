@@ -1,17 +1,8 @@
 with
 
-source as (
+latest as (
 
-    select * from {{ source('raw', 'partner_vs') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by vs_ref order by _file desc, _line desc) as version_rank
-    from source
+    {{ latest_version(source('raw', 'partner_vs'), 'vs_ref') }}
 
 ),
 
@@ -28,8 +19,7 @@ renamed as (
         engaged,
         dacall_surname_key(client_name) as surname_key,
         dacall_first_forename(client_name) as forename_key
-    from versions
-    where version_rank = 1
+    from latest
 
 )
 

@@ -23,19 +23,6 @@ from dacall.settings import UserError, load_yaml
 from dacall.warehouse import connect
 from dacall.whole_build import discard_stale_copy
 
-ERASURES_DDL = """
-create table if not exists audit.erasures (
-    erasure_id varchar not null,
-    erased_at timestamp not null,
-    erased_by varchar not null,
-    looked_up_by varchar not null,     -- name_dob | ref
-    source varchar not null,
-    records integer not null,
-    rows_deleted bigint not null,
-    outcome varchar not null           -- erased | retained
-)
-"""
-
 
 def erasable_sources() -> set[str]:
     spec = load_yaml("governance.yml").get("erasure") or {}
@@ -56,7 +43,6 @@ def erase(warehouse: Path | None, subject: Subject, erased_by: str | None = None
     discard_stale_copy(warehouse)
     lines: list[dict] = []
     try:
-        con.execute(ERASURES_DDL)
         finding = find(con, subject)
         by_source: dict[str, list[str]] = {}
         for source, record in sorted(finding.records):

@@ -19,20 +19,6 @@ from dacall import paths
 from dacall.settings import UserError, load_yaml
 from dacall.warehouse import connect
 
-RUNS_DDL = """
-create table if not exists audit.retention_runs (
-    run_id varchar not null,
-    run_at timestamp not null,
-    run_by varchar not null,
-    as_of date not null,
-    rule varchar not null,
-    target varchar not null,
-    keep_months integer not null,
-    cutoff date not null,
-    deleted bigint not null,
-    dry_run boolean not null
-)
-"""
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TABLE = re.compile(r"(audit)\.([a-z_][a-z0-9_]{0,62})")
 _PERIOD_FOLDER = re.compile(r"(\d{4})-(\d{2})")
@@ -188,12 +174,6 @@ def apply_retention(
     lines: list[dict] = []
     con = connect(warehouse)
     try:
-        con.execute(RUNS_DDL)
-        from dacall.governance.disclosures import SUBJECTS_DDL
-        from dacall.governance.sar import AUDIT_DDL as REQUESTS_DDL
-
-        con.execute(SUBJECTS_DDL)
-        con.execute(REQUESTS_DDL)
         tables = _tables(con)
         con.execute("begin transaction")
         for rule in rules:

@@ -22,19 +22,6 @@ from dacall import normalise, paths
 from dacall.settings import UserError
 from dacall.warehouse import connect, private_dir, write_private
 
-AUDIT_DDL = """
-create table if not exists audit.subject_access_requests (
-    request_id varchar not null,
-    requested_at timestamp not null,
-    requested_by varchar not null,
-    looked_up_by varchar not null,     -- name_dob | ref (never the name or reference itself)
-    people integer not null,
-    records integer not null,
-    claims integer not null,
-    disclosures integer not null,
-    file_name varchar
-)
-"""
 # Person-record sources: the raw table and its reference column.
 RAW_ID = {
     "cc_incidents": "urn",
@@ -281,7 +268,6 @@ def subject_access(
     }
     con = connect(warehouse)
     try:
-        con.execute(AUDIT_DDL)
         con.execute(
             "insert into audit.subject_access_requests values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [

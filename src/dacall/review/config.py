@@ -1,13 +1,13 @@
 """config/review.yml read and checked once: signals, bands, shifts, outcomes, targets.
 
-Imported by the dbt model int_review_signal_rules and by the app, so it must stay light (no
-web framework here).
+Imported by the dbt models int_review_signal_rules and int_review_shifts and by the app, so
+it must stay light (no web framework here; pyarrow only when a model asks for a table).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 
 from dacall.settings import UserError, load_yaml
@@ -92,3 +92,31 @@ def parse(raw: dict) -> ReviewConfig:
 @cache
 def review_config() -> ReviewConfig:
     return parse(load_yaml("review.yml"))
+
+
+_ARROW_TYPES = {"str": "string", "int": "int32"}
+
+
+def arrow_table(kind: str):
+    """The review rules of `kind` ("signal" or "shift") as the Arrow table that their dbt model
+    (int_review_signal_rules, int_review_shifts) returns: a column per field of the dataclass,
+    in order, the name column called after the kind."""
+    import pyarrow as pa
+
+    rows, row_type = {
+        "signal": (review_config().signals, Signal),
+        "shift": (review_config().shifts, Shift),
+    }[kind]
+    columns = fields(row_type)
+    schema = pa.schema(
+        [
+            (
+                kind if column.name == "name" else column.name,
+                getattr(pa, _ARROW_TYPES[column.type])(),
+            )
+            for column in columns
+        ]
+    )
+    return pa.table(
+        [[getattr(row, column.name) for row in rows] for column in columns], schema=schema
+    )

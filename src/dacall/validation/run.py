@@ -16,21 +16,6 @@ from pathlib import Path
 from dacall.settings import UserError
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
 
-RESULTS_DDL = """
-create table if not exists audit.validation_results (
-    run_id varchar not null,
-    suite varchar not null,
-    target varchar not null,
-    expectation varchar not null,
-    column_name varchar,
-    success boolean not null,
-    element_count bigint,
-    unexpected_count bigint,
-    observed_value varchar,
-    validated_at timestamp not null
-)
-"""
-
 
 @dataclass
 class Verdict:
@@ -65,7 +50,6 @@ class Validator:
             self.source = self.context.data_sources.get("dacall")
         except KeyError:
             self.source = self.context.data_sources.add_pandas(name="dacall")
-        con.execute(RESULTS_DDL)
 
     def _definition(self, suite_name: str, target: str):
         import great_expectations as gx
