@@ -49,3 +49,15 @@
         )
     {%- endif %}
 {%- endmacro %}
+
+{% macro raw_rows_not_yet_staged(feed) -%}
+    {#- A staging model of `feed` made incremental: sets its config (with the pre-hook that drops
+        rows whose raw row is gone) and selects the raw rows it has not read yet. -#}
+    {{ config(
+        materialized='incremental',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key()) }}"
+    ) }}
+    select * from {{ source('raw', feed) }} as delivered
+    {{- only_rows_not_yet_read('delivered', raw_row_key()) }}
+{%- endmacro %}

@@ -69,6 +69,18 @@ def _validates_or_reports(step_function) -> Callable[[RunContext, Results], dict
     return lambda c, _r: step_function(c.warehouse, c.run_id, reports=c.reports)
 
 
+def _builds(phase: str) -> Callable[[RunContext, Results], dict]:
+    """A dbt build step: what the gates before it stopped is left out."""
+    return lambda c, r: pipeline.transform_step(
+        c.warehouse,
+        c.run_id,
+        phase,
+        r["raw_gates"]["stopped_feeds"],
+        (r.get("staging_gates") or {}).get("stopped_models", ()),
+        full_refresh=c.full_refresh,
+    )
+
+
 TRANSFORM = "dacall_transform"
 
 STEPS: tuple[Step, ...] = (
@@ -91,13 +103,7 @@ STEPS: tuple[Step, ...] = (
         "build_staging",
         TRANSFORM,
         "transform: dbt build of staging",
-        lambda c, r: pipeline.transform_step(
-            c.warehouse,
-            c.run_id,
-            "staging",
-            r["raw_gates"]["stopped_feeds"],
-            full_refresh=c.full_refresh,
-        ),
+        _builds("staging"),
         needs=("raw_gates",),
     ),
     Step(
@@ -111,14 +117,7 @@ STEPS: tuple[Step, ...] = (
         "build_marts",
         TRANSFORM,
         "transform: dbt build of linkage, reconciliation and marts",
-        lambda c, r: pipeline.transform_step(
-            c.warehouse,
-            c.run_id,
-            "marts",
-            r["raw_gates"]["stopped_feeds"],
-            r["staging_gates"]["stopped_models"],
-            full_refresh=c.full_refresh,
-        ),
+        _builds("marts"),
         needs=("raw_gates", "staging_gates"),
         outlet=pipeline.MARTS_ASSET_URI,
     ),

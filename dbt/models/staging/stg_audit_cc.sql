@@ -1,17 +1,10 @@
--- Incremental: each night reads only the raw rows it has not read, and drops the rows whose
+-- Incremental: each build reads only the raw rows it has not read and drops the rows whose
 -- raw row is gone (dbt/macros/incremental.sql).
-{{ config(
-    materialized='incremental',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rows_gone_from(source('raw', 'audit_cc'), raw_row_key()) }}"
-) }}
-
 with
 
 source as (
 
-    select * from {{ source('raw', 'audit_cc') }} as delivered
-    {{- only_rows_not_yet_read('delivered', raw_row_key()) }}
+    {{ raw_rows_not_yet_staged('audit_cc') }}
 
 ),
 
