@@ -7,6 +7,8 @@ warehouse never need these functions themselves.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
@@ -40,9 +42,12 @@ READING_FIELDS = (
 READINGS_TYPE = f"STRUCT({', '.join(f'{name} VARCHAR' for name in READING_FIELDS)})[]"
 
 
+@lru_cache(maxsize=65_536)
 def read_entry(text: str | None) -> list[dict]:
     """Every reading of one log entry (dacall.claims.read_entry): a claim per claim read, the
-    reason an entry naming a check claims nothing, or "none", so every entry read is on record."""
+    reason an entry naming a check claims nothing, or "none", so every entry read is on record.
+    Cached: many entries are the same words (a grade, a resource sent); DuckDB only reads the
+    result."""
     from dacall.claims import read_entry as parse_entry
 
     claims, unclaimed = parse_entry(text)
