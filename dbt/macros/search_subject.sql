@@ -5,8 +5,12 @@
   street, or a telephone number in E.164. `kind` is the column saying what was searched for and
   the three values are that system's words for a person, a location and a telephone.
 
-  The dacall_ functions run over whole Arrow batches (dacall.dbt_plugin); a row of another kind
-  passes them NULL, so each reads only the text it is meant for.
+  The dacall_ functions (dacall.dbt_plugin) are called row by row: batching them over Arrow was
+  measured slower, as almost every search text is distinct (docs/benchmarks.md). A row of another
+  kind passes them NULL, so each reads only the text it is meant for. The three words repeat the
+  seed ref_search_kinds, which int_searches reads: the seed also lists the C&C's UPRN searches as
+  address searches, whose text is a number, not an address, so it cannot drive this macro as it
+  stands (issue 17, left).
 #}
 {% macro search_subject_columns(text, kind, person, location, telephone) -%}
     dacall_surname_key(case when {{ kind }} = '{{ person }}' then {{ text }} end) as surname_key,
