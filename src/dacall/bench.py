@@ -34,9 +34,9 @@ stage, scale, days, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), Pat
 start = time.perf_counter()
 result = {}
 if stage == "generate":
-    from datetime import date
+    from dacall.bench import START
     from dacall.generate import generate
-    r = generate(out, start=date(2025, 1, 1), days=days, scale=scale, seed=42)  # bench.START
+    r = generate(out, start=START, days=days, scale=scale, seed=42)
     result = {"rows": dict(r.rows), "claims": r.claims, "incidents": r.incidents}
 elif stage == "floor":
     # The cost of reading the landing at all: DuckDB counts every line of every file once.
