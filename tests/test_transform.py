@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from collections import Counter
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 
 from conftest import STATUSES, query
 from dacall.settings import PROJECT_ROOT
+from dacall.warehouse import connect
 
 
 def expected_rows(samples) -> list[tuple[str, int, str, str, str, str]]:
@@ -169,3 +171,27 @@ def test_dbt_docs_generate_and_unit_tests_run(sample_warehouse, tmp_path):
     assert tests.success and defined >= 19
     assert [n["type"] for n in tests.nodes] == ["unit_test"] * defined
     assert tests.statuses == {"pass": defined}
+
+
+def test_dbt_docs_are_generated_again_only_when_what_they_show_changed(sample_warehouse, tmp_path):
+    from dacall import dbt_docs
+    from dacall.transform import dbt_target
+
+    folder = shutil.copytree(sample_warehouse.parent, tmp_path / "copy")
+    warehouse = folder / sample_warehouse.name
+    site = dbt_target(warehouse) / dbt_docs.SITE
+    log = dbt_target(warehouse) / "logs" / "dbt.log"
+    # The run that made the warehouse made the site; nothing it shows has changed since.
+    assert dbt_docs.publish(warehouse) == "up to date"
+    assert "docs_sentinel_column" not in site.read_text()
+    with connect(warehouse) as con:
+        con.execute("alter table marts.fct_incidents add column docs_sentinel_column integer")
+    seen = log.stat().st_size
+    assert dbt_docs.publish(warehouse) == "built"
+    assert "docs_sentinel_column" in site.read_text()
+    # dbt opened the warehouse under the same profile as the run's builds (which used a copy in
+    # another folder), so it reused their parse instead of parsing the project again.
+    generate_log = log.read_text(errors="replace")[seen:]
+    assert "Partial parsing enabled" in generate_log
+    assert "Unable to do partial parsing" not in generate_log
+    assert dbt_docs.publish(warehouse) == "up to date"

@@ -402,9 +402,9 @@ def report_step(
 ) -> dict:
     """Publish: the marts' read-only snapshot, the dbt docs site, the HTML report and the
     exception list, into the reports folder of the warehouse."""
+    from dacall import dbt_docs
     from dacall.report import make_report
     from dacall.review.snapshot import publish_snapshot
-    from dacall.transform import run_dbt
     from dacall.warehouse import owner_only
 
     warehouse = paths.warehouse_or_configured(warehouse)
@@ -412,7 +412,7 @@ def report_step(
     with owner_only():
         snapshot, _tables = publish_snapshot(warehouse, run_id)
         fault_point("publish:snapshot")  # the review app's snapshot is new, the report is not
-        docs = run_dbt(["docs", "generate", "--static"], warehouse)
+        docs = dbt_docs.publish(warehouse)
         report = make_report(warehouse, reports or paths.reports_for(warehouse), run_id=run_id)
     _record_run(
         warehouse,
@@ -420,7 +420,7 @@ def report_step(
         "report",
         started,
         "success",
-        f"dbt docs {'built' if docs.success else 'failed'}",
+        f"dbt docs {docs}",
     )
     return {
         "report": str(report),

@@ -35,8 +35,11 @@ class DbtResult:
 
 
 def dbt_environment(warehouse: Path) -> dict[str, str]:
+    """dbt runs in the warehouse's folder and opens it by its file name: the build copy and the
+    warehouse then have the same profile, so dbt's partial parsing (which a changed profile
+    defeats) holds across the builds and `docs generate`."""
     env = dict(os.environ)
-    env["DACALL_WAREHOUSE"] = str(Path(warehouse).resolve())
+    env["DACALL_WAREHOUSE"] = Path(warehouse).name
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
     return env
@@ -88,6 +91,7 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     completed = subprocess.run(
         command,
         env=dbt_environment(warehouse),
+        cwd=Path(warehouse).resolve().parent,
         capture_output=True,
         text=True,
         check=False,
