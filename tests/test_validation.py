@@ -197,3 +197,41 @@ def test_an_altered_vendored_data_docs_file_stops_the_build(tmp_path, monkeypatc
     site.mkdir()
     with pytest.raises(UserError, match="jquery.min.js is missing or altered"):
         data_docs.make_offline(site)
+
+
+def test_data_docs_build_only_this_runs_pages(sample_warehouse, tmp_path):
+    """A night renders its own results' pages, not every result stored (which grows by about
+    twenty a run); the earlier runs' pages stay as they were, and the index lists both."""
+    from dacall.validation.run import Validator, raw_gates
+    from dacall.warehouse import connect
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    reports = tmp_path / "reports"
+    site = reports / "data_docs"
+
+    def night(run_id: str) -> None:
+        con = connect(warehouse)
+        try:
+            validator = Validator(con, run_id, reports)
+            raw_gates(validator)
+            validator.build_docs()
+        finally:
+            con.close()
+
+    night("night-one")
+    first = {
+        page: (page.stat().st_mtime_ns, page.read_bytes())
+        for page in (site / "validations").rglob("*.html")
+        if "night-one" in page.parts
+    }
+    assert len(first) >= 10  # a page per raw feed's gate
+    night("night-two")
+    pages = list((site / "validations").rglob("*.html"))
+    second = [page for page in pages if "night-two" in page.parts]
+    assert len(second) == len(first)
+    # The first night's pages were not rendered again.
+    assert {page: (page.stat().st_mtime_ns, page.read_bytes()) for page in first} == first
+    index = (site / "index.html").read_text()
+    assert "night-one" in index and "night-two" in index
+    assert (site / "expectations" / "compliance_check_reconciliation.html").exists()

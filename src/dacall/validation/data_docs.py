@@ -48,9 +48,11 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def make_offline(site: Path) -> int:
+def make_offline(site: Path, changed_since: float | None = None) -> int:
     """Serve the site's CDN files from the site itself; returns the number of pages rewritten.
-    A vendored file that does not match its checksum stops the build."""
+    With `changed_since` (a time), only pages written since are read: the others were made
+    offline when they were built. A vendored file that does not match its checksum stops the
+    build."""
     config = _config()
     vendor = site / "static" / "vendor"
     expected = _checksums()
@@ -63,6 +65,8 @@ def make_offline(site: Path) -> int:
         shutil.copyfile(source, target)
     rewritten = 0
     for page in site.rglob("*.html"):
+        if changed_since is not None and page.stat().st_mtime < changed_since:
+            continue
         text = page.read_text(encoding="utf-8")
         new = _rewrite(text, config, Path(os.path.relpath(site, page.parent)))
         if new != text:
