@@ -14,11 +14,12 @@ suite did not run) is skipped with its reason. When anything was stopped, the la
 marts. Every task takes the one-slot warehouse pool and the warehouse's run lock; the run
 claims the warehouse first (`claim_warehouse`) so that no other run can load or build between
 two of its tasks, and its teardown (`release_warehouse`) releases the claim however it ended.
+Triggered with `{"full_refresh": true}`, it rebuilds the incremental models from scratch.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, Param, dag, task
 
 from dacall.pipeline import RAW_ASSET_URI
 from dacall.schedule import schedule
@@ -33,7 +34,17 @@ from dacall.steps import (
 calendar = schedule()
 
 
-@dag(**calendar.dag_arguments("dacall_transform", [Asset(RAW_ASSET_URI)], __doc__))
+@dag(
+    **calendar.dag_arguments("dacall_transform", [Asset(RAW_ASSET_URI)], __doc__),
+    params={
+        "full_refresh": Param(
+            False,
+            type="boolean",
+            description="Rebuild the incremental models from all history (dacall run "
+            "--full-refresh); a changed release or configuration does so by itself.",
+        )
+    },
+)
 def dacall_transform():
     claimed = task(task_id="claim_warehouse")(claim_in_airflow)()
     results, previous = {}, claimed

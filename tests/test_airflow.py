@@ -126,6 +126,27 @@ def test_ingest_then_transform_through_airflow(airflow_env):
         "gate_stg_cc_incidents",
         "compliance_check_reconciliation",
     } <= suites
+    # Triggered with full_refresh, the next transform rebuilds from scratch, as the first did
+    # (nothing was built before it); without it, a build reads only what is new.
+    done = airflow(
+        airflow_env,
+        "dags",
+        "test",
+        "dacall_transform",
+        "2025-07-11",
+        "--conf",
+        '{"full_refresh": true}',
+    )
+    assert "state=success" in done.stdout + done.stderr, (done.stdout + done.stderr)[-3000:]
+    assert (
+        query(
+            warehouse,
+            "select step, detail from audit.pipeline_runs where step like 'transform:%' "
+            "order by started_at",
+        )
+        == [("transform:staging", "built from scratch"), ("transform:marts", "built from scratch")]
+        * 2
+    )
 
 
 def _last_state(home: Path, dag_id: str) -> str:

@@ -185,7 +185,9 @@ def transform_step(
         ],
     }
     status = "failed" if not result.success else "partial" if stopped else "success"
-    detail = result.failures or [f"not built: downstream of {s}" for s in stopped]
+    detail = (["built from scratch"] if full_refresh else []) + (
+        result.failures or [f"not built: downstream of {s}" for s in stopped]
+    )
     _record_run(
         warehouse,
         run_id or str(uuid.uuid4()),

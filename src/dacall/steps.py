@@ -199,9 +199,12 @@ def new_run_id() -> str:
 AIRFLOW_LOCK_WAIT_SECONDS = 900
 
 
-def run_in_airflow(name: str, earlier: Results, run_id=None, logical_date=None) -> dict:
+def run_in_airflow(
+    name: str, earlier: Results, run_id=None, logical_date=None, params=None
+) -> dict:
     """One step as an Airflow task: `earlier` holds the results (XCom) of the steps it needs;
-    a step whose condition says no is skipped with its reason."""
+    a step whose condition says no is skipped with its reason. The DAG run's `full_refresh`
+    parameter rebuilds the incremental models from scratch, as `dacall run --full-refresh`."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from dacall.run_lock import run_lock
@@ -211,7 +214,11 @@ def run_in_airflow(name: str, earlier: Results, run_id=None, logical_date=None) 
     if reason:
         raise AirflowSkipException(reason)
     run_id = run_id or new_run_id()
-    context = RunContext(run_id, up_to=pipeline.business_day(logical_date))
+    context = RunContext(
+        run_id,
+        up_to=pipeline.business_day(logical_date),
+        full_refresh=bool((params or {}).get("full_refresh", False)),
+    )
     # Airflow's one-slot warehouse pool and max_active_runs order the DAGs' tasks; a task that
     # waited on another DAG run's claim would hold the pool's only slot while it waited, and
     # that run's next task could never start. Claims keep out runs from outside Airflow.
