@@ -2,23 +2,38 @@
   The subject of an audited search, read from its free text the same way for every system: a
   person's surname, first forename, every reading of a name typed in either order
   (SURNAMEKEY:INITIAL) and date of birth, a location's postcode, building number and
-  street, or a telephone number in E.164. `kind` is the column saying what was searched for and
-  the three values are that system's words for a person, a location and a telephone.
+  street, or a telephone number in E.164. `kind` is the column saying what was searched for;
+  which of the system's kinds is read as a name, an address or a telephone is the seed
+  ref_search_kinds (its text_form), the one place a system's search words are listed. A C&C
+  UPRN search is an address search whose text is a number: its text_form is uprn, so it is
+  not parsed as an address here (stg_audit_cc keeps its digits).
 
   The dacall_ functions (dacall.dbt_plugin) are called row by row: batching them over Arrow was
   measured slower, as almost every search text is distinct (docs/benchmarks.md). A row of another
-  kind passes them NULL, so each reads only the text it is meant for. The three words repeat the
-  seed ref_search_kinds, which int_searches reads: the seed also lists the C&C's UPRN searches as
-  address searches, whose text is a number, not an address, so it cannot drive this macro as it
-  stands (issue 17, left).
+  kind passes them NULL, so each reads only the text it is meant for. The kinds are read from the
+  seed when the model runs (the staging phase builds the seeds first), so a fresh build needs
+  nothing else; a change to the seed changes the models' fingerprint, so the incremental staging
+  models are rebuilt whole and every row is read again by the new words.
 #}
-{% macro search_subject_columns(text, kind, person, location, telephone) -%}
-    dacall_surname_key(case when {{ kind }} = '{{ person }}' then {{ text }} end) as surname_key,
-        dacall_first_forename(case when {{ kind }} = '{{ person }}' then {{ text }} end) as forename_key,
-        string_split(dacall_name_readings(case when {{ kind }} = '{{ person }}' then {{ text }} end), '|') as name_readings,
-        cast(dacall_dob_in_text(case when {{ kind }} = '{{ person }}' then {{ text }} end) as date) as dob,
-        dacall_postcode(case when {{ kind }} = '{{ location }}' then {{ text }} end) as postcode,
-        dacall_building(case when {{ kind }} = '{{ location }}' then {{ text }} end) as building_number,
-        dacall_street_key(case when {{ kind }} = '{{ location }}' then {{ text }} end) as street_key,
-        dacall_e164(case when {{ kind }} = '{{ telephone }}' then {{ text }} end) as phone_e164
+{% macro search_subject_columns(text, kind, system) -%}
+    {%- set name = search_text_read_as('name', text, kind, system) -%}
+    {%- set address = search_text_read_as('address', text, kind, system) -%}
+    {%- set telephone = search_text_read_as('telephone', text, kind, system) -%}
+    dacall_surname_key({{ name }}) as surname_key,
+        dacall_first_forename({{ name }}) as forename_key,
+        string_split(dacall_name_readings({{ name }}), '|') as name_readings,
+        cast(dacall_dob_in_text({{ name }}) as date) as dob,
+        dacall_postcode({{ address }}) as postcode,
+        dacall_building({{ address }}) as building_number,
+        dacall_street_key({{ address }}) as street_key,
+        dacall_e164({{ telephone }}) as phone_e164
+{%- endmacro %}
+
+{#- `text` where the row's `kind` is one of `system`'s kinds whose text is of `text_form`
+    (ref_search_kinds), else null. -#}
+{% macro search_text_read_as(text_form, text, kind, system) -%}
+    case when {{ kind }} in (
+        select search_kinds.search_kind from {{ ref('ref_search_kinds') }} as search_kinds
+        where search_kinds.system = '{{ system }}' and search_kinds.text_form = '{{ text_form }}'
+    ) then {{ text }} end
 {%- endmacro %}

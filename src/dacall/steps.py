@@ -63,10 +63,26 @@ def _needs_compliance(results: Results) -> str | None:
     return None
 
 
-def _validates_or_reports(step_function) -> Callable[[RunContext, Results], dict]:
-    """A step that reads the warehouse and writes to the run's reports folder (the gates, the
-    compliance suite, the report): `step_function(warehouse, run_id, reports)`."""
-    return lambda c, _r: step_function(c.warehouse, c.run_id, reports=c.reports)
+TRANSFORM = "dacall_transform"
+
+
+def _validates_or_reports(
+    name: str,
+    says: str,
+    step_function: Callable[..., dict],
+    needs: tuple[str, ...],
+    skip_reason: Callable[[Results], str | None] = Step.skip_reason,
+) -> Step:
+    """A transform step that reads the warehouse and writes to the run's reports folder (the
+    gates, the compliance suite, the report): `step_function(warehouse, run_id, reports)`."""
+    return Step(
+        name,
+        TRANSFORM,
+        says,
+        lambda c, _r: step_function(c.warehouse, c.run_id, reports=c.reports),
+        needs=needs,
+        skip_reason=skip_reason,
+    )
 
 
 def _builds(phase: str) -> Callable[[RunContext, Results], dict]:
@@ -81,8 +97,6 @@ def _builds(phase: str) -> Callable[[RunContext, Results], dict]:
     )
 
 
-TRANSFORM = "dacall_transform"
-
 STEPS: tuple[Step, ...] = (
     Step(
         "ingest",
@@ -93,11 +107,8 @@ STEPS: tuple[Step, ...] = (
         ),
         outlet=pipeline.RAW_ASSET_URI,
     ),
-    Step(
-        "raw_gates",
-        TRANSFORM,
-        "validate: quality gates on the raw feeds",
-        _validates_or_reports(pipeline.gate_step),
+    _validates_or_reports(
+        "raw_gates", "validate: quality gates on the raw feeds", pipeline.gate_step, needs=()
     ),
     Step(
         "build_staging",
@@ -106,11 +117,10 @@ STEPS: tuple[Step, ...] = (
         _builds("staging"),
         needs=("raw_gates",),
     ),
-    Step(
+    _validates_or_reports(
         "staging_gates",
-        TRANSFORM,
         "validate: quality gates on staging",
-        _validates_or_reports(pipeline.staging_gate_step),
+        pipeline.staging_gate_step,
         needs=("build_staging",),
     ),
     Step(
@@ -121,19 +131,17 @@ STEPS: tuple[Step, ...] = (
         needs=("raw_gates", "staging_gates"),
         outlet=pipeline.MARTS_ASSET_URI,
     ),
-    Step(
+    _validates_or_reports(
         "compliance",
-        TRANSFORM,
         "validate: compliance suite",
-        _validates_or_reports(pipeline.compliance_step),
+        pipeline.compliance_step,
         needs=("build_marts",),
         skip_reason=_needs_marts,
     ),
-    Step(
+    _validates_or_reports(
         "publish",
-        TRANSFORM,
         "report: dbt docs, the HTML report and the exception list",
-        _validates_or_reports(pipeline.report_step),
+        pipeline.report_step,
         needs=("compliance",),
         skip_reason=_needs_compliance,
     ),

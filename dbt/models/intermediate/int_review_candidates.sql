@@ -22,12 +22,6 @@ claims as (
 
 ),
 
-staff as (
-
-    select * from {{ ref('stg_staff_directory') }}
-
-),
-
 rules as (
 
     select * from {{ ref('int_review_signal_rules') }}
@@ -202,15 +196,8 @@ scored as (
 
 with_team as (
 
-    select
-        candidates.*,
-        coalesce(staff.team, 'UNKNOWN') as team
-    from candidates
-    left join staff
-        on
-            candidates.handler = staff.staff_no
-            and cast(candidates.created_local as date) between staff.valid_from and coalesce(staff.valid_to, date '9999-12-31')
-    qualify row_number() over (partition by candidates.incident_urn order by staff.valid_from desc) = 1
+    -- The handler's team on the day the call came in.
+    {{ with_staff_team('candidates', 'candidates.handler', 'cast(candidates.created_local as date)', ['incident_urn']) }}
 
 ),
 

@@ -120,7 +120,7 @@ searchers as (
         on
             s.system = d.system
             and s.audit_user = d.audit_user
-            and s.local_day between d.valid_from and coalesce(d.valid_to, date '9999-12-31')
+            and {{ staff_row_valid_on('d', 's.local_day') }}
     qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
 
 ),

@@ -8,27 +8,19 @@ claims as (
 
 ),
 
-staff as (
+with_month as (
 
-    select * from {{ ref('stg_staff_directory') }}
+    select
+        *,
+        cast(date_trunc('month', {{ local_date_of('claimed_at') }}) as date) as month
+    from claims
 
 ),
 
 with_team as (
 
-    select
-        claims.*,
-        cast(date_trunc('month', {{ local_date_of('claims.claimed_at') }}) as date) as month,
-        coalesce(staff.team, 'UNKNOWN') as team
-    from claims
-    left join staff
-        on
-            claims.claimed_by = staff.staff_no
-            and {{ local_date_of('claims.claimed_at') }} between staff.valid_from and coalesce(staff.valid_to, date '9999-12-31')
-    qualify row_number() over (
-        partition by claims.incident_urn, claims.log_seq, claims.system, claims.subject_type
-        order by staff.valid_from desc
-    ) = 1
+    -- The claimant's team on the day of the claim.
+    {{ with_staff_team('with_month', 'with_month.claimed_by', local_date_of('with_month.claimed_at'), ['incident_urn', 'log_seq', 'system', 'subject_type']) }}
 
 ),
 

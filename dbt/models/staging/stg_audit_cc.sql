@@ -18,8 +18,8 @@ renamed as (
         search_type,
         search_value,
         try_cast(results as integer) as results,
-        case when search_type = 'UPRN' then regexp_replace(search_value, '\D', '', 'g') end as uprn,
-        {{ search_subject_columns('search_value', 'search_type', 'NAME', 'ADDRESS', 'TELEPHONE') }},
+        regexp_replace({{ search_text_read_as('uprn', 'search_value', 'search_type', 'CAD') }}, '\D', '', 'g') as uprn,
+        {{ search_subject_columns('search_value', 'search_type', 'CAD') }},
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256

@@ -17,7 +17,7 @@ renamed as (
         {{ local_to_utc('timestamp', '%Y-%m-%d %H:%M:%S') }} as searched_at,
         nullif(search_text, '') as search_text,
         nullif(record_id, '') as record_id,
-        {{ search_subject_columns('search_text', 'action', 'SEARCH_PERSON', 'SEARCH_LOCATION', 'SEARCH_TELEPHONE') }},
+        {{ search_subject_columns('search_text', 'action', 'RMS') }},
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256
