@@ -4,3 +4,16 @@
     {{ day }} < {{ anchor }}
     and {{ day }} >= {{ anchor }} - interval ({{ months }}) month
 {%- endmacro %}
+
+{# Whether a partner referral is part of the history an incident is shown with: referred on an
+   earlier (local) day than the incident was created, and a MARAC referral only within the
+   look-back (var marac_lookback_months). #}
+{% macro referral_in_history(source, referred_on, created_at) -%}
+    (
+        {{ referred_on }} < {{ local_date_of(created_at) }}
+        and (
+            {{ source }} != 'partner_marac'
+            or {{ within_months_before(referred_on, local_date_of(created_at), var('marac_lookback_months')) }}
+        )
+    )
+{%- endmacro %}

@@ -104,7 +104,6 @@ by_telephone as (
 
 partner_referrals_before as (
 
-    -- Referrals dated on an earlier (local) day than the incident; MARAC's only within its look-back.
     select
         i.incident_urn,
         r.source,
@@ -113,10 +112,7 @@ partner_referrals_before as (
     inner join referrals as r
         on
             i.person_key = r.person_key
-            and r.referred_on < {{ local_date_of('i.created_at') }}
-    where
-        r.source != 'partner_marac'
-        or r.referred_on >= {{ local_date_of('i.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
+            and {{ referral_in_history('r.source', 'r.referred_on', 'i.created_at') }}
 
 ),
 

@@ -37,6 +37,7 @@ linked as (
             when 'partner_mash' then 'MASH'
             else 'Victim Support'
         end as partner,
+        source,
         source_record_id as record_id,
         referred_on,
         person_key,
@@ -54,10 +55,8 @@ final as (
         linked.referred_on,
         linked.match_probability,
         caller.match_probability as caller_match_probability,
-        (
-            linked.partner != 'MARAC'
-            or linked.referred_on >= {{ local_date_of('candidates.created_at') }} - interval ({{ var('marac_lookback_months') }}) month
-        ) as counted_in_history
+        {{ referral_in_history('linked.source', 'linked.referred_on', 'candidates.created_at') }}
+            as counted_in_history
     from candidates
     inner join history on candidates.incident_urn = history.incident_urn
     inner join linked
