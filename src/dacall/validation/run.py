@@ -40,6 +40,7 @@ class Validator:
 
         self.con = con
         self.run_id = run_id
+        self.suites_validated: set[str] = set()  # whose pages build_docs renders
         self.reports = Path(reports or paths.reports())
         (database,) = con.execute(
             "select path from duckdb_databases() where database_name = current_database()"
@@ -85,15 +86,17 @@ class Validator:
             }
         from great_expectations.core.run_identifier import RunIdentifier
 
+        validated_at = datetime.now(UTC)
+        self.suites_validated.add(suite_name)
         result = definition.run(
             batch_parameters={"dataframe": frame},
             expectation_parameters=parameters or {},
             result_format=result_format,
             # Named after the run, so that its Data Docs pages can be built alone.
-            run_id=RunIdentifier(run_name=self.run_id, run_time=datetime.now(UTC)),
+            run_id=RunIdentifier(run_name=self.run_id, run_time=validated_at),
         )
         verdict = Verdict(suite_name, target, bool(result.success), len(result.results))
-        now = datetime.now(UTC).replace(tzinfo=None)
+        now = validated_at.replace(tzinfo=None)
         rows = []
         for item in result.results:
             config = item.expectation_config
@@ -140,9 +143,9 @@ class Validator:
         return verdict
 
     def build_docs(self) -> None:
-        """The pages of this run's results and of every suite, and the index. The pages of
-        earlier runs are built already: rendering every stored result again, as GX does by
-        default, would make each night slower than the one before."""
+        """The pages of the results this validator recorded and of every suite, and the index.
+        The pages of earlier steps and runs are built already: rendering every stored result
+        again, as GX does by default, would make each night slower than the one before."""
         from dacall.validation.data_docs import make_offline
 
         started = time.time()
@@ -150,6 +153,7 @@ class Validator:
             key
             for key in self.context.validation_results_store.list_keys()
             if key.run_id.run_name == self.run_id
+            and key.expectation_suite_identifier.name in self.suites_validated
         ]
         suites = self.context.expectations_store.list_keys()  # every suite, a fixed number
         self.context.build_data_docs(resource_identifiers=[*results, *suites])
