@@ -111,6 +111,65 @@ def test_the_ledger_row_count_gate_sees_a_lost_row(samples, tmp_path, monkeypatc
     ) == [("8",)]
 
 
+def test_a_night_gates_only_new_files_and_still_sees_the_whole_table(
+    samples, tmp_path, monkeypatch
+):
+    """The second night's gate reads the new file (and the earlier row sharing its id), yet a
+    duplicate id across nights and a row lost from an earlier file are still counted."""
+    from dacall.ingest.loader import ingest
+    from dacall.pipeline import gate_step
+    from dacall.warehouse import connect
+
+    monkeypatch.setenv("DACALL_REPORTS", str(tmp_path / "reports"))
+    landing = tmp_path / "landing"
+    shutil.copytree(samples, landing)
+    warehouse = tmp_path / "w.duckdb"
+
+    def rms_gate(run_id: str) -> dict:
+        return {
+            expectation: (success, elements, unexpected)
+            for expectation, success, elements, unexpected in query(
+                warehouse,
+                "select expectation, success, element_count, unexpected_count "
+                "from audit.validation_results where run_id = ? and suite = 'gate_raw_audit_rms'",
+                [run_id],
+            )
+        }
+
+    ingest(landing, warehouse)
+    assert gate_step(warehouse, "night-1")["stopped_feeds"] == []
+    first = rms_gate("night-1")
+    (in_table,) = query(warehouse, "select count(*) from raw.audit_rms")[0]
+    assert first["expect_column_values_to_be_unique"] == (True, in_table, 0)
+
+    # The next day: one new search, and one whose audit id an earlier day already used.
+    (landing / "audit_rms" / "audit_rms_20250710.csv").write_bytes(
+        b"AUDIT_ID,USER_ID,ACTION,TIMESTAMP,SEARCH_TEXT,RECORD_ID\r\n"
+        b"5690999,S10455,LOGIN,2025-07-10 08:00:00,,\r\n"
+        b"5690417,S10455,LOGIN,2025-07-10 08:01:00,,\r\n"
+    )
+    ingest(landing, warehouse)
+    assert gate_step(warehouse, "night-2")["stopped_feeds"] == ["audit_rms"]
+    second = rms_gate("night-2")
+    assert second["expect_column_values_to_be_unique"] == (False, 3, 2)
+    assert second["expect_table_row_count_to_equal"][0] is True
+    assert query(
+        warehouse,
+        "select count(*) from audit.validation_results where run_id = 'night-2' "
+        "and suite = 'gate_raw_cc_log' and element_count > 0",
+    ) == [(0,)]
+
+    # An earlier, gated file loses a row: the count against the ledger still sees it.
+    con = connect(warehouse)
+    con.execute("delete from raw.cc_log where seq = '4'")
+    con.close()
+    assert gate_step(warehouse, "night-3")["stopped_feeds"] == ["audit_rms", "cc_log"]
+    # Every row again on demand.
+    everything = gate_step(warehouse, "full", full_refresh=True)
+    assert everything["stopped_feeds"] == ["audit_rms", "cc_log"]
+    assert rms_gate("full")["expect_column_values_to_be_unique"] == (False, in_table + 2, 2)
+
+
 def test_a_missing_day_is_reported_by_feed_and_date(generated, tmp_path, monkeypatch):
     from dacall.ingest.loader import ingest
     from dacall.pipeline import gate_step
@@ -141,10 +200,29 @@ def test_compliance_lists_exactly_the_claims_without_a_matching_audit(
     con = connect(warehouse)
     try:
         validator = Validator(con, "test")
-        verdict = compliance(validator)
+        verdict = compliance(validator, everything=True)
         validator.build_docs()
+        # A night after it validates only what is new or changed: nothing, then one claim
+        # whose status a late audit file would change.
+        nothing_new = compliance(Validator(con, "next"))
+        con.execute(
+            "update marts.fct_check_reconciliation set status = 'VERIFIED', "
+            "has_matching_audit = true where (incident_urn, log_seq, system, subject_type) in ("
+            "select (incident_urn, log_seq, system, subject_type) "
+            "from marts.fct_check_reconciliation where status = 'NO_AUDIT' limit 1)"
+        )
+        changed = compliance(Validator(con, "after a late audit file"))
     finally:
         con.close()
+    assert nothing_new.success and nothing_new.unexpected_rows == []
+    assert changed.success and [
+        elements
+        for (elements,) in query(
+            warehouse,
+            "select element_count from audit.validation_results "
+            "where run_id in ('next', 'after a late audit file') order by validated_at",
+        )
+    ] == [0, 1]
     truth = {
         (r["incident_urn"], int(r["log_seq"]), r["system"], r["subject_type"])
         for r in csv.DictReader((generated / "truth" / "claims.csv").open())

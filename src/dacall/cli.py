@@ -282,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental models from all history instead of reading only what is "
-        "new (done by itself when the code or config changed since the last build)",
+        "new (done by itself when the code or config changed since the last build), and "
+        "validate every raw row and every claim again",
     )
 
     ext = add_verb(

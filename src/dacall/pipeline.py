@@ -227,8 +227,10 @@ def gate_step(
     run_id: str | None = None,
     up_to: date | None = None,
     reports: Path | None = None,
+    full_refresh: bool = False,
 ) -> dict:
-    """Quality gates on the raw feeds (and freshness): which feeds must not flow on."""
+    """Quality gates on the raw feeds (and freshness): which feeds must not flow on. They gate
+    the files not gated yet; `full_refresh` gates every row again."""
     from dacall.alerts import alert
     from dacall.config_schema import validate_all
     from dacall.validation.run import freshness, raw_gates
@@ -237,7 +239,11 @@ def gate_step(
     warehouse = paths.warehouse_or_configured(warehouse)
     run_id = run_id or str(uuid.uuid4())
     gates, fresh = _validate(
-        warehouse, run_id, lambda v: (raw_gates(v), freshness(v, up_to)), reports, "raw_gates"
+        warehouse,
+        run_id,
+        lambda v: (raw_gates(v, everything=full_refresh), freshness(v, up_to)),
+        reports,
+        "raw_gates",
     )
     stopped = sorted(v.target.removeprefix("raw.") for v in gates if not v.success)
     lines = [v.line() for v in gates + fresh]
@@ -265,9 +271,14 @@ def staging_gate_step(
 
 
 def compliance_step(
-    warehouse: Path | None = None, run_id: str | None = None, reports: Path | None = None
+    warehouse: Path | None = None,
+    run_id: str | None = None,
+    reports: Path | None = None,
+    full_refresh: bool = False,
 ) -> dict:
-    """The compliance suite: a failure is a finding to report, not a reason to stop."""
+    """The compliance suite: a failure is a finding to report, not a reason to stop. It
+    validates the claims that are new or changed since it last ran; `full_refresh`, every
+    claim."""
     from dacall.alerts import alert
     from dacall.validation.run import compliance
 
@@ -275,7 +286,7 @@ def compliance_step(
     (verdict,) = _validate(
         warehouse,
         run_id or str(uuid.uuid4()),
-        lambda validator: [compliance(validator)],
+        lambda validator: [compliance(validator, everything=full_refresh)],
         reports,
         "compliance",
     )
@@ -284,8 +295,8 @@ def compliance_step(
         alert(
             "checks logged without a matching audit entry",
             [
-                f"compliance_check_reconciliation: {exceptions:,} claim(s) without a matching "
-                "audit entry; see the exception list and Data Docs"
+                f"compliance_check_reconciliation: {exceptions:,} new or changed claim(s) "
+                "without a matching audit entry; see the exception list and Data Docs"
             ],
         )
     return {"verdicts": [verdict.line()], "exceptions": exceptions}

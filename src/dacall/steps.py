@@ -34,7 +34,7 @@ class RunContext:
     reports: Path | None = None
     up_to: date | None = None
     progress: pipeline.Progress | None = None
-    full_refresh: bool = False  # rebuild the incremental models from scratch
+    full_refresh: bool = False  # rebuild the incremental models and gate every raw row again
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,21 @@ def _validates_or_reports(
     step_function: Callable[..., dict],
     needs: tuple[str, ...],
     skip_reason: Callable[[Results], str | None] = Step.skip_reason,
+    reads_only_what_is_new: bool = False,
 ) -> Step:
     """A transform step that reads the warehouse and writes to the run's reports folder (the
-    gates, the compliance suite, the report): `step_function(warehouse, run_id, reports)`."""
+    gates, the compliance suite, the report): `step_function(warehouse, run_id, reports)`. A
+    step that `reads_only_what_is_new` reads all history when the run is a full refresh."""
+
+    def run(c: RunContext, _r: Results) -> dict:
+        everything = {"full_refresh": c.full_refresh} if reads_only_what_is_new else {}
+        return step_function(c.warehouse, c.run_id, reports=c.reports, **everything)
+
     return Step(
         name,
         TRANSFORM,
         says,
-        lambda c, _r: step_function(c.warehouse, c.run_id, reports=c.reports),
+        run,
         needs=needs,
         skip_reason=skip_reason,
     )
@@ -108,7 +115,11 @@ STEPS: tuple[Step, ...] = (
         outlet=pipeline.RAW_ASSET_URI,
     ),
     _validates_or_reports(
-        "raw_gates", "validate: quality gates on the raw feeds", pipeline.gate_step, needs=()
+        "raw_gates",
+        "validate: quality gates on the raw feeds",
+        pipeline.gate_step,
+        needs=(),
+        reads_only_what_is_new=True,
     ),
     Step(
         "build_staging",
@@ -137,6 +148,7 @@ STEPS: tuple[Step, ...] = (
         pipeline.compliance_step,
         needs=("build_marts",),
         skip_reason=_needs_marts,
+        reads_only_what_is_new=True,
     ),
     _validates_or_reports(
         "publish",

@@ -58,6 +58,31 @@ create table if not exists audit.link_decisions (
     decided_at timestamp not null,
     reason varchar
 );
+-- The delivered files whose rows passed their raw quality gate, and under which rules (a hash of
+-- the suite and its reference lists): a night gates only the files not in here
+-- (dacall.validation.run.raw_gates).
+create table if not exists audit.gated_files (
+    feed varchar not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    rules varchar not null,
+    run_id varchar not null,
+    gated_at timestamp not null
+);
+-- Each claim's status as the compliance suite last validated it, and under which suite (a hash):
+-- a night validates only the claims that are new or whose status changed since
+-- (dacall.validation.run.compliance).
+create table if not exists audit.compliance_validated (
+    incident_urn varchar not null,
+    log_seq integer not null,
+    system varchar not null,
+    subject_type varchar not null,
+    status varchar not null,
+    has_matching_audit boolean not null,
+    rules varchar not null,
+    run_id varchar not null,
+    validated_at timestamp not null
+);
 -- What each build phase's incremental models were last built with (dacall.model_fingerprint).
 create table if not exists audit.model_builds (
     phase varchar not null,            -- staging | marts

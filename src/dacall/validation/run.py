@@ -8,6 +8,7 @@ run with the expectation and the message.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -185,8 +186,14 @@ def _ledger_rows(con, feed: str) -> int:
     ).fetchall()[0][0]
 
 
-def raw_gates(validator: Validator) -> list[Verdict]:
-    """Quality gates on every raw feed; a failure stops the models downstream of that feed."""
+def raw_gates(validator: Validator, everything: bool = False) -> list[Verdict]:
+    """Quality gates on the raw feeds; a failure stops the models downstream of that feed.
+
+    A night gates the rows of the files delivered since their feed's gate last passed (or whose
+    rules changed since), not all history again; `everything` gates every row. Two checks still
+    cover the whole table: a unique id is checked against the earlier rows that share it (they
+    join the frame), and the row count against the load ledger counts the rows outside the
+    frame in SQL."""
     con = validator.con
     codes = [
         r[0]
@@ -197,14 +204,80 @@ def raw_gates(validator: Validator) -> list[Verdict]:
     ]
     verdicts = []
     for feed, expectations in RAW_GATES.items():
-        columns = sorted({e.column for e in expectations if hasattr(e, "column")})
-        table = f"raw.{feed}"
         if not _exists(con, "raw", feed):
             continue
-        frame = con.execute(f"select {', '.join(columns)} from {table}").df()
-        parameters = {"ledger_rows": int(_ledger_rows(con, feed)), "incident_codes": codes}
-        verdicts.append(validator.validate(f"gate_raw_{feed}", table, frame, parameters))
+        suite = f"gate_raw_{feed}"
+        rules = _rules_fingerprint(suite, codes)
+        frame = _ungated_rows(con, feed, expectations, rules, everything)
+        (in_table,) = con.execute(f"select count(*) from raw.{feed}").fetchone()
+        outside_frame = in_table - len(frame)
+        parameters = {
+            "ledger_rows": int(_ledger_rows(con, feed)) - outside_frame,
+            "incident_codes": codes,
+        }
+        verdict = validator.validate(suite, f"raw.{feed}", frame, parameters)
+        if verdict.success:
+            _record_gated(con, feed, rules, validator.run_id)
+        verdicts.append(verdict)
     return verdicts
+
+
+def _rules_fingerprint(suite: str, codes: list[str]) -> str:
+    """The rules a file was gated under: its committed suite and the reference list it reads."""
+    from dacall.settings import expectations_dir
+
+    suite_file = expectations_dir() / "gx" / "expectations" / f"{suite}.json"
+    digest = hashlib.sha256(suite_file.read_bytes())
+    digest.update("\n".join(sorted(codes)).encode())
+    return digest.hexdigest()
+
+
+def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bool):
+    """The rows of the files not yet gated under `rules`, and the gated rows that share a unique
+    id with one of them."""
+    columns = sorted({e.column for e in expectations if hasattr(e, "column")})
+    unique = [e.column for e in expectations if type(e).__name__ == "ExpectColumnValuesToBeUnique"]
+    selected = ", ".join(f'"{c}"' for c in columns)
+    same_id = " or ".join(f'"{c}" in (select "{c}" from fresh)' for c in unique) or "false"
+    return con.execute(
+        f"""
+        with gated as (
+            select distinct file_name, sha256 from audit.gated_files
+            where feed = $feed and rules = $rules and not $everything
+        ),
+        marked as (
+            select raw.*, gated.file_name is not null as is_gated
+            from raw.{feed} as raw
+            left join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
+        ),
+        fresh as (select * from marked where not is_gated)
+        select {selected} from fresh
+        union all
+        select {selected} from marked where is_gated and ({same_id})
+        """,
+        {"feed": feed, "rules": rules, "everything": everything},
+    ).df()
+
+
+def _record_gated(con, feed: str, rules: str, run_id: str) -> None:
+    con.execute(
+        f"""
+        insert into audit.gated_files
+        select distinct $feed, raw._file, raw._sha256, $rules, $run_id, $gated_at
+        from raw.{feed} as raw
+        where not exists (
+            select 1 from audit.gated_files as gated
+            where gated.feed = $feed and gated.rules = $rules
+                and gated.file_name = raw._file and gated.sha256 = raw._sha256
+        )
+        """,
+        {
+            "feed": feed,
+            "rules": rules,
+            "run_id": run_id,
+            "gated_at": datetime.now(UTC).replace(tzinfo=None),
+        },
+    )
 
 
 def staging_gates(validator: Validator) -> list[Verdict]:
@@ -284,9 +357,18 @@ def _missing_days(con, feed: str, missing: list[str]) -> list[str]:
     return lines
 
 
-def compliance(validator: Validator) -> Verdict:
-    """Every logged check has a matching audit entry; the failing claims are listed."""
-    exists = validator.con.execute(
+CLAIM_STATE = ["incident_urn", "log_seq", "system", "subject_type", "status", "has_matching_audit"]
+
+
+def compliance(validator: Validator, everything: bool = False) -> Verdict:
+    """Every logged check has a matching audit entry; the failing claims are listed.
+
+    A night validates the claims that are new or whose status changed since the suite last saw
+    them (a late audit file can turn an exception into a match), so a night's verdict and alert
+    name that night's findings, not every exception of history again; `everything` validates
+    every claim."""
+    con = validator.con
+    exists = con.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'marts' and table_name = 'fct_check_reconciliation'"
     ).fetchone()[0]
@@ -295,16 +377,31 @@ def compliance(validator: Validator) -> Verdict:
             "the compliance suite cannot run: marts.fct_check_reconciliation is not in the "
             "warehouse (its marts have not been built; run `dacall run`)"
         )
-    frame = validator.con.execute(
-        "select incident_urn, log_seq, system, subject_type, status, has_matching_audit "
-        "from marts.fct_check_reconciliation order by incident_urn, log_seq, system, subject_type"
+    suite = "compliance_check_reconciliation"
+    rules = _rules_fingerprint(suite, [])
+    state = ", ".join(CLAIM_STATE)
+    matches = " and ".join(f"seen.{c} = claim.{c}" for c in CLAIM_STATE)
+    not_seen = f"""
+        from marts.fct_check_reconciliation as claim
+        where not exists (
+            select 1 from audit.compliance_validated as seen
+            where seen.rules = $rules and not $everything and {matches}
+        )"""
+    key = {"rules": rules, "everything": everything}
+    frame = con.execute(
+        f"select {state} {not_seen} order by incident_urn, log_seq, system, subject_type", key
     ).df()
-    return validator.validate(
-        "compliance_check_reconciliation",
+    verdict = validator.validate(
+        suite,
         "marts.fct_check_reconciliation",
         frame,
         index_columns=["incident_urn", "log_seq", "system", "subject_type", "status"],
     )
+    con.execute(
+        f"insert into audit.compliance_validated select {state}, $rules, $run_id, $now {not_seen}",
+        {**key, "run_id": validator.run_id, "now": datetime.now(UTC).replace(tzinfo=None)},
+    )
+    return verdict
 
 
 def _reference(name: str):
