@@ -2,12 +2,15 @@
 is new, end with exactly the tables one full build of the final landing makes.
 
 Six generated days arrive over three nightly builds, with a day delivered late (two builds
-after it was due), a day resent with a row removed, and a log file resent with its entries
-changed, so that stored rows must be replaced, not only added. Real ingestion, real dbt.
+after it was due), a day resent with a row removed, a log file resent with its entries changed,
+and a staff directory that maps a PNC user id differently, so that stored rows must be
+replaced, not only added. Real ingestion, real dbt.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -66,6 +69,27 @@ def _sentinel(warehouse: Path, text: str | None) -> str | None:
     return before[0]
 
 
+def _reassign_busiest_pnc_user(landing: Path, warehouse: Path) -> str:
+    """The latest staff directory says the PNC user id that searched most was only issued after
+    every search (a corrected directory): its searches already read must be mapped again."""
+    ((user,),) = query(
+        warehouse,
+        "select audit_user from intermediate.int_searches where system = 'PNC' "
+        "group by audit_user order by count(*) desc, audit_user limit 1",
+    )
+    latest = max((landing / "staff_directory").iterdir())
+    text = latest.read_bytes().decode("latin-1")  # bytes kept as they are
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[header.index("PNC_USER")] == user:
+            row[header.index("VALID_FROM")] = "2099-01-01"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(rows)
+    latest.write_bytes(out.getvalue().encode("latin-1"))
+    return user
+
+
 def test_nights_built_incrementally_equal_one_full_build(tmp_path):
     from dacall.generate import generate
 
@@ -87,6 +111,7 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
             _resend_changed(landing)
         if number == 3:
             _deliver(landing, *LATE, late)
+            reassigned = _reassign_busiest_pnc_user(landing, nightly)
         ingest_step(landing, nightly)
         refreshed.append(_build(nightly)["full_refresh"])
         if number == 1:
@@ -111,6 +136,16 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         "select count(*) from staging.stg_audit_rms where source_file = 'audit_rms_20250301.csv'",
     ) == [(len((landing / "audit_rms" / "audit_rms_20250301.csv").read_bytes().splitlines()) - 1,)]
     assert query(nightly, PNC_READINGS_OF_DAY_2)[0][0] < pnc_claims_before
+    # The searches of a user id whose directory rows changed were mapped again: to nobody.
+    assert (
+        query(
+            nightly,
+            "select count(*), count(staff_no) from intermediate.int_searches "
+            "where system = 'PNC' and audit_user = ?",
+            [reassigned],
+        )[0][1]
+        == 0
+    )
 
     # A change to the code or configuration rebuilds everything from raw (the fingerprint).
     _sentinel(nightly, "SENTINEL")

@@ -1,35 +1,22 @@
 -- Every person, address and telephone search in the four audited systems, in one shape,
 -- with the searcher mapped to a staff number through the directory row valid that day. Which
--- audit rows are searches of a subject, and of which type, is the seed ref_search_kinds.
+-- audit rows are searches of a subject, and of which type, is the seed ref_search_kinds; where
+-- each system keeps what a search needs is dbt/macros/audit_searches.sql.
+--
+-- Incremental (dbt/macros/incremental.sql): a night reads only the staged audit rows it has not
+-- read, drops the searches whose staged row is gone, and reads again the searches of a PNC or
+-- PND user id whose directory rows changed (searcher_rows), so that they are mapped again.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key()) }}",
+        "{{ delete_searches_of_changed_searchers() }}",
+    ]
+) }}
 
-{#-
-  Where each system's audit keeps what a search needs, one system a line, so that every
-  system goes through the same steps below:
-  - search_kind: the column the seed ref_search_kinds reads;
-  - audit_ref: the entry's own reference, prefixed with the system where the id is only its own;
-  - audit_user: who searched, in the system's own user ids;
-  - directory_user: the staff directory's column for those ids (none: they are staff numbers);
-  - name_box: the one box holding a whole name typed in either order, whose every reading its
-    staging model has read (none: a separate surname field marks the surname, so there is one
-    reading);
-  - subject_columns: which of the subject columns its staging model reads; the others are null.
--#}
-{%- set person = ['surname_key', 'dob'] -%}
-{%- set location_and_telephone = ['building_number', 'street_key', 'postcode', 'phone_e164'] -%}
-{%- set subject_columns = ['surname_key', 'dob', 'uprn'] + location_and_telephone -%}
-{%- set audit_systems = [
-    {'system': 'PNC', 'model': 'stg_audit_pnc', 'search_kind': 'transaction_code', 'audit_ref': "'PNC:' || txn_id",
-     'audit_user': 'pnc_user', 'directory_user': 'pnc_user', 'name_box': none, 'subject_columns': person},
-    {'system': 'PND', 'model': 'stg_audit_pnd', 'search_kind': 'search_kind', 'audit_ref': "'PND:' || event_id",
-     'audit_user': 'pnd_user', 'directory_user': 'pnd_user', 'name_box': none,
-     'subject_columns': person + location_and_telephone},
-    {'system': 'RMS', 'model': 'stg_audit_rms', 'search_kind': 'action', 'audit_ref': "'RMS:' || audit_id",
-     'audit_user': 'staff_no', 'directory_user': none, 'name_box': 'search_text',
-     'subject_columns': person + location_and_telephone},
-    {'system': 'CAD', 'model': 'stg_audit_cc', 'search_kind': 'search_type', 'audit_ref': 'audit_id',
-     'audit_user': 'staff_no', 'directory_user': none, 'name_box': 'search_value',
-     'subject_columns': person + location_and_telephone + ['uprn']},
-] %}
+{%- set audit_systems = audit_search_systems() -%}
+{%- set subject_columns = ['surname_key', 'dob', 'uprn', 'building_number', 'street_key', 'postcode', 'phone_e164'] -%}
 
 with
 
@@ -39,15 +26,16 @@ search_kinds as (
 
 ),
 
-staff as (
+directory_users as (
 
-    select * from {{ ref('stg_staff_directory') }}
+    {{ searcher_directory_rows() }}
 
 ),
 
 unioned as (
 
-    -- Each system's searches of a subject in one shape: a subject column it lacks is null.
+    -- Each system's searches of a subject not read yet, in one shape: a subject column it
+    -- lacks is null.
     {%- for audit in audit_systems %}
 
         select
@@ -65,13 +53,17 @@ unioned as (
                 {%- endif %}
             {%- endfor %}
             {%- if audit.name_box %}
-                audit.name_readings
+                audit.name_readings,
             {%- else %}
-                [audit.surname_key || ':' || left(audit.forename_key, 1)] as name_readings
+                [audit.surname_key || ':' || left(audit.forename_key, 1)] as name_readings,
             {%- endif %}
+            audit.source_file,
+            audit.source_line,
+            audit.source_sha256
         from {{ ref(audit.model) }} as audit
         inner join search_kinds
             on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
+        {{- only_rows_not_yet_read('audit', staged_row_key()) }}
         {%- if not loop.last %}
 
             union all
@@ -89,27 +81,6 @@ with_local_day as (
 
 ),
 
-directory_users as (
-
-    -- Who held each PNC and PND user id, when: the directory in one shape per system.
-    {%- for audit in audit_systems if audit.directory_user %}
-
-        select
-            '{{ audit.system }}' as system,
-            {{ audit.directory_user }} as audit_user,
-            staff_no,
-            valid_from,
-            valid_to
-        from staff
-        where {{ audit.directory_user }} is not null
-        {%- if not loop.last %}
-
-            union all
-        {%- endif %}
-    {%- endfor %}
-
-),
-
 searchers as (
 
     select
@@ -122,6 +93,16 @@ searchers as (
             and s.audit_user = d.audit_user
             and {{ staff_row_valid_on('d', 's.local_day') }}
     qualify row_number() over (partition by s.audit_ref order by d.valid_from desc) = 1
+
+),
+
+searcher_versions as (
+
+    select distinct
+        system,
+        audit_user,
+        searcher_rows
+    from directory_users
 
 ),
 
@@ -146,9 +127,15 @@ mapped as (
         s.building_number,
         s.street_key,
         s.postcode,
-        s.phone_e164
+        s.phone_e164,
+        versions.searcher_rows,
+        s.source_file,
+        s.source_line,
+        s.source_sha256
     from with_local_day as s
     left join searchers on s.audit_ref = searchers.audit_ref
+    left join searcher_versions as versions
+        on s.system = versions.system and s.audit_user = versions.audit_user
 
 )
 
