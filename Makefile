@@ -99,7 +99,7 @@ lint: $(VENV)/.installed
 	cd dbt && DACALL_WAREHOUSE=$(DACALL_WAREHOUSE) $(BIN)/sqlfluff lint models
 
 bench: $(VENV)/.installed
-	$(BIN)/python -m dacall.bench
+	$(BIN)/python -m dacall.bench --scales 1 --days 365 1825
 
 clean:
 	rm -rf $(DATA) warehouse reports extracts $(AIRFLOW_HOME) dbt/target dbt/logs $(DEMO_KEY) build keys

@@ -1,8 +1,12 @@
 """`make bench`: generation, the floor (DuckDB reading every landed line once), ingestion, the
 dbt build and a night's run, timed at one or more scales.
 
-    python -m dacall.bench [--scales 1 5 10] [--days 365] [--out /tmp/dacall-bench]
+    python -m dacall.bench [--scales 1 5 10] [--days 365 1825] [--out /tmp/dacall-bench]
                            [--stages generate floor ingest dbt nightly]
+
+Each scale is run at each history length (`--days`, one generated landing each); with two or
+more, the last line compares the nightly increments (issue 16: five years of history should
+cost a night at most 1.5x what one year does).
 
 The last generated day is held back from the landing: ingestion and the full build cover the
 days before it, and `nightly` runs `dacall run` once with nothing new (the night before), then
@@ -121,62 +125,82 @@ def run_stage(stage: str, scale: float, days: int, out: Path) -> dict:
     return json.loads(line[7:])
 
 
+def _detail(stage: str, r: dict, floor: float | None, out: Path, days: int) -> str:
+    """The table's detail column for one stage's result."""
+    detail = ""
+    if stage == "generate":
+        held = hold_back_last_day(out, START + timedelta(days=days - 1))
+        detail = f"{sum(r['rows'].values()):,} rows, {r['incidents']:,} incidents; "
+        detail += f"{held} files of the last day held back for the nightly stage"
+    if stage == "floor":
+        detail = f"{r['rows']:,} lines read by DuckDB"
+    if stage == "ingest":
+        detail = "; ".join(
+            f"{feed} {rows / max(secs, 1e-9):,.0f} rows/s"
+            for feed, (rows, secs) in sorted(r["feeds"].items())
+        )
+        if floor:
+            detail = f"{r['seconds'] / floor:.1f}x the floor; " + detail
+    if stage == "nightly":
+        total = sum(r["steps"].values())
+        detail = f"{total:.0f} s in steps"
+        if floor:
+            detail += f" ({total / floor:.1f}x the floor)"
+        detail += ": " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items())
+        if r["full_refresh"]:
+            detail += "; NOT incremental (the models were rebuilt from scratch)"
+        detail += f"; the night before (nothing new) took {r['night_before_seconds']:.0f} s"
+    if stage == "dbt":
+        slowest = sorted(r["models"].items(), key=lambda kv: -kv[1])[:3]
+        reconciliation = sum(v for k, v in r["models"].items() if "claim" in k or "check" in k)
+        detail = ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
+        detail += f"; reconciliation models {reconciliation:.1f} s"
+        detail += f"; linkage {r['models'].get('int_person_links', 0):.1f} s"
+    return detail
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0])
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--days", type=int, nargs="+", default=[365], help="history lengths")
     parser.add_argument("--out", type=Path, default=Path("/tmp/dacall-bench"))
     parser.add_argument(
         "--stages", nargs="+", choices=STAGES, default=list(STAGES), help="stages to time"
     )
     args = parser.parse_args(argv)
-    print("| scale | stage | seconds | peak MiB | detail |\n|---|---|---|---|---|")
+    print("| scale | days | stage | seconds | peak MiB | detail |\n|---|---|---|---|---|---|")
+    nights: dict[tuple[float, int], float] = {}
     for scale in args.scales:
-        out = args.out / f"scale-{scale:g}"
-        if "generate" in args.stages:
-            shutil.rmtree(out, ignore_errors=True)
-        elif not out.is_dir():
-            raise SystemExit(f"bench: no earlier run in {out}; include the generate stage")
-        floor = None
-        for stage in (s for s in STAGES if s in args.stages):
-            started = time.perf_counter()
-            r = run_stage(stage, scale, args.days, out)
-            detail = ""
-            if stage == "generate":
-                held = hold_back_last_day(out, START + timedelta(days=args.days - 1))
-                detail = f"{sum(r['rows'].values()):,} rows, {r['incidents']:,} incidents; "
-                detail += f"{held} files of the last day held back for the nightly stage"
-            if stage == "floor":
-                floor = r["seconds"]
-                detail = f"{r['rows']:,} lines read by DuckDB"
-            if stage == "ingest":
-                detail = "; ".join(
-                    f"{feed} {rows / max(secs, 1e-9):,.0f} rows/s"
-                    for feed, (rows, secs) in sorted(r["feeds"].items())
+        for days in args.days:
+            out = args.out / f"scale-{scale:g}-days-{days}"
+            if "generate" in args.stages:
+                shutil.rmtree(out, ignore_errors=True)
+            elif not out.is_dir():
+                raise SystemExit(f"bench: no earlier run in {out}; include the generate stage")
+            floor = None
+            for stage in (s for s in STAGES if s in args.stages):
+                if stage == "ingest":  # again, after a nightly stage delivered it
+                    hold_back_last_day(out, START + timedelta(days=days - 1))
+                started = time.perf_counter()
+                r = run_stage(stage, scale, days, out)
+                if stage == "floor":
+                    floor = r["seconds"]
+                if stage == "nightly":
+                    nights[scale, days] = r["seconds"]
+                detail = _detail(stage, r, floor, out, days)
+                seconds = r["seconds"] if stage == "nightly" else time.perf_counter() - started
+                print(
+                    f"| {scale:g} | {days} | {stage} | {seconds:.0f} | {r['peak_mib']:.0f} | "
+                    f"{detail} |",
+                    flush=True,
                 )
-                if floor:
-                    detail = f"{r['seconds'] / floor:.1f}x the floor; " + detail
-            if stage == "nightly":
-                total = sum(r["steps"].values())
-                detail = f"{total:.0f} s in steps"
-                if floor:
-                    detail += f" ({total / floor:.1f}x the floor)"
-                detail += ": " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items())
-                if r["full_refresh"]:
-                    detail += "; NOT incremental (the models were rebuilt from scratch)"
-                detail += f"; the night before (nothing new) took {r['night_before_seconds']:.0f} s"
-            if stage == "dbt":
-                slowest = sorted(r["models"].items(), key=lambda kv: -kv[1])[:3]
-                reconciliation = sum(
-                    v for k, v in r["models"].items() if "claim" in k or "check" in k
-                )
-                detail = ", ".join(f"{k} {v:.1f} s" for k, v in slowest)
-                detail += f"; reconciliation models {reconciliation:.1f} s"
-                detail += f"; linkage {r['models'].get('int_person_links', 0):.1f} s"
-            seconds = r["seconds"] if stage == "nightly" else time.perf_counter() - started
+    for scale in args.scales:
+        measured = [(days, nights[scale, days]) for days in args.days if (scale, days) in nights]
+        if len(measured) > 1:
+            (first_days, first), (last_days, last) = measured[0], measured[-1]
             print(
-                f"| {scale:g} | {stage} | {seconds:.0f} | {r['peak_mib']:.0f} | {detail} |",
-                flush=True,
+                f"\nnightly increment at scale {scale:g}: {first:.0f} s with {first_days} days "
+                f"of history, {last:.0f} s with {last_days} days ({last / first:.2f}x)"
             )
     return 0
 
