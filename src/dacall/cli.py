@@ -107,7 +107,9 @@ def print_summary(warehouse: Path) -> None:
     if facts["missed_history_incidents"] is not None:
         print(f"incidents with missed history: {facts['missed_history_incidents']:,}")
     if facts.get("validation"):
-        print("validation (latest of each suite):")
+        # The raw gates and the compliance suite validate what a night brought (new or changed
+        # files and claims), so a pass is not "no exceptions": the line above counts those.
+        print("validation (latest of each suite, on what its night brought):")
         for line in facts["validation"]:
             print(f"  {line}")
     print(f"warehouse: {warehouse}")
