@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from great_expectations.expectations import ExpectColumnValuesToBeUnique
+
 from dacall.settings import UserError
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
 
@@ -173,6 +175,11 @@ def _exists(con, schema: str, table: str) -> bool:
     )
 
 
+def _utc_now() -> datetime:
+    """Now, as the audit tables keep times: UTC without a zone."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
 def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
@@ -236,7 +243,7 @@ def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bo
     """The rows of the files not yet gated under `rules`, and the gated rows that share a unique
     id with one of them."""
     columns = sorted({e.column for e in expectations if hasattr(e, "column")})
-    unique = [e.column for e in expectations if type(e).__name__ == "ExpectColumnValuesToBeUnique"]
+    unique = [e.column for e in expectations if isinstance(e, ExpectColumnValuesToBeUnique)]
     selected = ", ".join(f'"{c}"' for c in columns)
     same_id = " or ".join(f'"{c}" in (select "{c}" from fresh)' for c in unique) or "false"
     return con.execute(
@@ -275,7 +282,7 @@ def _record_gated(con, feed: str, rules: str, run_id: str) -> None:
             "feed": feed,
             "rules": rules,
             "run_id": run_id,
-            "gated_at": datetime.now(UTC).replace(tzinfo=None),
+            "gated_at": _utc_now(),
         },
     )
 
@@ -387,9 +394,9 @@ def compliance(validator: Validator, everything: bool = False) -> Verdict:
             select 1 from audit.compliance_validated as seen
             where seen.rules = $rules and not $everything and {matches}
         )"""
-    key = {"rules": rules, "everything": everything}
     frame = con.execute(
-        f"select {state} {not_seen} order by incident_urn, log_seq, system, subject_type", key
+        f"select {state} {not_seen} order by incident_urn, log_seq, system, subject_type",
+        {"rules": rules, "everything": everything},
     ).df()
     verdict = validator.validate(
         suite,
@@ -397,10 +404,16 @@ def compliance(validator: Validator, everything: bool = False) -> Verdict:
         frame,
         index_columns=["incident_urn", "log_seq", "system", "subject_type", "status"],
     )
-    con.execute(
-        f"insert into audit.compliance_validated select {state}, $rules, $run_id, $now {not_seen}",
-        {**key, "run_id": validator.run_id, "now": datetime.now(UTC).replace(tzinfo=None)},
-    )
+    # What was validated is recorded as seen: the frame itself, not the same query run again.
+    con.register("validated_claims", frame)
+    try:
+        con.execute(
+            f"insert into audit.compliance_validated select {state}, $rules, $run_id, $now "
+            "from validated_claims",
+            {"rules": rules, "run_id": validator.run_id, "now": _utc_now()},
+        )
+    finally:
+        con.unregister("validated_claims")
     return verdict
 
 
