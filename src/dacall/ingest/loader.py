@@ -31,9 +31,9 @@ from dacall.ingest.readers import FileFault, read
 from dacall.settings import UserError
 from dacall.warehouse import connect
 
-BATCH_ROWS = int(os.environ.get("DACALL_INGEST_BATCH_ROWS", "100000"))
+BATCH_ROWS = int(os.environ.get("DACALL_INGEST_BATCH_ROWS", "500000"))
 # A transaction holds the files of one feed up to about this many rows or files.
-GROUP_ROWS = int(os.environ.get("DACALL_INGEST_GROUP_ROWS", "250000"))
+GROUP_ROWS = int(os.environ.get("DACALL_INGEST_GROUP_ROWS", "1000000"))
 GROUP_FILES = 500
 
 
@@ -293,22 +293,7 @@ class _Group:
             for delivery in self.deliveries:
                 if delivery.parsed is None:
                     delivery.outcome = _load_one_by_one(con, delivery, batches, now)
-            con.executemany(
-                "insert into audit.files_loaded values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        feed.name,
-                        d.name,
-                        d.business_date,
-                        d.sha,
-                        *d.outcome[:3],
-                        d.number,
-                        *d.outcome[3:],
-                        now,
-                    ]
-                    for d in self.deliveries
-                ],
-            )
+            _record_in_ledger(con, feed, self.deliveries, now)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -318,6 +303,34 @@ class _Group:
             _count(delivery, tally, self.known)
         tally.seconds += time.perf_counter() - started
         self.deliveries, self.rows = [], 0
+
+
+def _record_in_ledger(con, feed: Feed, deliveries: list[_Delivery], now: datetime) -> None:
+    """The group's ledger rows in one insert (a row at a time costs about half a millisecond
+    each: 1.4 s of a force-year's 2,591 files)."""
+    ledger = pa.Table.from_pylist(
+        [
+            {
+                "feed": feed.name,
+                "file_name": d.name,
+                "business_date": d.business_date,
+                "sha256": d.sha,
+                "rows_read": d.outcome[0],
+                "rows_loaded": d.outcome[1],
+                "rows_quarantined": d.outcome[2],
+                "delivery": d.number,
+                "status": d.outcome[3],
+                "reason": d.outcome[4],
+                "loaded_at": now,
+            }
+            for d in deliveries
+        ]
+    )
+    con.register("_ledger_rows", ledger)
+    try:
+        con.execute("insert into audit.files_loaded by name select * from _ledger_rows")
+    finally:
+        con.unregister("_ledger_rows")
 
 
 def _forget(con, feed: Feed, name: str) -> None:
@@ -381,8 +394,10 @@ def _tagged(deliveries: list[_Delivery]) -> pa.Table:
     for delivery in deliveries:
         table = delivery.parsed.table
         n = table.num_rows
-        table = table.append_column("_file", pa.array([delivery.name] * n, pa.string()))
-        tables.append(table.append_column("_sha256", pa.array([delivery.sha] * n, pa.string())))
+        table = table.append_column("_file", pa.repeat(pa.scalar(delivery.name, pa.string()), n))
+        tables.append(
+            table.append_column("_sha256", pa.repeat(pa.scalar(delivery.sha, pa.string()), n))
+        )
     return pa.concat_tables(tables)
 
 
