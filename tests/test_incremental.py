@@ -3,8 +3,9 @@ is new, end with exactly the tables one full build of the final landing makes.
 
 Six generated days arrive over three nightly builds, with a day delivered late (two builds
 after it was due), a day resent with a row removed, a log file resent with its entries changed,
-and a staff directory that maps a PNC user id differently, so that stored rows must be
-replaced, not only added. Real ingestion, real dbt.
+a staff directory that maps a PNC user id differently, and a search erased from a file already
+read (the file stays, one row fewer), so that stored rows must be replaced or dropped, not only
+added. Real ingestion, real dbt.
 """
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ def _sentinel(warehouse: Path, text: str | None) -> str | None:
     return before[0]
 
 
+def _erase(warehouse: Path, file_name: str, line: int) -> None:
+    """One raw row deleted in place, as an erasure or the retention sweep does: its file stays,
+    with one row fewer and the same sha256."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from raw.audit_rms where _file = ? and _line = ?", [file_name, line])
+
+
 def _reassign_busiest_pnc_user(landing: Path, warehouse: Path) -> str:
     """The latest staff directory says the PNC user id that searched most was only issued after
     every search (a corrected directory): its searches already read must be mapped again."""
@@ -112,6 +120,13 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         if number == 3:
             _deliver(landing, *LATE, late)
             reassigned = _reassign_busiest_pnc_user(landing, nightly)
+            # A search read on the first night, erased since (the sentinel's file, another row).
+            ((erased_line,),) = query(
+                nightly,
+                "select min(source_line) from intermediate.int_searches "
+                "where source_file = 'audit_rms_20250302.csv' and source_line > 2",
+            )
+            _erase(nightly, "audit_rms_20250302.csv", erased_line)
         ingest_step(landing, nightly)
         refreshed.append(_build(nightly)["full_refresh"])
         if number == 1:
@@ -126,11 +141,16 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
 
     at_once = tmp_path / "at-once" / "w.duckdb"
     ingest_step(landing, at_once)
+    _erase(at_once, "audit_rms_20250302.csv", erased_line)
     _build(at_once)
     lines = compare(at_once, nightly, every_schema=True)
     assert len(lines) >= 40
     assert [line for line in lines if "identical" not in line] == []
-    # The changes reached the models: the removed row is gone, the resent log's claims changed.
+    # The changes reached the models: the erased search is gone from staging and the searches,
+    # the removed row is gone, the resent log's claims changed.
+    erased = "where source_file = 'audit_rms_20250302.csv' and source_line = ?"
+    for model in ("staging.stg_audit_rms", "intermediate.int_searches"):
+        assert query(nightly, f"select count(*) from {model} {erased}", [erased_line]) == [(0,)]
     assert query(
         nightly,
         "select count(*) from staging.stg_audit_rms where source_file = 'audit_rms_20250301.csv'",

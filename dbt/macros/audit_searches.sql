@@ -42,10 +42,14 @@
 
 
 {% macro audit_rows_staged() -%}
-    {#- Every staged audit row's key, of the four systems. -#}
+    {#- The key of every staged audit row int_searches reads (a search of a subject, by the seed
+        ref_search_kinds), of the four systems. -#}
     (
     {%- for audit in audit_search_systems() %}
-        select {{ staged_row_key() | join(', ') }} from {{ ref(audit.model) }}
+        select {% for column in staged_row_key() %}audit.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+        from {{ ref(audit.model) }} as audit
+        inner join {{ ref('ref_search_kinds') }} as search_kinds
+            on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
         {%- if not loop.last %} union all{% endif %}
     {%- endfor %}
     )

@@ -8,7 +8,14 @@
   - reads only the source rows it has not read yet: `only_rows_not_yet_read`.
   Whatever changed upstream, the model ends equal to a full build of the same input, while its
   costly per-row work (normalising search texts, parsing log entries) is done once per row
-  delivered. Both are anti-joins on the key, so DuckDB hash-joins them.
+  delivered.
+
+  Both look row by row only inside the deliveries (a file's name and sha256) whose rows here
+  and upstream differ in number: `deliveries_out_of_step`. A night's new files are out of step
+  (nothing here yet), and so is a file an erasure or a newer version took rows from; a file whose
+  counts agree holds the same rows on both sides, since rows never join a delivery already
+  read (a file changed is a new sha256, a new delivery). Counting rows per delivery is one
+  scan; matching every row against all history, as these macros did before, grew with it.
 #}
 
 {% macro raw_row_key() -%}
@@ -21,32 +28,79 @@
     {{ return(['incident_urn', 'log_seq', 'source_file', 'source_sha256']) }}
 {%- endmacro %}
 
-{#- In both macros `key` is this model's columns and the upstream ones they match, as a mapping,
-    or a list of columns named the same on both sides. -#}
-{% macro delete_rows_gone_from(source_relation, key) -%}
-    {%- if key is not mapping -%}{%- set key = dict(zip(key, key)) -%}{%- endif -%}
+{#- In these macros `key` is this model's columns and the upstream ones they match, as a mapping,
+    or a list of columns named the same on both sides; it holds source_file and source_sha256,
+    the delivery. `one_row_each`: false when a model keeps several rows for one upstream row
+    (its rows are then counted by distinct key). -#}
+{% macro as_mapping(key) -%}
+    {%- if key is mapping -%}{{ return(key) }}{%- endif -%}
+    {{ return(dict(zip(key, key))) }}
+{%- endmacro %}
+
+{% macro deliveries_out_of_step(upstream, key, one_row_each=true) -%}
+    {#- The deliveries (source_file, source_sha256) whose rows here and upstream differ in number,
+        as a subquery. -#}
+    {%- set key = as_mapping(key) -%}
+    {%- set file, sha = key['source_file'], key['source_sha256'] -%}
+    {%- set rest = key.keys() | reject('in', ['source_file', 'source_sha256']) | list -%}
+    (select
+        coalesce(upstream_rows.source_file, model_rows.source_file) as source_file,
+        coalesce(upstream_rows.source_sha256, model_rows.source_sha256) as source_sha256
+    from (
+        select {{ file }} as source_file, {{ sha }} as source_sha256, count(*) as n
+        from {{ upstream }}
+        group by all
+    ) as upstream_rows
+    full outer join (
+        select
+            source_file,
+            source_sha256,
+            {{ 'count(*)' if one_row_each else 'count(distinct (' ~ rest | join(', ') ~ '))' }} as n
+        from {{ this }}
+        group by all
+    ) as model_rows
+        on upstream_rows.source_file = model_rows.source_file
+            and upstream_rows.source_sha256 = model_rows.source_sha256
+    where upstream_rows.n is distinct from model_rows.n)
+{%- endmacro %}
+
+{% macro in_deliveries(alias, out_of_step, file='source_file', sha='source_sha256') -%}
+    exists (
+        select 1 from {{ out_of_step }} as out_of_step
+        where out_of_step.source_file = {{ alias }}.{{ file }}
+            and out_of_step.source_sha256 = {{ alias }}.{{ sha }}
+    )
+{%- endmacro %}
+
+{% macro delete_rows_gone_from(source_relation, key, one_row_each=true) -%}
+    {%- set key = as_mapping(key) -%}
     {%- if is_incremental() -%}
+        {%- set out_of_step = deliveries_out_of_step(source_relation, key, one_row_each) -%}
         delete from {{ this }} as kept
-        where not exists (
-            select 1 from {{ source_relation }} as upstream
-            where
-            {%- for mine, theirs in key.items() %}
-                {{ 'and ' if not loop.first }}upstream.{{ theirs }} = kept.{{ mine }}
-            {%- endfor %}
-        )
+        where {{ in_deliveries('kept', out_of_step) }}
+            and not exists (
+                select 1 from {{ source_relation }} as upstream
+                where {{ in_deliveries('upstream', out_of_step, key['source_file'], key['source_sha256']) }}
+                {%- for mine, theirs in key.items() %}
+                    and upstream.{{ theirs }} = kept.{{ mine }}
+                {%- endfor %}
+            )
     {%- endif -%}
 {%- endmacro %}
 
-{% macro only_rows_not_yet_read(alias, key) -%}
-    {%- if key is not mapping -%}{%- set key = dict(zip(key, key)) -%}{%- endif -%}
+{% macro only_rows_not_yet_read(alias, key, out_of_step) -%}
+    {#- `out_of_step`: deliveries_out_of_step() of the relation `alias` reads, as this model reads
+        it (filtered alike), or the name of a CTE holding it. -#}
+    {%- set key = as_mapping(key) -%}
     {%- if is_incremental() %}
-        where not exists (
-            select 1 from {{ this }} as kept
-            where
-            {%- for mine, theirs in key.items() %}
-                {{ 'and ' if not loop.first }}kept.{{ mine }} = {{ alias }}.{{ theirs }}
-            {%- endfor %}
-        )
+        where {{ in_deliveries(alias, out_of_step, key['source_file'], key['source_sha256']) }}
+            and not exists (
+                select 1 from {{ this }} as kept
+                where {{ in_deliveries('kept', out_of_step) }}
+                {%- for mine, theirs in key.items() %}
+                    and kept.{{ mine }} = {{ alias }}.{{ theirs }}
+                {%- endfor %}
+            )
     {%- endif %}
 {%- endmacro %}
 
@@ -59,5 +113,7 @@
         pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key()) }}"
     ) }}
     select * from {{ source('raw', feed) }} as delivered
-    {{- only_rows_not_yet_read('delivered', raw_row_key()) }}
+    {{- only_rows_not_yet_read(
+        'delivered', raw_row_key(), deliveries_out_of_step(source('raw', feed), raw_row_key())
+    ) }}
 {%- endmacro %}

@@ -9,7 +9,7 @@
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
-    pre_hook="{{ delete_rows_gone_from(ref('stg_cc_log'), log_entry_key()) }}"
+    pre_hook="{{ delete_rows_gone_from(ref('stg_cc_log'), log_entry_key(), one_row_each=false) }}"
 ) }}
 
 with
@@ -17,7 +17,11 @@ with
 log_entries as (
 
     select * from {{ ref('stg_cc_log') }} as log_entry
-    {{- only_rows_not_yet_read('log_entry', log_entry_key()) }}
+    {{- only_rows_not_yet_read(
+        'log_entry',
+        log_entry_key(),
+        deliveries_out_of_step(ref('stg_cc_log'), log_entry_key(), one_row_each=false)
+    ) }}
 
 ),
 
