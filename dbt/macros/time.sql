@@ -22,3 +22,12 @@
 {% macro parse_dmy_date(column) -%}
     cast(try_strptime(nullif({{ column }}, ''), '%d/%m/%Y') as date)
 {%- endmacro %}
+
+{#
+  The days a span of time touches, as a list of midnights (of the timestamps as stored, UTC),
+  both ends' days included; empty when either end is null or the span ends before it starts.
+  A day key to join on: a timestamp inside the span has date_trunc('day', ...) in the list.
+#}
+{% macro days_touched(start_column, end_column) -%}
+    generate_series(date_trunc('day', {{ start_column }}), date_trunc('day', {{ end_column }}), interval 1 day)
+{%- endmacro %}

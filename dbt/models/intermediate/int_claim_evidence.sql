@@ -20,12 +20,12 @@
     },
     {
         'subject_type': 'ADDRESS',
-        'relation': 'searches',
+        'relation': 'searches_by_day',
         'arms': address_match_arms('band', 'searched'),
     },
     {
         'subject_type': 'TELEPHONE',
-        'relation': 'searches',
+        'relation': 'searches_by_day',
         'arms': ['band.phone_e164 = searched.phone_e164'],
     },
 ] -%}
@@ -39,7 +39,9 @@ claims as (
 
 ),
 
-searches as (
+-- Not materialized: read where used, each reader takes only its columns and rows (a copy of
+-- every search of five years, name readings and all, cost more than all the joins together).
+searches as not materialized (
 
     select * from {{ ref('int_searches') }}
 
@@ -55,6 +57,36 @@ band as (
 
 ),
 
+band_days as (
+
+    -- A claim once for each day its band touches, so that each join below also matches on the
+    -- day: a claim meets only the searches of its own few days, and the joins grow with the
+    -- days loaded, not with their square (a surname's searches of five years, say).
+    select
+        *,
+        unnest({{ days_touched('band_start', 'band_end') }}) as touched_day
+    from band
+
+),
+
+window_days as (
+
+    select
+        *,
+        unnest({{ days_touched('window_start', 'window_end') }}) as touched_day
+    from claims
+
+),
+
+searches_by_day as not materialized (
+
+    select
+        *,
+        date_trunc('day', searched_at) as searched_day
+    from searches
+
+),
+
 name_readings as (
 
     -- Each way a person search's name can be read.
@@ -63,9 +95,10 @@ name_readings as (
         system,
         subject_type,
         searched_at,
+        searched_day,
         dob,
         unnest(name_readings) as name_reading
-    from searches
+    from searches_by_day
     where subject_type = 'PERSON'
 
 ),
@@ -78,12 +111,13 @@ subject_matches as (
                 {{ claim_key('band') }},
                 searched.audit_ref,
                 true as matches_subject
-            from band
+            from band_days as band
             inner join {{ rule.relation }} as searched
                 on
                     band.subject_type = '{{ rule.subject_type }}'
                     and searched.subject_type = '{{ rule.subject_type }}'
                     and band.system = searched.system
+                    and band.touched_day = searched.searched_day
                     and {{ arm }}
                     and searched.searched_at between band.band_start and band.band_end
             {% if not loop.last %}union{% endif %}
@@ -99,12 +133,13 @@ own_searches as (
         {{ claim_key('claims') }},
         searches.audit_ref,
         false as matches_subject
-    from claims
-    inner join searches
+    from window_days as claims
+    inner join searches_by_day as searches
         on
             claims.system = searches.system
             and claims.subject_type = searches.subject_type
             and claims.claimed_by = searches.staff_no
+            and claims.touched_day = searches.searched_day
             and searches.searched_at between claims.window_start and claims.window_end
 
 ),
