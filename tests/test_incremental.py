@@ -3,9 +3,9 @@ is new, end with exactly the tables one full build of the final landing makes.
 
 Six generated days arrive over three nightly builds, with a day delivered late (two builds
 after it was due), a day resent with a row removed, a log file resent with its entries changed,
-a staff directory that maps a PNC user id differently, and a search erased from a file already
-read (the file stays, one row fewer), so that stored rows must be replaced or dropped, not only
-added. Real ingestion, real dbt.
+a staff directory that maps a PNC user id differently, an incident reopened in a later file,
+and a search erased from a file already read (the file stays, one row fewer), so that stored
+rows must be replaced or dropped, not only added. Real ingestion, real dbt.
 """
 
 from __future__ import annotations
@@ -77,6 +77,22 @@ def _erase(warehouse: Path, file_name: str, line: int) -> None:
         con.execute("delete from raw.audit_rms where _file = ? and _line = ?", [file_name, line])
 
 
+def _reopen_first_incident(landing: Path) -> str:
+    """The last day's incident file also carries a newer version of the first day's first
+    incident (reopened and regraded): the version kept must be replaced."""
+    first = min((landing / "cc_incidents").iterdir())
+    last = max((landing / "cc_incidents").iterdir())
+    rows = list(csv.reader(io.StringIO(first.read_bytes().decode("latin-1"))))
+    header, row = rows[0], rows[1]
+    row[header.index("FINAL_GRADE")] = "4"
+    last_day = last.name.removeprefix("cc_incidents_").removesuffix(".csv")
+    row[header.index("LAST_UPDATED")] = f"{last_day[6:]}/{last_day[4:6]}/{last_day[:4]} 23:59:00"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(row)
+    last.write_bytes(last.read_bytes() + out.getvalue().encode("latin-1"))
+    return row[header.index("URN")]
+
+
 def _reassign_busiest_pnc_user(landing: Path, warehouse: Path) -> str:
     """The latest staff directory says the PNC user id that searched most was only issued after
     every search (a corrected directory): its searches already read must be mapped again."""
@@ -120,6 +136,7 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         if number == 3:
             _deliver(landing, *LATE, late)
             reassigned = _reassign_busiest_pnc_user(landing, nightly)
+            reopened = _reopen_first_incident(landing)
             # A search read on the first night, erased since (the sentinel's file, another row).
             ((erased_line,),) = query(
                 nightly,
@@ -156,6 +173,12 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         "select count(*) from staging.stg_audit_rms where source_file = 'audit_rms_20250301.csv'",
     ) == [(len((landing / "audit_rms" / "audit_rms_20250301.csv").read_bytes().splitlines()) - 1,)]
     assert query(nightly, PNC_READINGS_OF_DAY_2)[0][0] < pnc_claims_before
+    # The reopened incident's newer version replaced the one kept.
+    assert query(
+        nightly,
+        "select final_grade, version_count from staging.stg_cc_incidents where incident_urn = ?",
+        [reopened],
+    ) == [(4, 2)]
     # The searches of a user id whose directory rows changed were mapped again: to nobody.
     assert (
         query(

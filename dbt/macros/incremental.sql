@@ -117,3 +117,15 @@
         'delivered', raw_row_key(), deliveries_out_of_step(source('raw', feed), raw_row_key())
     ) }}
 {%- endmacro %}
+
+{% macro delete_incidents_gone_from_raw() -%}
+    {#- stg_cc_incidents' pre-hook: drop the incidents no row of raw.cc_incidents names any more
+        (retention, a withdrawn day). -#}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as kept
+        where not exists (
+            select 1 from {{ source('raw', 'cc_incidents') }} as delivered
+            where delivered.urn = kept.incident_urn
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -1,3 +1,16 @@
+-- Incremental by incident: a night normalises only the incidents whose latest version (the raw
+-- row it is read from, and how many versions there are) is not the one kept, and drops the
+-- incidents no longer in raw. The latest version is picked from every raw row each night (a
+-- small table); the costly part, the Python normalisation of names, numbers and addresses, is
+-- done once per version that becomes the latest.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='incident_urn',
+    on_schema_change='fail',
+    pre_hook="{{ delete_incidents_gone_from_raw() }}"
+) }}
+
 with
 
 source as (
@@ -23,6 +36,23 @@ latest as (
 
     select * from versions
     where version_rank = 1
+
+),
+
+not_kept as (
+
+    select * from latest
+    {%- if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as kept
+            where
+                kept.incident_urn = latest.urn
+                and kept.source_file = latest._file
+                and kept.source_line = latest._line
+                and kept.source_sha256 = latest._sha256
+                and kept.version_count = latest.version_count
+        )
+    {%- endif %}
 
 ),
 
@@ -64,8 +94,10 @@ renamed as (
         dacall_building(location) as building_number,
         dacall_street_key(location) as street_key,
         version_count,
-        _file as source_file
-    from latest
+        _file as source_file,
+        _line as source_line,
+        _sha256 as source_sha256
+    from not_kept
 
 )
 
