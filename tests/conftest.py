@@ -70,6 +70,20 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture
+def config_copy(tmp_path, monkeypatch) -> Path:
+    """A copy of config/ that dacall reads for this test (and a state folder of its own)."""
+    import shutil
+
+    from dacall.settings import PROJECT_ROOT
+
+    folder = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", folder)
+    monkeypatch.setenv("DACALL_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("DACALL_STATE_DIR", str(tmp_path / "state"))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES

@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import random
+import string
+from datetime import date
+
+import duckdb
+import pyarrow as pa
+import pytest
+import yaml
+
 from conftest import query
+from dacall.cli import main as cli_main
+from dacall.config_schema import validate_all
+from dacall.linkage import link_records
 from dacall.linkage_quality import exact_match_baseline, pairwise_quality, read_truth
+from dacall.settings import UserError
+from dacall.warehouse import connect
 
 
 def test_the_samples_links_are_found(sample_warehouse):
@@ -62,3 +76,94 @@ def test_pairwise_quality_counts_pairs():
     q = pairwise_quality(links, truth)
     assert (q["true_pairs"], q["predicted_pairs"], q["true_positive_pairs"]) == (3, 3, 1)
     assert abs(q["precision"] - 1 / 3) < 1e-9 and abs(q["recall"] - 1 / 3) < 1e-9
+
+
+# The linkage's parameters: fixed in config/linkage_parameters.yml, estimated by
+# `dacall linkage-estimate`.
+
+PAIR = [
+    ("partner_vs", "VS/1", "OKAFOR", "GRACE", None, "SO32 8HH", None),
+    ("partner_marac", "M-1", "OKAFOR", "GRACE", None, "SO32 8HH", None),
+]
+
+
+def _person_records(rows) -> pa.Table:
+    columns = ("source", "source_record_id", "surname_key", "forename_key", "dob", "postcode")
+    table = {name: [row[i] for row in rows] for i, name in enumerate(columns)}
+    table["phone_e164"] = [row[6] for row in rows]
+    table["record_date"] = [date(2025, 1, 1)] * len(rows)
+    return pa.table(table)
+
+
+def _strangers(count: int = 40) -> list[tuple]:
+    """Records of `count` different people: no two share a name, a date or a place."""
+    rng = random.Random(5)
+    word = lambda: "".join(rng.choice(string.ascii_uppercase) for _ in range(8))  # noqa: E731
+    return [
+        (
+            "cc_incidents",
+            f"HC-{i:04d}",
+            word(),
+            word(),
+            date(1960 + i, 1 + i % 12, 1 + i % 28),
+            f"PO{i + 1} {i % 9}AB",
+            f"+4477009{i:05d}",
+        )
+        for i in range(count)
+    ]
+
+
+def _people_of(links: pa.Table) -> dict[tuple[str, str], str]:
+    columns = (links.column(c).to_pylist() for c in ("source", "source_record_id", "person_key"))
+    return {(source, record): key for source, record, key in zip(*columns, strict=True)}
+
+
+def test_fixed_parameters_link_a_pair_in_a_landing_too_small_to_estimate_from(config_copy):
+    # No deterministic rule joins the pair (no date of birth, no telephone), so these records
+    # give no prior of their own: the file's stands, and name and postcode link them.
+    people = _people_of(link_records(_person_records(_strangers() + PAIR))[0])
+    assert people["partner_vs", "VS/1"] == people["partner_marac", "M-1"]
+    assert len(set(people.values())) == 41
+
+
+def test_the_parameters_file_decides_what_agreeing_is_worth(config_copy):
+    parameters = yaml.safe_load((config_copy / "linkage_parameters.yml").read_text())
+    # Say a shared postcode is as common among different people as among one person's records:
+    # then the pair has only its names, which do not make one person.
+    for level in parameters["comparisons"]["postcode"]:
+        level["u"] = level["m"]
+    (config_copy / "linkage_parameters.yml").write_text(yaml.safe_dump(parameters))
+    people = _people_of(link_records(_person_records(_strangers() + PAIR))[0])
+    assert people["partner_vs", "VS/1"] != people["partner_marac", "M-1"]
+
+
+def test_parameters_of_other_levels_are_refused_by_name(config_copy):
+    parameters = yaml.safe_load((config_copy / "linkage_parameters.yml").read_text())
+    del parameters["comparisons"]["dob"][1]  # day and month swapped
+    (config_copy / "linkage_parameters.yml").write_text(yaml.safe_dump(parameters))
+    with pytest.raises(UserError) as error:
+        link_records(_person_records(_strangers() + PAIR))
+    message = str(error.value)
+    assert str(config_copy / "linkage_parameters.yml") in message
+    assert "levels of dob" in message and "dacall linkage-estimate" in message
+
+
+def test_linkage_estimate_writes_parameters_that_link_as_well(force_year, config_copy, tmp_path):
+    generated, warehouse = force_year
+    written = config_copy / "linkage_parameters.yml"
+    written.unlink()
+    assert cli_main(["linkage-estimate", "--warehouse", str(warehouse)]) == 0
+    validate_all()  # the file it wrote passes the schema, and its levels are the model's:
+    with connect(warehouse, read_only=True) as con:
+        records = con.sql("select * from intermediate.int_person_records").to_arrow_table()
+    people = _people_of(link_records(records)[0])
+    quality = pairwise_quality(people, read_truth(generated / "truth"))
+    assert quality["precision"] >= 0.99 and quality["recall"] >= 0.95
+
+
+def test_linkage_estimate_needs_a_built_warehouse(tmp_path, capsys):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    assert cli_main(["linkage-estimate", "--warehouse", str(empty)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "int_person_records" in error

@@ -316,6 +316,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_warehouse(add_verb(verbs, "summary", cmd_summary, "headline counts from the warehouse"))
 
+    from dacall.linkage_estimate import cmd_linkage_estimate
+
+    estimate = add_verb(
+        verbs,
+        "linkage-estimate",
+        cmd_linkage_estimate,
+        "estimate the person linkage's parameters into config/linkage_parameters.yml",
+        "Estimate Splink's m and u probabilities from the person records of a built "
+        "warehouse and write them for review (docs/linkage.md).",
+    )
+    add_warehouse(estimate)
+    estimate.add_argument(
+        "--out", type=Path, default=None, help="default config/linkage_parameters.yml"
+    )
+
     from dacall.review.commands import add_parsers
 
     add_parsers(verbs)

@@ -116,9 +116,30 @@ SCHEMAS: dict[str, dict] = {
             "u_sampling_max_pairs": {"type": "integer", "minimum": 1},
             "review_band": {"type": "array", "items": _SHARE, "minItems": 2, "maxItems": 2},
             "memory_limit": _MEMORY,
+            "parameters": {"enum": ["fixed", "estimated"]},
         }
     ),
-    "resources.yml": _mapping({"build_memory_limit": _MEMORY}),
+    "linkage_parameters.yml": _mapping(
+        {
+            "prior": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+            "comparisons": {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": _mapping(
+                        {"level": {"type": "string"}, "m": _SHARE, "u": _SHARE},
+                        additionalProperties=False,
+                    ),
+                },
+            },
+        },
+        additionalProperties=False,
+    ),
+    "resources.yml": _mapping(
+        {"build_memory_limit": _MEMORY, "build_threads": {"type": "integer", "minimum": 1}}
+    ),
     "alerts.yml": {
         "type": "object",
         "properties": {
@@ -269,6 +290,8 @@ def config_files() -> list[str]:
     """Every configuration file that has a schema, as a name under config/."""
     names = [name for name in SCHEMAS if "*" not in name]
     names += sorted(f"sharing/{p.name}" for p in (config_dir() / "sharing").glob("*.yml"))
+    if validate_file("linkage.yml")["parameters"] == "estimated":
+        names.remove("linkage_parameters.yml")  # read only when the parameters are fixed
     return names
 
 

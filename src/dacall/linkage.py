@@ -3,9 +3,12 @@ the partners' records.
 
 Partners hold no police identifiers, and every system writes people its own way: nicknames,
 married names, typos, day and month swapped, fields missing. Splink (the UK Ministry of
-Justice's Fellegi-Sunter implementation) weighs the evidence of each field, with its
-parameters estimated from the data on every run. Decisions a data team owns (threshold,
-blocking, nicknames) are in config/linkage.yml and config/nicknames.csv.
+Justice's Fellegi-Sunter implementation) weighs the evidence of each field. How often each
+field agrees among true matches and by chance (its m and u probabilities) is estimated once by
+`dacall linkage-estimate`, reviewed and kept in config/linkage_parameters.yml, so a pair scores
+the same every night and a run does not pay for the estimation (docs/linkage.md). Decisions a
+data team owns (threshold, blocking, nicknames, where the parameters come from) are in
+config/linkage.yml and config/nicknames.csv.
 
 Runs on its own in-memory DuckDB, so Splink's working tables never land in the warehouse.
 """
@@ -71,7 +74,13 @@ left join nicknames as nick on nick.nickname = records.forename_key
 """
 
 
-def _settings(config: dict):
+PARAMETERS_FILE = "linkage_parameters.yml"
+
+
+def _settings(config: dict, parameters: dict | None = None):
+    """Splink's settings and the deterministic rules of its prior. With `parameters` (as
+    linkage_parameters.yml holds them) each comparison's m and u probabilities are set, level
+    by level; without, they are left for the training to estimate."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
@@ -115,14 +124,145 @@ def _settings(config: dict):
         cll.CustomLevel("postcode_district_l = postcode_district_r", label_for_charts="district"),
     )
     phone = compare("phone")
+    comparisons = [forename, surname, dob, postcode, phone]
+    prior = {}
+    if parameters is not None:
+        for comparison in comparisons:
+            _configure(comparison, parameters)
+        prior = {"probability_two_random_records_match": parameters["prior"]}
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=[forename, surname, dob, postcode, phone],
+        comparisons=comparisons,
+        **prior,
         blocking_rules_to_generate_predictions=[rule(r) for r in config["blocking_rules"]],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=False,
     ), [rule(r) for r in config["deterministic_rules"]]
+
+
+def _open(records: pa.Table, config: dict) -> tuple[duckdb.DuckDBPyConnection, pa.Table]:
+    """The linkage's own DuckDB, with the records prepared for Splink (`prepared_records`)."""
+    con = duckdb.connect(
+        config={"memory_limit": str(config["memory_limit"]), "temp_directory": str(_spill_dir())}
+    )
+    con.register("records", records)
+    nick = pa.table({"nickname": list(nicknames()), "name": list(nicknames().values())})
+    con.register("nicknames", nick)
+    prepared = con.sql(PREPARE_SQL).to_arrow_table()
+    con.register("prepared_records", prepared)
+    return con, prepared
+
+
+def _register(con, prepared: pa.Table):
+    """The prepared records as Splink's input table (registered once per connection)."""
+    from splink import DuckDBAPI
+
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    return DuckDBAPI(connection=con).register(prepared, table_name="person_records")
+
+
+def _linker(table, config: dict, parameters: dict | None):
+    from splink import Linker
+
+    settings, deterministic = _settings(config, parameters)
+    return Linker(table, settings, log_level=None), deterministic
+
+
+def _estimate_prior(linker, deterministic: list, config: dict) -> float:
+    """The chance that two random records are one person, from the pairs the deterministic
+    rules join and their assumed recall; set on the linker and returned."""
+    linker.training.estimate_probability_two_random_records_match(
+        deterministic, recall=float(config["deterministic_recall"])
+    )
+    return float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+
+
+def _with_prior_of_these_records(linker, deterministic, table, config, parameters):
+    """The fixed parameters' linker with the prior of these records. Unlike m and u, the prior
+    depends on how many records there are (two random records are less likely one person
+    among more), so it is estimated on every run, in a fraction of a second. Where these
+    records give none (no pair meets a deterministic rule, or more than its recall allows)
+    the file's prior stands."""
+    try:
+        prior = _estimate_prior(linker, deterministic, config)
+    except ValueError:
+        prior = 0.0
+    if 0.0 < prior < 1.0:
+        return linker
+    return _linker(table, config, parameters)[0]
+
+
+def _train(linker, deterministic: list, config: dict) -> None:
+    """Every parameter estimated from these records: the prior, u by random sampling, m by
+    expectation maximisation within the training blocks."""
+    from splink import block_on
+
+    _estimate_prior(linker, deterministic, config)
+    linker.training.estimate_u_using_random_sampling(max_pairs=int(config["u_sampling_max_pairs"]))
+    for columns in config["training_blocking_rules"]:
+        linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+
+
+def fixed_parameters(config: dict) -> dict | None:
+    """config/linkage_parameters.yml when linkage.yml says the parameters are fixed; None when
+    they are estimated on every run."""
+    if config["parameters"] == "estimated":
+        return None
+    from dacall.config_schema import validate_file
+
+    return validate_file(PARAMETERS_FILE)
+
+
+def _configure(comparison, parameters: dict) -> None:
+    """One comparison's m and u probabilities from the parameters file, level by level. The
+    file must name the comparison's levels in order: parameters estimated for other levels
+    would weigh the wrong evidence."""
+    built = comparison.get_comparison("duckdb")
+    levels = [
+        level.label_for_charts for level in built.comparison_levels if not level.is_null_level
+    ]
+    kept = parameters["comparisons"].get(built.output_column_name) or []
+    if [level["level"] for level in kept] != levels:
+        raise UserError(
+            f"{config_dir() / PARAMETERS_FILE}: the levels of {built.output_column_name} are "
+            f"not the model's ({'; '.join(levels)}): estimate them again "
+            "(dacall linkage-estimate)"
+        )
+    comparison.configure(
+        m_probabilities=[level["m"] for level in kept],
+        u_probabilities=[level["u"] for level in kept],
+    )
+
+
+def estimate_parameters(records: pa.Table, config: dict | None = None) -> dict:
+    """Every comparison level's m and u probabilities and the prior, estimated from `records`
+    (int_person_records) as config/linkage.yml's training settings say: what
+    config/linkage_parameters.yml holds."""
+    config = config or load_yaml("linkage.yml")
+    con, prepared = _open(records, config)
+    try:
+        linker, deterministic = _linker(_register(con, prepared), config, parameters=None)
+        _train(linker, deterministic, config)
+        model = linker.misc.save_model_to_json()
+    finally:
+        con.close()
+    return {
+        "prior": model["probability_two_random_records_match"],
+        "comparisons": {
+            comparison["output_column_name"]: [
+                {
+                    "level": level["label_for_charts"],
+                    "m": level.get("m_probability"),
+                    "u": level.get("u_probability"),
+                }
+                for level in comparison["comparison_levels"]
+                if not level.get("is_null_level")
+            ]
+            for comparison in model["comparisons"]
+        },
+    }
 
 
 def link_records(
@@ -134,19 +274,12 @@ def link_records(
     verdicts on pairs: the latest for a pair wins, "same" links the pair with probability 1 and
     "different" removes its direct link, whatever the model scored.
     """
-    from splink import DuckDBAPI, Linker, block_on
     from splink.internals.exceptions import EMTrainingException
 
     config = config or load_yaml("linkage.yml")
+    parameters = fixed_parameters(config)
     threshold = float(config["match_threshold"])
-    con = duckdb.connect(
-        config={"memory_limit": str(config["memory_limit"]), "temp_directory": str(_spill_dir())}
-    )
-    con.register("records", records)
-    nick = pa.table({"nickname": list(nicknames()), "name": list(nicknames().values())})
-    con.register("nicknames", nick)
-    prepared = con.sql(PREPARE_SQL).to_arrow_table()
-    con.register("prepared_records", prepared)
+    con, prepared = _open(records, config)
     if prepared.num_rows < 2:
         keys = prepared.column("unique_id").to_pylist()
         rows = {
@@ -156,26 +289,19 @@ def link_records(
             "match_probability": [1.0] * len(keys),
         }
         return pa.table(rows, schema=OUTPUT_SCHEMA), {"records": len(keys), "pairs": 0}
-    db_api = DuckDBAPI(connection=con)
-    table = db_api.register(prepared, table_name="person_records")
-    settings, deterministic = _settings(config)
-    for name in ("splink", "splink.internals"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    linker = Linker(table, settings, log_level=None)
+    table = _register(con, prepared)
+    linker, deterministic = _linker(table, config, parameters)
     low = min(float(config["review_band"][0]), threshold)
     try:
-        linker.training.estimate_probability_two_random_records_match(
-            deterministic, recall=float(config["deterministic_recall"])
-        )
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=int(config["u_sampling_max_pairs"])
-        )
-        for columns in config["training_blocking_rules"]:
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*columns))
+        if parameters is None:
+            _train(linker, deterministic, config)
+        else:
+            linker = _with_prior_of_these_records(linker, deterministic, table, config, parameters)
         predictions = linker.inference.predict(threshold_match_probability=low)
     except (EMTrainingException, ValueError):
-        # Too few records to estimate the model (a small landing, or what is left after
-        # retention): nobody is linked on a guess, only on people's decisions.
+        # Too few records to estimate the parameters from (with `parameters: estimated`: a
+        # small landing, or what is left after retention): nobody is linked on a guess, only
+        # on people's decisions.
         con.close()
         return _without_model(prepared, decisions), {"records": prepared.num_rows, "pairs": 0}
     _apply_decisions(con, predictions.physical_name, decisions)
