@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 
 from dacall.dbt_plugin import limit_memory
-from dacall.settings import PROJECT_ROOT, UserError
-
-
-@pytest.fixture
-def config_copy(tmp_path, monkeypatch):
-    folder = tmp_path / "config"
-    shutil.copytree(PROJECT_ROOT / "config", folder)
-    monkeypatch.setenv("DACALL_CONFIG_DIR", str(folder))
-    monkeypatch.setenv("DACALL_STATE_DIR", str(tmp_path / "state"))
-    return folder
+from dacall.settings import UserError
+from dacall.transform import run_dbt
 
 
 def test_the_build_memory_limit_and_spill_folder_come_from_config(config_copy, tmp_path):
-    (config_copy / "resources.yml").write_text("build_memory_limit: 1GiB\n")
+    (config_copy / "resources.yml").write_text("build_memory_limit: 1GiB\nbuild_threads: 2\n")
     connection = duckdb.connect()
     limit_memory(connection)
     limit, spill = connection.execute(
@@ -33,9 +23,22 @@ def test_the_build_memory_limit_and_spill_folder_come_from_config(config_copy, t
 
 
 def test_a_memory_limit_that_is_not_a_size_is_refused_by_name(config_copy):
-    (config_copy / "resources.yml").write_text("build_memory_limit: 1GB'; drop table x; --\n")
+    (config_copy / "resources.yml").write_text(
+        "build_memory_limit: 1GB'; drop table x; --\nbuild_threads: 2\n"
+    )
     with pytest.raises(UserError) as error:
         limit_memory(duckdb.connect())
     assert str(error.value).startswith(
         f"{config_copy / 'resources.yml'} line 1: field build_memory_limit"
     )
+
+
+def test_dbt_builds_as_many_models_at_once_as_config_says(config_copy, tmp_path):
+    resources = config_copy / "resources.yml"
+    resources.write_text(resources.read_text().replace("build_threads: 2", "build_threads: 3"))
+    warehouse = tmp_path / "warehouse" / "dacall.duckdb"
+    warehouse.parent.mkdir()
+    result = run_dbt(["seed"], warehouse, target_path=tmp_path / "target")
+    assert result.success
+    log = (tmp_path / "target" / "logs" / "dbt.log").read_text()
+    assert "Concurrency: 3 threads" in log

@@ -64,6 +64,19 @@
     where upstream_rows.n is distinct from model_rows.n)
 {%- endmacro %}
 
+{% macro deliveries_to_read(upstream, key, one_row_each=true) -%}
+    {#- The body of a CTE naming deliveries_out_of_step() once, for a model that reads it on
+        both sides: on a full build, no delivery (every row is read). -#}
+    {%- if is_incremental() -%}
+        select * from {{ deliveries_out_of_step(upstream, key, one_row_each) }} as out_of_step
+    {%- else -%}
+        select
+            null::varchar as source_file,
+            null::varchar as source_sha256
+        where false
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro in_deliveries(alias, out_of_step, file='source_file', sha='source_sha256') -%}
     exists (
         select 1 from {{ out_of_step }} as out_of_step
@@ -112,10 +125,12 @@
         on_schema_change='fail',
         pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key()) }}"
     ) }}
+    with deliveries_to_read as (
+        {{ deliveries_to_read(source('raw', feed), raw_row_key()) }}
+    )
+
     select * from {{ source('raw', feed) }} as delivered
-    {{- only_rows_not_yet_read(
-        'delivered', raw_row_key(), deliveries_out_of_step(source('raw', feed), raw_row_key())
-    ) }}
+    {{- only_rows_not_yet_read('delivered', raw_row_key(), 'deliveries_to_read') }}
 {%- endmacro %}
 
 {% macro delete_incidents_gone_from_raw() -%}

@@ -108,24 +108,29 @@ def name_readings(text: str | None) -> str | None:
     cleaned = _strip_dob(text).replace("’", "'").strip()
     readings: list[str] = []
 
-    def add(surname: str, forename: str) -> None:
-        key, initial = fold_letters(surname), fold_letters(forename)[:1]
-        initials_only = all(len(fold_letters(w)) < 2 for w in surname.split())
+    def add(surname_keys: list[str], forename_key: str) -> None:
+        """A reading from the surname's words and the forename, each already folded."""
+        key, initial = "".join(surname_keys), forename_key[:1]
+        initials_only = all(len(word) < 2 for word in surname_keys)
         if not initials_only and initial and f"{key}:{initial}" not in readings:
             readings.append(f"{key}:{initial}")
+
+    def fold_words(text: str) -> list[str]:
+        return [fold_letters(word) for word in text.split()]
 
     if "," in cleaned:
         surname, _, forenames = cleaned.partition(",")
         if forenames.split():
-            add(surname, forenames.split()[0])
+            add(fold_words(surname), fold_letters(forenames.split()[0]))
         return "|".join(readings) or None
     marked = split_name(cleaned)
     if marked and marked[1].split():
-        add(marked[0], marked[1].split()[0])
-    words = [w for w in cleaned.split() if fold_letters(w)][:_MAX_NAME_WORDS]
+        add(fold_words(marked[0]), fold_letters(marked[1].split()[0]))
+    # Folding a run of words is folding each word and joining them, so each word is folded once.
+    words = [word for word in fold_words(cleaned) if word][:_MAX_NAME_WORDS]
     for k in range(1, len(words)):
-        add(" ".join(words[k:]), words[0])  # forename first
-        add(" ".join(words[:k]), words[k])  # surname first
+        add(words[k:], words[0])  # forename first
+        add(words[:k], words[k])  # surname first
     return "|".join(readings) or None
 
 

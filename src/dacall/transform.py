@@ -37,9 +37,13 @@ class DbtResult:
 def dbt_environment(warehouse: Path) -> dict[str, str]:
     """dbt runs in the warehouse's folder and opens it by its file name: the build copy and the
     warehouse then have the same profile, so dbt's partial parsing (which a changed profile
-    defeats) holds across the builds and `docs generate`."""
+    defeats) holds across the builds and `docs generate`. How many models dbt builds at once
+    is config/resources.yml's."""
+    from dacall.config_schema import validate_file
+
     env = dict(os.environ)
     env["DACALL_WAREHOUSE"] = Path(warehouse).name
+    env["DACALL_BUILD_THREADS"] = str(validate_file("resources.yml")["build_threads"])
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
     return env

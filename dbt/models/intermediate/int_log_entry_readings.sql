@@ -14,14 +14,16 @@
 
 with
 
+deliveries_to_read as (
+
+    {{ deliveries_to_read(ref('stg_cc_log'), log_entry_key(), one_row_each=false) }}
+
+),
+
 log_entries as (
 
     select * from {{ ref('stg_cc_log') }} as log_entry
-    {{- only_rows_not_yet_read(
-        'log_entry',
-        log_entry_key(),
-        deliveries_out_of_step(ref('stg_cc_log'), log_entry_key(), one_row_each=false)
-    ) }}
+    {{- only_rows_not_yet_read('log_entry', log_entry_key(), 'deliveries_to_read') }}
 
 ),
 

@@ -37,14 +37,7 @@ deliveries_to_read as (
     -- The deliveries whose searches here and staged differ in number: only there is a search
     -- new or gone (dbt/macros/incremental.sql). Worked out once for the four systems; a full
     -- build reads every delivery.
-    {% if is_incremental() -%}
-        select * from {{ deliveries_out_of_step(audit_rows_staged(), staged_row_key()) }} as out_of_step
-    {%- else -%}
-        select
-            null::varchar as source_file,
-            null::varchar as source_sha256
-        where false
-    {%- endif %}
+    {{ deliveries_to_read(audit_rows_staged(), staged_row_key()) }}
 
 ),
 
