@@ -51,6 +51,7 @@ elif stage == "floor":
     # The cost of reading the landing at all: DuckDB counts every line of every file once.
     import duckdb
     con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")  # it would write to stdout
     rows = 0
     for folder in sorted(p for p in (out / "landing").iterdir() if p.is_dir()):
         rows += con.execute(
@@ -139,8 +140,12 @@ def run_stage(stage: str, scale: float, days: int, out: Path) -> dict:
     )
     if done.returncode != 0:
         raise SystemExit(f"bench: {stage} at scale {scale} failed: {done.stderr[-500:]}")
-    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
-    return json.loads(line[7:])
+    # The result comes last; anything a library printed before it (a progress bar without a
+    # line end) is not part of it.
+    _, found, result = done.stdout.rpartition("RESULT ")
+    if not found:
+        raise SystemExit(f"bench: {stage} at scale {scale} printed no result: {done.stderr[-500:]}")
+    return json.loads(result)
 
 
 def _detail(stage: str, r: dict, floor: float | None, out: Path, days: int) -> str:
