@@ -167,3 +167,16 @@ def test_linkage_estimate_needs_a_built_warehouse(tmp_path, capsys):
     assert cli_main(["linkage-estimate", "--warehouse", str(empty)]) == 2
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "int_person_records" in error
+
+
+def test_linkage_estimate_refuses_too_few_records_in_one_line(tmp_path, capsys):
+    warehouse = tmp_path / "small.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema intermediate")
+        con.register("records", _person_records(_strangers(6) + PAIR))
+        con.execute("create table intermediate.int_person_records as select * from records")
+    out = tmp_path / "linkage_parameters.yml"
+    assert cli_main(["linkage-estimate", "--warehouse", str(warehouse), "--out", str(out)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "too few" in error
+    assert not out.exists()

@@ -15,6 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import yaml
 
 from dacall.settings import UserError, config_dir
@@ -67,11 +68,20 @@ def estimate_into(warehouse: Path, out: Path | None = None) -> Path:
     with connect(warehouse, read_only=True) as con:
         try:
             records = con.sql("select * from intermediate.int_person_records").to_arrow_table()
-        except Exception:  # noqa: BLE001 - duckdb's catalog errors have no common base
+        except duckdb.CatalogException:
             raise UserError(
                 f"{warehouse} has no intermediate.int_person_records: build it first (`dacall run`)"
             ) from None
-    text = parameters_text(estimate_parameters(records), records.num_rows, date.today())
+    from splink.internals.exceptions import EMTrainingException
+
+    try:
+        parameters = estimate_parameters(records)
+    except (EMTrainingException, ValueError) as exc:
+        raise UserError(
+            f"too few person records ({records.num_rows:,}) to estimate the linkage's "
+            f"parameters from: estimate from a larger warehouse ({type(exc).__name__})"
+        ) from None
+    text = parameters_text(parameters, records.num_rows, date.today())
     out = Path(out or config_dir() / "linkage_parameters.yml")
     out.write_text(text, encoding="utf-8")
     return out
