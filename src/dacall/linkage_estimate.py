@@ -60,7 +60,7 @@ def parameters_text(parameters: dict, records: int, day: date) -> str:
 def estimate_into(warehouse: Path, out: Path | None = None) -> Path:
     """Estimate from the warehouse's intermediate.int_person_records and write the file
     (config/linkage_parameters.yml unless `out`); returns where it was written."""
-    from dacall.linkage import estimate_parameters
+    from dacall.linkage import PARAMETERS_FILE, estimate_parameters
     from dacall.warehouse import connect
 
     if not Path(warehouse).exists():
@@ -82,7 +82,7 @@ def estimate_into(warehouse: Path, out: Path | None = None) -> Path:
             f"parameters from: estimate from a larger warehouse ({type(exc).__name__})"
         ) from None
     text = parameters_text(parameters, records.num_rows, date.today())
-    out = Path(out or config_dir() / "linkage_parameters.yml")
+    out = Path(out or config_dir() / PARAMETERS_FILE)
     out.write_text(text, encoding="utf-8")
     return out
 
