@@ -516,13 +516,6 @@ def test_8_out_naming_a_file_or_an_unwritable_place_is_one_line(tmp_path):
     assert "warehouse not found" in line or "not a folder" in line
 
 
-@pytest.fixture
-def config_copy(tmp_path):
-    folder = tmp_path / "config"
-    shutil.copytree(PROJECT_ROOT / "config", folder)
-    return folder
-
-
 def test_8_a_yaml_mistake_in_the_vocabulary_names_file_line_and_field(
     samples, tmp_path, config_copy
 ):
