@@ -36,6 +36,18 @@ create table if not exists audit.files_loaded (
     reason varchar,                    -- why a file was rejected
     loaded_at timestamp not null
 );
+-- What each landing file was when its bytes were last hashed (dacall.ingest.seen): a file still
+-- the same to its inode and status-change time is not read again to learn it is loaded.
+create table if not exists audit.landing_files_seen (
+    feed varchar not null,
+    file_name varchar not null,
+    device ubigint not null,
+    inode ubigint not null,
+    size bigint not null,
+    mtime_ns bigint not null,
+    ctime_ns bigint not null,
+    sha256 varchar not null
+);
 create table if not exists audit.quarantine (
     feed varchar not null,
     file_name varchar not null,

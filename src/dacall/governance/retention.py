@@ -247,11 +247,12 @@ def schedule_markdown(rules: list[Rule]) -> str:
         "",
         "Kept for the life of the system: `audit.retention_runs` (what this schedule deleted) and",
         "`audit.files_loaded` (file names, hashes and counts; no personal data; without it old",
-        "landing files would load again). The staging, intermediate, marts and exports (the",
-        "partner datasets) schemas are rebuilt from the raw rows on every run, so they never",
-        "hold what retention deleted for longer than a day. Landing files are the delivering",
-        "system's copy: remove them from the landing folder on the same schedule (the force's",
-        "file-transfer process).",
+        "landing files would load again). `audit.landing_files_seen` (the same, with sizes and",
+        "times) holds only the files in the landing folder now. The staging, intermediate, marts",
+        "and exports (the partner datasets) schemas are rebuilt from the raw rows on every run,",
+        "so they never hold what retention deleted for longer than a day. Landing files are the",
+        "delivering system's copy: remove them from the landing folder on the same schedule (the",
+        "force's file-transfer process).",
     ]
     return "\n".join(lines) + "\n"
 

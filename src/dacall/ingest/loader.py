@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from dacall.ingest import bulk
+from dacall.ingest import bulk, seen
 from dacall.ingest.feeds import Feed, load_feeds
 from dacall.ingest.readers import FileFault, read
 from dacall.settings import UserError
@@ -125,9 +125,10 @@ def shown(name: str) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def read_delivery(path: Path) -> bytes:
-    """The bytes of a delivered file; FileFault when the entry is not a regular file that can
-    be read. A symbolic link is never followed (it could point anywhere on the server)."""
+def read_delivery(path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of a delivered file and its status when opened; FileFault when the entry is
+    not a regular file that can be read. A symbolic link is never followed (it could point
+    anywhere on the server)."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
@@ -135,13 +136,13 @@ def read_delivery(path: Path) -> bytes:
             raise FileFault("a symbolic link, not followed: deliver the file itself") from None
         raise FileFault(f"cannot be opened: {exc.strerror}") from None
     try:
-        mode = os.fstat(descriptor).st_mode
-        if stat.S_ISDIR(mode):
+        status = os.fstat(descriptor)
+        if stat.S_ISDIR(status.st_mode):
             raise FileFault("a folder where a file should be")
-        if not stat.S_ISREG(mode):
+        if not stat.S_ISREG(status.st_mode):
             raise FileFault("not a regular file (a pipe, socket or device)")
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            return handle.read()
+            return handle.read(), status
     except OSError as exc:
         raise FileFault(f"cannot be read: {exc.strerror}") from None
     finally:
@@ -157,6 +158,7 @@ def ingest(
     """Load every file of the landing folder (or those for business dates up to `up_to`)."""
     feeds = load_feeds()
     files, unknown, stray = landing_files(Path(landing), feeds)
+    listed = {(feed.name, path.name) for feed, path in files}
     result = IngestResult(unknown_folders=unknown, stray_entries=stray)
     if up_to is not None:
         files = [
@@ -179,16 +181,24 @@ def ingest(
                 "from audit.files_loaded group by all"
             ).fetchall()
         }
+        memory = seen.remembered(con)
+        hashed: dict = {}  # this run's settled files: (feed, name) -> (fingerprint, sha256)
         group = _Group(con, known, result)
         for index, (feed, path) in enumerate(files, start=1):
             if progress and index % 250 == 0:
                 progress(f"ingest: {index}/{len(files)} files")
             started = time.perf_counter()
-            delivery = _prepare(feed, path, known, result.feeds[feed.name])
+            previous = known.get((feed.name, path.name))
+            if previous is not None and seen.unchanged_hash(memory, feed.name, path) == previous[0]:
+                result.feeds[feed.name].files_skipped += 1
+                delivery = None
+            else:
+                delivery = _prepare(feed, path, known, result.feeds[feed.name], hashed)
             result.feeds[feed.name].seconds += time.perf_counter() - started
             if delivery is not None:
                 group.add(delivery)
         group.commit()
+        seen.record(con, memory, hashed, listed)
     finally:
         con.close()
     return result
@@ -218,13 +228,18 @@ class _Delivery:
         return self.parsed.table.num_rows if self.parsed else self.data.count(b"\n")
 
 
-def _prepare(feed: Feed, path: Path, known: dict, tally: FeedTally) -> _Delivery | None:
+def _prepare(
+    feed: Feed, path: Path, known: dict, tally: FeedTally, hashed: dict
+) -> _Delivery | None:
     """Read and parse a file; None when there is nothing to load (already loaded, or loaded
-    before and unreadable now)."""
+    before and unreadable now). A file that had settled when read goes into `hashed`."""
     try:
-        data = read_delivery(path)
+        read_started = time.time_ns()
+        data, status = read_delivery(path)
         sha = hashlib.sha256(data).hexdigest()
         unreadable = None
+        if seen.settled(status, read_started):
+            hashed[(feed.name, path.name)] = (seen.fingerprint(status), sha)
     except FileFault as fault:
         data, sha, unreadable = b"", NOT_READ, fault
     previous = known.get((feed.name, path.name))
