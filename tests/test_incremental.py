@@ -4,8 +4,8 @@ is new, end with exactly the tables one full build of the final landing makes.
 Six generated days arrive over three nightly builds, with a day delivered late (two builds
 after it was due), a day resent with a row removed, a log file resent with its entries changed,
 a staff directory that maps a PNC user id differently, an incident reopened in a later file,
-and a search erased from a file already read (the file stays, one row fewer), so that stored
-rows must be replaced or dropped, not only added. Real ingestion, real dbt.
+and a search and a log entry erased from files already read (each file stays, one row fewer),
+so that stored rows must be replaced or dropped, not only added. Real ingestion, real dbt.
 """
 
 from __future__ import annotations
@@ -70,11 +70,11 @@ def _sentinel(warehouse: Path, text: str | None) -> str | None:
     return before[0]
 
 
-def _erase(warehouse: Path, file_name: str, line: int) -> None:
+def _erase(warehouse: Path, file_name: str, line: int, feed: str = "audit_rms") -> None:
     """One raw row deleted in place, as an erasure or the retention sweep does: its file stays,
     with one row fewer and the same sha256."""
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("delete from raw.audit_rms where _file = ? and _line = ?", [file_name, line])
+        con.execute(f"delete from raw.{feed} where _file = ? and _line = ?", [file_name, line])
 
 
 def _reopen_first_incident(landing: Path) -> str:
@@ -144,6 +144,15 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
                 "where source_file = 'audit_rms_20250302.csv' and source_line > 2",
             )
             _erase(nightly, "audit_rms_20250302.csv", erased_line)
+            # A log entry read on the first night and delivered once, erased since.
+            ((erased_entry, erased_entry_line),) = query(
+                nightly,
+                "select urn || '/' || seq, _line from raw.cc_log "
+                "where _file = 'cc_log_20250302.csv' and (urn, seq) in "
+                "(select (urn, seq) from raw.cc_log group by all having count(*) = 1) "
+                "order by _line limit 1",
+            )
+            _erase(nightly, "cc_log_20250302.csv", erased_entry_line, "cc_log")
         ingest_step(landing, nightly)
         refreshed.append(_build(nightly)["full_refresh"])
         if number == 1:
@@ -159,6 +168,7 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
     at_once = tmp_path / "at-once" / "w.duckdb"
     ingest_step(landing, at_once)
     _erase(at_once, "audit_rms_20250302.csv", erased_line)
+    _erase(at_once, "cc_log_20250302.csv", erased_entry_line, "cc_log")
     _build(at_once)
     lines = compare(at_once, nightly, every_schema=True)
     assert len(lines) >= 40
@@ -168,6 +178,11 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
     erased = "where source_file = 'audit_rms_20250302.csv' and source_line = ?"
     for model in ("staging.stg_audit_rms", "intermediate.int_searches"):
         assert query(nightly, f"select count(*) from {model} {erased}", [erased_line]) == [(0,)]
+    assert query(
+        nightly,
+        "select count(*) from staging.stg_cc_log where incident_urn || '/' || log_seq = ?",
+        [erased_entry],
+    ) == [(0,)]
     assert query(
         nightly,
         "select count(*) from staging.stg_audit_rms where source_file = 'audit_rms_20250301.csv'",
