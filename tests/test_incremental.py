@@ -4,7 +4,8 @@ is new, end with exactly the tables one full build of the final landing makes.
 Six generated days arrive over three nightly builds, with a day delivered late (two builds
 after it was due), a day resent with a row removed, a log file resent with its entries changed,
 a staff directory that maps a PNC user id differently, an incident reopened in a later file,
-and a search and a log entry erased from files already read (each file stays, one row fewer),
+a Victim Support file resent with a client's consent withdrawn and another client gone, and a
+search and a log entry erased from files already read (each file stays, one row fewer),
 so that stored rows must be replaced or dropped, not only added. Real ingestion, real dbt.
 """
 
@@ -93,6 +94,20 @@ def _reopen_first_incident(landing: Path) -> str:
     return row[header.index("URN")]
 
 
+def _resend_victim_support(landing: Path) -> tuple[str, str]:
+    """The month's Victim Support file resent: its first client's consent withdrawn, its last
+    client gone. Returns the two references."""
+    (path,) = (landing / "partner_vs").iterdir()
+    text = path.read_bytes().decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, first, last = rows[0], rows[1], rows[-1]
+    first[header.index("CONSENT")] = "N" if first[header.index("CONSENT")] == "Y" else "Y"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n" if "\r\n" in text else "\n").writerows(rows[:-1])
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    return first[header.index("VS_REF")], last[header.index("VS_REF")]
+
+
 def _reassign_busiest_pnc_user(landing: Path, warehouse: Path) -> str:
     """The latest staff directory says the PNC user id that searched most was only issued after
     every search (a corrected directory): its searches already read must be mapped again."""
@@ -133,10 +148,19 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
                 _deliver(landing, feed, name, source.read_bytes())
         if number == 2:
             _resend_changed(landing)
+            # The month's Victim Support file, due after the month, arrives early here.
+            (victims,) = (generated / "landing" / "partner_vs").iterdir()
+            _deliver(landing, "partner_vs", victims.name, victims.read_bytes())
         if number == 3:
             _deliver(landing, *LATE, late)
             reassigned = _reassign_busiest_pnc_user(landing, nightly)
             reopened = _reopen_first_incident(landing)
+            changed_client, gone_client = _resend_victim_support(landing)
+            ((consent_before,),) = query(
+                nightly,
+                "select has_consent from staging.stg_partner_vs where vs_ref = ?",
+                [changed_client],
+            )
             # A search read on the first night, erased since (the sentinel's file, another row).
             ((erased_line,),) = query(
                 nightly,
@@ -188,6 +212,15 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         "select count(*) from staging.stg_audit_rms where source_file = 'audit_rms_20250301.csv'",
     ) == [(len((landing / "audit_rms" / "audit_rms_20250301.csv").read_bytes().splitlines()) - 1,)]
     assert query(nightly, PNC_READINGS_OF_DAY_2)[0][0] < pnc_claims_before
+    # The resent Victim Support file reached staging: a changed client, a client gone.
+    assert query(
+        nightly,
+        "select has_consent from staging.stg_partner_vs where vs_ref = ?",
+        [changed_client],
+    ) == [(not consent_before,)]
+    assert query(
+        nightly, "select count(*) from staging.stg_partner_vs where vs_ref = ?", [gone_client]
+    ) == [(0,)]
     # The reopened incident's newer version replaced the one kept.
     assert query(
         nightly,

@@ -132,15 +132,3 @@
     select * from {{ source('raw', feed) }} as delivered
     {{- only_rows_not_yet_read('delivered', raw_row_key(), 'deliveries_to_read') }}
 {%- endmacro %}
-
-{% macro delete_incidents_gone_from_raw() -%}
-    {#- stg_cc_incidents' pre-hook: drop the incidents no row of raw.cc_incidents names any more
-        (retention, a withdrawn day). -#}
-    {%- if is_incremental() -%}
-        delete from {{ this }} as kept
-        where not exists (
-            select 1 from {{ source('raw', 'cc_incidents') }} as delivered
-            where delivered.urn = kept.incident_urn
-        )
-    {%- endif -%}
-{%- endmacro %}

@@ -7,3 +7,36 @@
     select * from {{ relation }}
     qualify row_number() over (partition by {{ key }} order by _file desc, _line desc) = 1
 {%- endmacro %}
+
+{#
+  Incremental by record: a staging model that keeps the latest version of each record, and
+  whose costly part is normalising it (Python UDFs), picks the latest version of every record
+  from raw on each build but reads only the records whose latest version (file, line, sha256)
+  is not the row it keeps (`latest_version_not_kept`). Those rows are replaced (delete+insert
+  on the record's key) and the records raw no longer holds are dropped
+  (`delete_records_gone_from`, its pre-hook). The model's rows then equal a full build's: each
+  row is made from its record's latest raw row alone.
+#}
+{% macro latest_version_not_kept(relation, key, kept_key) -%}
+    select * from ({{ latest_version(relation, key) }}) as latest
+    {%- if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as kept
+        where
+            kept.{{ kept_key }} = latest.{{ key }}
+            and kept.source_file = latest._file
+            and kept.source_line = latest._line
+            and kept.source_sha256 = latest._sha256
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{% macro delete_records_gone_from(relation, key, kept_key) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as kept
+        where not exists (
+            select 1 from {{ relation }} as delivered
+            where delivered.{{ key }} = kept.{{ kept_key }}
+        )
+    {%- endif -%}
+{%- endmacro %}

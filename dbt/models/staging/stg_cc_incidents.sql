@@ -8,7 +8,7 @@
     incremental_strategy='delete+insert',
     unique_key='incident_urn',
     on_schema_change='fail',
-    pre_hook="{{ delete_incidents_gone_from_raw() }}"
+    pre_hook="{{ delete_records_gone_from(source('raw', 'cc_incidents'), 'urn', 'incident_urn') }}"
 ) }}
 
 with

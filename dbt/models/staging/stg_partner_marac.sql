@@ -1,8 +1,18 @@
+-- Incremental by record (dbt/macros/latest_version.sql): a build normalises only the records
+-- whose latest version is not the row kept; a month's file comes once a month.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='case_ref',
+    on_schema_change='fail',
+    pre_hook="{{ delete_records_gone_from(source('raw', 'partner_marac'), 'case_ref', 'case_ref') }}"
+) }}
+
 with
 
 latest as (
 
-    {{ latest_version(source('raw', 'partner_marac'), 'case_ref') }}
+    {{ latest_version_not_kept(source('raw', 'partner_marac'), 'case_ref', 'case_ref') }}
 
 ),
 
@@ -21,7 +31,10 @@ renamed as (
         repeat = 'Yes' as is_repeat,
         try_cast(children_in_household as integer) as children_in_household,
         dacall_fold(victim_surname) as surname_key,
-        dacall_fold(split_part(trim(victim_forename), ' ', 1)) as forename_key
+        dacall_fold(split_part(trim(victim_forename), ' ', 1)) as forename_key,
+        _file as source_file,
+        _line as source_line,
+        _sha256 as source_sha256
     from latest
 
 )

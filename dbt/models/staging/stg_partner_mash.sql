@@ -1,8 +1,18 @@
+-- Incremental by record (dbt/macros/latest_version.sql): a build normalises only the records
+-- whose latest version is not the row kept; a month's file comes once a month.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='referral_id',
+    on_schema_change='fail',
+    pre_hook="{{ delete_records_gone_from(source('raw', 'partner_mash'), 'referral_id', 'referral_id') }}"
+) }}
+
 with
 
 latest as (
 
-    {{ latest_version(source('raw', 'partner_mash'), 'referral_id') }}
+    {{ latest_version_not_kept(source('raw', 'partner_mash'), 'referral_id', 'referral_id') }}
 
 ),
 
@@ -21,7 +31,10 @@ renamed as (
         dacall_surname_key(subject_name) as surname_key,
         dacall_first_forename(subject_name) as forename_key,
         dacall_building(address) as building_number,
-        dacall_street_key(address) as street_key
+        dacall_street_key(address) as street_key,
+        _file as source_file,
+        _line as source_line,
+        _sha256 as source_sha256
     from latest
 
 )

@@ -1,8 +1,18 @@
+-- Incremental by record (dbt/macros/latest_version.sql): a build normalises only the records
+-- whose latest version is not the row kept; a month's file comes once a month.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='vs_ref',
+    on_schema_change='fail',
+    pre_hook="{{ delete_records_gone_from(source('raw', 'partner_vs'), 'vs_ref', 'vs_ref') }}"
+) }}
+
 with
 
 latest as (
 
-    {{ latest_version(source('raw', 'partner_vs'), 'vs_ref') }}
+    {{ latest_version_not_kept(source('raw', 'partner_vs'), 'vs_ref', 'vs_ref') }}
 
 ),
 
@@ -18,7 +28,10 @@ renamed as (
         service,
         engaged,
         dacall_surname_key(client_name) as surname_key,
-        dacall_first_forename(client_name) as forename_key
+        dacall_first_forename(client_name) as forename_key,
+        _file as source_file,
+        _line as source_line,
+        _sha256 as source_sha256
     from latest
 
 )
