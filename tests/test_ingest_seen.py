@@ -69,6 +69,7 @@ def test_a_file_rewritten_with_its_old_size_and_time_is_read_and_loaded_again(
     after = os.stat(path)
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
 
+    time.sleep(0.3)  # the new bytes settle before they are read: remembered in place of the old
     reads.clear()
     result = ingest(settled_landing, warehouse)
     assert reads == [RMS[1]]
@@ -76,6 +77,14 @@ def test_a_file_rewritten_with_its_old_size_and_time_is_read_and_loaded_again(
     assert query(
         warehouse, "select count(*) from raw.audit_rms where timestamp = '2025-02-14 22:41:31'"
     ) == [(1,)]
+    assert query(
+        warehouse,
+        "select count(*), any_value(ctime_ns) from audit.landing_files_seen where file_name = ?",
+        [RMS[1]],
+    ) == [(1, after.st_ctime_ns)]
+    reads.clear()
+    ingest(settled_landing, warehouse)
+    assert reads == []
 
 
 def test_a_file_read_as_it_arrived_is_read_again_next_time(samples, tmp_path, reads):

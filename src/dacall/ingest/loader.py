@@ -188,12 +188,7 @@ def ingest(
             if progress and index % 250 == 0:
                 progress(f"ingest: {index}/{len(files)} files")
             started = time.perf_counter()
-            previous = known.get((feed.name, path.name))
-            if previous is not None and seen.unchanged_hash(memory, feed.name, path) == previous[0]:
-                result.feeds[feed.name].files_skipped += 1
-                delivery = None
-            else:
-                delivery = _prepare(feed, path, known, result.feeds[feed.name], hashed)
+            delivery = _prepare(feed, path, known, result.feeds[feed.name], memory, hashed)
             result.feeds[feed.name].seconds += time.perf_counter() - started
             if delivery is not None:
                 group.add(delivery)
@@ -229,10 +224,16 @@ class _Delivery:
 
 
 def _prepare(
-    feed: Feed, path: Path, known: dict, tally: FeedTally, hashed: dict
+    feed: Feed, path: Path, known: dict, tally: FeedTally, memory: dict, hashed: dict
 ) -> _Delivery | None:
     """Read and parse a file; None when there is nothing to load (already loaded, or loaded
-    before and unreadable now). A file that had settled when read goes into `hashed`."""
+    before and unreadable now). A file the loader remembers (`memory`, dacall.ingest.seen) as
+    the bytes already loaded is not read at all; one that had settled when read goes into
+    `hashed`."""
+    previous = known.get((feed.name, path.name))
+    if previous is not None and seen.unchanged_hash(memory, feed.name, path) == previous[0]:
+        tally.files_skipped += 1
+        return None
     try:
         read_started = time.time_ns()
         data, status = read_delivery(path)
@@ -242,7 +243,6 @@ def _prepare(
             hashed[(feed.name, path.name)] = (seen.fingerprint(status), sha)
     except FileFault as fault:
         data, sha, unreadable = b"", NOT_READ, fault
-    previous = known.get((feed.name, path.name))
     if previous is not None and previous[0] == sha:
         tally.files_skipped += 1
         return None

@@ -72,30 +72,43 @@ def unchanged_hash(memory: dict, feed: str, path: Path) -> str | None:
     return known[1]
 
 
+COLUMNS = ("feed", "file_name", "device", "inode", "size", "mtime_ns", "ctime_ns", "sha256")
+SCHEMA = pa.schema(
+    [
+        ("feed", pa.string()),
+        ("file_name", pa.string()),
+        ("device", pa.uint64()),
+        ("inode", pa.uint64()),
+        *[(column, pa.int64()) for column in COLUMNS[4:7]],
+        ("sha256", pa.string()),
+    ]
+)
+
+
 def record(con, memory: dict, hashed: dict, listed: set[tuple[str, str]]) -> None:
     """Keep the files of this landing: those hashed now (`hashed`: key -> (fingerprint,
-    sha256), settled ones only) and those remembered and still there; forget the rest."""
-    kept = {key: value for key, value in memory.items() if key in listed}
-    kept.update(hashed)
-    columns = ("feed", "file_name", "device", "inode", "size", "mtime_ns", "ctime_ns", "sha256")
-    rows = [(feed, name, *print_, sha) for (feed, name), (print_, sha) in kept.items()]
-    table = pa.table(
-        {column: [row[i] for row in rows] for i, column in enumerate(columns)},
-        schema=pa.schema(
-            [
-                ("feed", pa.string()),
-                ("file_name", pa.string()),
-                ("device", pa.uint64()),
-                ("inode", pa.uint64()),
-                *[(column, pa.int64()) for column in columns[4:7]],
-                ("sha256", pa.string()),
-            ]
-        ),
+    sha256), settled ones only) and those remembered and still there; forget the rest. Only
+    the rows that change are written: a night touches a handful of the landing's files."""
+    changed = {key: value for key, value in hashed.items() if memory.get(key) != value}
+    dropped = [key for key in memory if key not in listed or key in changed]
+    if not changed and not dropped:
+        return
+    rows = [(feed, name, *print_, sha) for (feed, name), (print_, sha) in changed.items()]
+    written = pa.table(
+        {column: [row[i] for row in rows] for i, column in enumerate(COLUMNS)}, schema=SCHEMA
     )
-    con.register("_seen", table)
+    forgotten = pa.table(
+        {"feed": [key[0] for key in dropped], "file_name": [key[1] for key in dropped]},
+        schema=pa.schema([("feed", pa.string()), ("file_name", pa.string())]),
+    )
+    con.register("_seen", written)
+    con.register("_forgotten", forgotten)
     try:
         con.execute("begin transaction")
-        con.execute("delete from audit.landing_files_seen")
+        con.execute(
+            "delete from audit.landing_files_seen as s using _forgotten as f "
+            "where s.feed = f.feed and s.file_name = f.file_name"
+        )
         con.execute("insert into audit.landing_files_seen by name select * from _seen")
         con.execute("commit")
     except BaseException:
@@ -103,3 +116,4 @@ def record(con, memory: dict, hashed: dict, listed: set[tuple[str, str]]) -> Non
         raise
     finally:
         con.unregister("_seen")
+        con.unregister("_forgotten")
