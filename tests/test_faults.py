@@ -276,13 +276,13 @@ def _kill_once_built(landing: Path, warehouse: Path, model: str) -> subprocess.P
 
 
 def _dbt_left_running(warehouse: Path) -> list[int]:
-    """dbt processes still building for this warehouse (its target folder is in their command
-    line), waiting up to ten seconds for the kernel to end them."""
-    target = str(warehouse.parent / "state" / "dbt_target")
+    """dbt processes still building for this warehouse (dbt works in the warehouse's folder or
+    in its build copy's, under it), waiting up to ten seconds for the kernel to end them."""
+    folder = warehouse.parent.resolve()
 
     def building(process: Path) -> bool:
-        line = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        return "dbt.cli.main" in line and target in line
+        working = Path(os.readlink(process / "cwd").removesuffix(" (deleted)"))
+        return working == folder or folder in working.parents
 
     for _ in range(100):
         left = live_processes(building)

@@ -438,6 +438,64 @@ def test_7_the_write_ahead_log_left_by_a_killed_load_is_owner_only(tmp_path):
     assert modes_under(warehouse.parent) == {".": 0o700, "w.duckdb": 0o600, "w.duckdb.wal": 0o600}
 
 
+def test_7_dbt_that_cannot_run_is_one_line_with_its_last_words(tmp_path):
+    """dbt's console output is kept beside its log (owner only): a dbt that never ran says why
+    in the error, one line."""
+    from dacall.transform import dbt_target, run_dbt
+
+    warehouse = tmp_path / "w.duckdb"
+    with pytest.raises(UserError) as raised:
+        run_dbt(["no-such-command"], warehouse)
+    message = str(raised.value)
+    assert message.startswith("dbt no-such-command did not run: ")
+    assert "No such command" in message and "\n" not in message
+    console = dbt_target(warehouse) / "logs" / "console.log"
+    assert console.stat().st_mode & 0o777 == 0o600
+
+
+def test_7_dbt_ends_at_once_when_the_run_that_started_it_is_killed(tmp_path):
+    """dbt runs in a child of dacall's dbt server: when the run is killed, the server and its
+    dbt child die with it, half-way through a query, and nothing is left writing."""
+    from conftest import live_processes
+
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    slow = "select sum(hash(i)) as s from range(100000000000) as t(i)"  # minutes
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from dacall.transform import run_dbt; "
+            "run_dbt(['show', '--inline', sys.argv[1]], Path(sys.argv[2]))",
+            slow,
+            str(folder / "w.duckdb"),
+        ],
+        cwd=tmp_path,
+    )
+
+    def dbt_in(process: Path) -> bool:  # dbt works in the warehouse's folder
+        return Path(os.readlink(process / "cwd")) == folder
+
+    def left_behind(process: Path) -> bool:  # dbt, or the server (in the runner's folder)
+        return Path(os.readlink(process / "cwd")) in (folder, tmp_path)
+
+    deadline = time.monotonic() + 120
+    while not live_processes(dbt_in):
+        assert runner.poll() is None and time.monotonic() < deadline, "dbt never started"
+        time.sleep(0.05)
+    time.sleep(3)  # dbt is inside its query
+    try:
+        assert live_processes(dbt_in)
+    finally:
+        runner.kill()
+        runner.wait()
+    time.sleep(1)
+    left = live_processes(left_behind)
+    for process in left:  # not to leave minutes of work behind when this fails
+        os.kill(process, signal.SIGKILL)
+    assert left == []
+
+
 def test_7_what_dbt_writes_beside_the_warehouse_is_owner_only(tmp_path):
     """dbt is a child process: it writes the warehouse (and its write-ahead log) and its
     artifacts under the umask it is given, not the shell's."""

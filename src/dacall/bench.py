@@ -109,6 +109,8 @@ elif stage == "end-to-end":
     result = {"steps": dict(steps)}
 result["seconds"] = time.perf_counter() - start
 import resource
+from dacall import dbt_server
+dbt_server.stop()  # dbt's children then count in RUSAGE_CHILDREN
 result["peak_mib"] = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                          resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 print("RESULT " + json.dumps(result))

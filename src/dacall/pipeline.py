@@ -473,8 +473,10 @@ def run_pipeline(
     """Everything `dacall run` does: every step of dacall.steps in order, as the DAGs run
     them. Its reports go to `reports`, by default the reports folder of the warehouse;
     `full_refresh` rebuilds the incremental models from scratch."""
+    from dacall.dbt_server import warm_up
     from dacall.steps import RunContext, new_run_id, run_steps, stopped
 
+    warm_up()  # dbt is imported (once, for every dbt step) while the first steps run
     run_id = new_run_id()
     reports = Path(reports or paths.reports_for(warehouse))
     context = RunContext(

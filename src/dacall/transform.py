@@ -1,24 +1,21 @@
 """Run the dbt project (dbt/) against the warehouse and report per node.
 
-dbt runs as a child process: it holds its DuckDB connection for its whole life, and the
+dbt runs in a child process: it holds its DuckDB connection for its whole life, and the
 warehouse takes one writer at a time, so it must have closed before anything else opens the
 file. Per-node results come from dbt's own artifact, target/run_results.json.
+
+dbt's child processes come from a server that has imported dbt once (dacall.dbt_server).
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import signal
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
-from dacall import paths
+from dacall import dbt_server, paths
 from dacall.settings import UserError, dbt_dir
 
 # dbt commands that read the project's variables; config/governance.yml's decisions reach the
@@ -53,15 +50,6 @@ def dbt_target(warehouse: Path) -> Path:
     return paths.state(warehouse) / "dbt_target"
 
 
-def _die_with_parent(parent: int) -> None:
-    """Run in the child before dbt starts (Linux): the kernel kills dbt when the process that
-    started it dies, so a killed run never leaves dbt writing on its own."""
-    set_parent_death_signal = 1  # PR_SET_PDEATHSIG
-    ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        os._exit(1)
-
-
 def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
     """`dbt <args>` on the project; results parsed from run_results.json."""
     # dbt's artifacts (run results, the docs site) live in the state folder of the warehouse
@@ -74,10 +62,7 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
 
         args = [*args, "--vars", json.dumps(dbt_vars())]
     project = dbt_dir()
-    command = [
-        sys.executable,
-        "-m",
-        "dbt.cli.main",
+    args = [
         *args,
         "--project-dir",
         str(project),
@@ -90,22 +75,14 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     ]
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
-    # dbt writes the warehouse (and its write-ahead log, left on disk if dbt is killed) and
-    # its artifacts: everything it creates is readable only by its owner.
-    completed = subprocess.run(
-        command,
-        env=dbt_environment(warehouse),
-        cwd=Path(warehouse).resolve().parent,
-        capture_output=True,
-        text=True,
-        check=False,
-        umask=0o077,
-        preexec_fn=partial(_die_with_parent, os.getpid()) if sys.platform == "linux" else None,
+    console = private_dir(target / "logs") / "console.log"
+    status = dbt_server.run(
+        args, Path(warehouse).resolve().parent, dbt_environment(warehouse), console
     )
     if not results_file.exists():
-        tail = (completed.stdout + completed.stderr).strip().splitlines()[-3:]
-        raise UserError(f"dbt {args[0]} did not run: {' | '.join(tail) or 'no output'}")
-    return parse_run_results(json.loads(results_file.read_text()), completed.returncode == 0)
+        lines = console.read_text(errors="replace").strip().splitlines() if console.exists() else []
+        raise UserError(f"dbt {args[0]} did not run: {' | '.join(lines[-3:]) or 'no output'}")
+    return parse_run_results(json.loads(results_file.read_text()), status == 0)
 
 
 def parse_run_results(results: dict, success: bool) -> DbtResult:
