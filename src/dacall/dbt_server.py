@@ -95,6 +95,7 @@ def _child(request: dict, server: int) -> int:
     code = 1
     try:
         die_with_parent(server)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         # dbt writes the warehouse (and its write-ahead log, left on disk if dbt is killed)
         # and its artifacts: everything it creates is readable only by its owner.
         os.umask(0o077)
@@ -127,6 +128,9 @@ def serve() -> None:
     import dbt.adapters.duckdb  # noqa: F401 - loaded once here, for every child
     import dbt.cli.main  # noqa: F401
 
+    # Ctrl-C in a terminal reaches the whole process group: dbt (the child) stops on it, the
+    # run that waits for it reports it, and the server has nothing to say.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     server = os.getpid()
     for line in sys.stdin:
         request = json.loads(line)
