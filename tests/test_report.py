@@ -189,3 +189,19 @@ def test_review_outcomes_are_stacked_by_month_and_the_commonest_named():
     # The months as labels, each outcome in the legend.
     for label in ("2025-03", "2025-04", "CONFIRMED_FAILURE", "RECORDING_ERROR"):
         assert f"<!-- {label} -->" in section.svg
+
+
+def test_a_month_axis_of_years_labels_a_month_in_three_ending_with_the_latest():
+    """Up to two years every month is labelled; five years' sixty labels would overlap, so
+    every third month is, counted back from the latest."""
+    from dacall.report import charts
+
+    def labelled(months: list[str]) -> list[str]:
+        svg = charts.monthly_count(months, [1] * len(months), "incidents")
+        return [month for month in months if f"<!-- {month} -->" in svg]
+
+    two_years = [f"{2024 + i // 12}-{i % 12 + 1:02d}" for i in range(24)]
+    assert labelled(two_years) == two_years
+    five_years = [f"{2021 + i // 12}-{i % 12 + 1:02d}" for i in range(60)]
+    shown = labelled(five_years)
+    assert shown == five_years[2::3] and shown[-1] == "2025-12" and len(shown) == 20

@@ -36,6 +36,23 @@ def _svg(draw: Callable, figsize=(8, 3.2)) -> str:
     return text[text.index("<svg") :]
 
 
+# A month axis labels at most this many months. Five years' sixty rotated labels overlap on a
+# chart's width, and drawing them took most of the time of the report's charts at that history.
+MOST_MONTH_LABELS = 24
+
+
+def _month_axis(axis, months: Labels) -> None:
+    """Label every month, or every 2nd, 3rd, 6th or 12th month when there are more than
+    MOST_MONTH_LABELS (a step that divides a year, so a label falls on the same months each
+    year), counted back from the latest month, which is always labelled."""
+    step = next(
+        (step for step in (1, 2, 3, 6, 12) if len(months) <= MOST_MONTH_LABELS * step),
+        -(-len(months) // MOST_MONTH_LABELS),
+    )
+    axis.set_xticks(list(months)[::-1][::step][::-1])
+    axis.tick_params(axis="x", rotation=45)
+
+
 def _percent_line(axis, x, y, label: str) -> None:
     axis.plot(x, y, color="black", marker="o")
     axis.set_ylim(0, 100)
@@ -49,7 +66,7 @@ def answered_within_target(months: Labels, pct: Numbers, standard: float, second
         ax.set_ylim(0, 100)
         ax.set_ylabel("% of answered 999 calls")
         ax.legend(frameon=False)
-        ax.tick_params(axis="x", rotation=45)
+        _month_axis(ax, months)
 
     return _svg(draw)
 
@@ -72,7 +89,7 @@ def abandoned_and_silent(
         )
         ax.set_ylabel("calls")
         ax.legend(frameon=False, loc="lower left", bbox_to_anchor=(0, 1), ncols=2)
-        ax.tick_params(axis="x", rotation=45)
+        _month_axis(ax, months)
 
     return _svg(draw)
 
@@ -82,7 +99,7 @@ def monthly_share(months: Labels, pct: Numbers, label: str) -> str:
 
     def draw(ax):
         _percent_line(ax, months, pct, label)
-        ax.tick_params(axis="x", rotation=45)
+        _month_axis(ax, months)
 
     return _svg(draw)
 
@@ -93,7 +110,7 @@ def monthly_count(months: Labels, counts: Numbers, label: str, color: str | None
     def draw(ax):
         ax.bar(months, counts, color=color)
         ax.set_ylabel(label)
-        ax.tick_params(axis="x", rotation=45)
+        _month_axis(ax, months)
 
     return _svg(draw)
 
@@ -133,7 +150,7 @@ def review_outcomes(months: Labels, incidents_by_outcome: Mapping[str, Numbers])
         for outcome, counts in incidents_by_outcome.items():
             ax.bar(months, counts, bottom=bottom, label=outcome)
             bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
-        ax.tick_params(axis="x", rotation=45)
+        _month_axis(ax, months)
         ax.set_ylabel("incidents (per system)")
         ax.legend(frameon=False, fontsize="small")
 
