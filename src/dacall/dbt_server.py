@@ -36,7 +36,9 @@ _lock = threading.RLock()
 
 def die_with_parent(parent: int) -> None:
     """Run in a new process: the kernel kills it when `parent`, the process that started it,
-    dies (Linux)."""
+    dies (Linux; elsewhere, as before this server, nothing is asked of the kernel)."""
+    if sys.platform != "linux":
+        return
     set_parent_death_signal = 1  # PR_SET_PDEATHSIG
     ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above took effect
