@@ -10,9 +10,10 @@ imports the run's main script again in every child, which a script without a mai
 not survive.)
 
 The server reads one JSON request per line on its standard input (the command, its folder,
-environment and console file) and answers each, when its child has ended, with that child's
-exit status. It ends at the end of its input, and it is killed when the process that started
-it dies; its child, when the server dies: a killed run never leaves dbt writing (Linux).
+environment and console file, and where its run results go) and answers each, when its child
+has ended, with that child's exit status. It ends at the end of its input, and it is killed
+when the process that started it dies; its child, when the server dies: a killed run never
+leaves dbt writing (Linux).
 
     python -m dacall.dbt_server     (started by dacall.transform, not by hand)
 """
@@ -62,10 +63,15 @@ def warm_up() -> subprocess.Popen:
         return _server
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str], console: Path) -> int:
+def run(
+    args: list[str], cwd: Path, env: dict[str, str], console: Path, results: Path | None = None
+) -> int:
     """`dbt <args>` in folder `cwd` with environment `env`, its console output written to
-    `console`; dbt's exit status (negative: killed by that signal). One command at a time."""
+    `console`; dbt's exit status (negative: killed by that signal). One command at a time.
+    With `results`, dbt writes its run results there and no other JSON artifact."""
     request = {"args": args, "cwd": str(cwd), "env": env, "console": str(console)}
+    if results:
+        request["results"] = str(results)
     with _lock:
         server = warm_up()
         try:
@@ -111,18 +117,45 @@ def _child(request: dict, server: int) -> int:
         os.dup2(console, 2)
         os.close(console)
         os.close(nothing)
-        from dbt.cli.main import cli
-
-        try:
-            cli.main(args=request["args"], prog_name="dbt")
-            code = 0
-        except SystemExit as finished:
-            code = finished.code if isinstance(finished.code, int) else 1
+        code = _dbt(request["args"], request.get("results"))
     except BaseException:  # noqa: BLE001 - reported in the console file, the status says it
         traceback.print_exc()
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+    return code
+
+
+def _dbt(args: list[str], results: str | None) -> int:
+    """dbt's command line, in this process; its exit status. With `results`, dbt writes none of
+    its JSON artifacts and the run results go to that file: writing the project's manifest (2 MB,
+    twice) and graph is half a second of every build, and only `docs generate` reads them."""
+    import click
+    from dbt.cli.exceptions import ResultExit
+    from dbt.cli.main import cli
+
+    if results:
+        args = [*args, "--no-write-json"]
+    outcome = None
+    try:
+        returned = cli.main(args=args, prog_name="dbt", standalone_mode=False)
+        if isinstance(returned, tuple):  # a command ran: (its result, whether it succeeded)
+            outcome, success = returned
+            code = 0 if success else 1
+        else:  # --help, --version: click's exit status
+            code = returned or 0
+    except ResultExit as failed:  # nodes failed: the results say which
+        outcome, code = failed.result, failed.exit_code
+    except click.ClickException as refused:  # dbt's own errors, and a command line it refused
+        refused.show()
+        code = refused.exit_code
+    except click.exceptions.Exit as finished:
+        code = finished.exit_code
+    except click.exceptions.Abort:
+        print("Aborted!", file=sys.stderr)
+        code = 1
+    if results and hasattr(outcome, "write"):
+        outcome.write(results)
     return code
 
 

@@ -76,8 +76,10 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
     console = private_dir(target / "logs") / "console.log"
+    # `docs generate` writes the site's manifest and catalog; every other command, its results.
+    writes = None if args[0] == "docs" else results_file
     status = dbt_server.run(
-        args, Path(warehouse).resolve().parent, dbt_environment(warehouse), console
+        args, Path(warehouse).resolve().parent, dbt_environment(warehouse), console, writes
     )
     if not results_file.exists():
         lines = console.read_text(errors="replace").strip().splitlines() if console.exists() else []
