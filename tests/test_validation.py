@@ -249,6 +249,48 @@ def test_compliance_lists_exactly_the_claims_without_a_matching_audit(
     assert "gate_raw_cc_incidents.html" in pages
 
 
+def test_suite_pages_are_rendered_again_only_when_they_would_change(
+    generated_warehouse, tmp_path, monkeypatch
+):
+    """A step's Data Docs render its own results and the index; the suites' pages only when
+    one is missing or the suites (or GX) changed since they were rendered."""
+    from dacall.validation.run import SUITE_PAGES_FINGERPRINT, Validator, compliance
+    from dacall.warehouse import connect
+
+    monkeypatch.setenv("DACALL_REPORTS", str(tmp_path / "reports"))
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(generated_warehouse, warehouse)
+    site = tmp_path / "reports" / "data_docs"
+    suite_pages = site / "expectations"
+
+    def step(run_id: str) -> dict[str, int]:
+        validator = Validator(con, run_id)
+        compliance(validator)
+        validator.build_docs()
+        return {page.name: page.stat().st_mtime_ns for page in suite_pages.glob("*.html")}
+
+    def results_pages_of(run_id: str) -> list:
+        return [p for p in (site / "validations").rglob("*.html") if run_id in p.parts]
+
+    con = connect(warehouse)
+    try:
+        first = step("first")
+        second = step("second")
+        (suite_pages / "gate_freshness.html").unlink()
+        third = step("third")
+        (site / SUITE_PAGES_FINGERPRINT).write_text("rendered from other suites")
+        fourth = step("fourth")
+    finally:
+        con.close()
+    assert len(first) >= 10 and "compliance_check_reconciliation.html" in first
+    assert second == first  # not one suite page written again
+    assert results_pages_of("second") and "second" in (site / "index.html").read_text()
+    assert third.keys() == first.keys()  # the missing page is back ...
+    assert all(third[name] > first[name] for name in first)  # ... with the rest
+    assert all(fourth[name] > third[name] for name in third)
+    assert (site / SUITE_PAGES_FINGERPRINT).read_text() != "rendered from other suites"
+
+
 def test_data_docs_load_nothing_from_outside(generated_run):
     """Every page the pipeline built points at the vendored copies, none at a CDN or at GX's
     storage (whose logo address carried this installation's id)."""

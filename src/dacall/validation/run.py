@@ -158,11 +158,50 @@ class Validator:
             if key.run_id.run_name == self.run_id
             and key.expectation_suite_identifier.name in self.suites_validated
         ]
+        site = self.reports / "data_docs"
         suites = self.context.expectations_store.list_keys()  # every suite, a fixed number
-        self.context.build_data_docs(resource_identifiers=[*results, *suites])
+        rendered = site / SUITE_PAGES_FINGERPRINT
+        current = _suite_pages_fingerprint()
+        if _suite_pages_current(site, suites, rendered, current):
+            suites = []  # as they were rendered: only the index and this step's results change
+        else:
+            rendered.unlink(missing_ok=True)  # a build that fails leaves no claim of being current
+        # An empty list would mean every page of every result: the index is rebuilt anyway.
+        self.context.build_data_docs(resource_identifiers=[*results, *suites] or [None])
         # A file's time can lag the clock by a tick: a second's margin rewrites a page twice at
         # worst, which changes nothing.
-        make_offline(self.reports / "data_docs", changed_since=started - 1)
+        make_offline(site, changed_since=started - 1)
+        if suites:
+            from dacall.warehouse import write_private
+
+            write_private(rendered, current.encode())
+
+
+SUITE_PAGES_FINGERPRINT = "suite_pages.fingerprint"
+
+
+def _suite_pages_fingerprint() -> str:
+    """What a suite's page shows: the committed suites and the GX that renders them."""
+    import great_expectations as gx
+
+    from dacall.settings import expectations_dir
+
+    digest = hashlib.sha256(gx.__version__.encode())
+    for suite_file in sorted((expectations_dir() / "gx" / "expectations").glob("*.json")):
+        digest.update(suite_file.name.encode() + b"\0" + suite_file.read_bytes())
+    return digest.hexdigest()
+
+
+def _suite_pages_current(site: Path, suites: list, rendered: Path, current: str) -> bool:
+    """Every suite's page is there and was rendered from the suites as they are. They are
+    rendered again only when a suite changes: rendering them three times a night was a tenth
+    of a night's validation."""
+    pages = site / "expectations"
+    return (
+        rendered.exists()
+        and rendered.read_text() == current
+        and all((pages / f"{key.name}.html").exists() for key in suites)
+    )
 
 
 def _exists(con, schema: str, table: str) -> bool:
@@ -246,21 +285,24 @@ def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bo
     unique = [e.column for e in expectations if isinstance(e, ExpectColumnValuesToBeUnique)]
     selected = ", ".join(f'"{c}"' for c in columns)
     same_id = " or ".join(f'"{c}" in (select "{c}" from fresh)' for c in unique) or "false"
+    # The gated rows are read for their unique ids only: every column of every row, as a
+    # query that names the table's rows twice may hold them, is most of a night's gate at five
+    # years of history.
     return con.execute(
         f"""
         with gated as (
             select distinct file_name, sha256 from audit.gated_files
             where feed = $feed and rules = $rules and not $everything
         ),
-        marked as (
-            select raw.*, gated.file_name is not null as is_gated
-            from raw.{feed} as raw
-            left join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
-        ),
-        fresh as (select * from marked where not is_gated)
-        select {selected} from fresh
+        fresh as (
+            select {selected} from raw.{feed} as raw
+            anti join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
+        )
+        select * from fresh
         union all
-        select {selected} from marked where is_gated and ({same_id})
+        select {selected} from raw.{feed} as raw
+        semi join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
+        where {same_id}
         """,
         {"feed": feed, "rules": rules, "everything": everything},
     ).df()
