@@ -195,3 +195,54 @@ def test_dbt_docs_are_generated_again_only_when_what_they_show_changed(sample_wa
     assert "Partial parsing enabled" in generate_log
     assert "Unable to do partial parsing" not in generate_log
     assert dbt_docs.publish(warehouse) == "up to date"
+
+
+def _declared_not_null() -> set[tuple[str, str, str]]:
+    """(schema, model, column) of every column the project declares not null by a constraint."""
+    declared = set()
+    for schema in ("marts", "exports"):
+        for spec in (PROJECT_ROOT / "dbt" / "models" / schema).glob("_*.yml"):
+            for model in yaml.safe_load(spec.read_text()).get("models", []):
+                for column in model.get("columns", []):
+                    kinds = {c["type"] for c in column.get("constraints", [])}
+                    if "not_null" in kinds:
+                        declared.add((schema, model["name"], column["name"]))
+    return declared
+
+
+def test_the_marts_not_null_constraints_are_the_warehouses(sample_warehouse):
+    """A mart's or export's column declared not null is NOT NULL in the table dbt built: the
+    database refuses a null there as the build writes it, with no separate test to run."""
+    declared = _declared_not_null()
+    assert len(declared) >= 80
+    nullable = set(
+        query(
+            sample_warehouse,
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_schema in ('marts', 'exports') and is_nullable = 'YES'",
+        )
+    )
+    assert declared & nullable == set()
+
+
+def test_a_null_where_a_mart_declares_none_fails_its_build(sample_warehouse, tmp_path):
+    from dacall.transform import run_dbt
+
+    folder = shutil.copytree(sample_warehouse.parent, tmp_path / "copy")
+    warehouse = folder / sample_warehouse.name
+    with connect(warehouse) as con:
+        con.execute(
+            "update staging.stg_cc_incidents set created_at = null where incident_urn = "
+            "(select min(incident_urn) from staging.stg_cc_incidents)"
+        )
+        before = con.execute("select count(*) from marts.fct_incidents").fetchone()
+    result = run_dbt(
+        ["run", "--select", "int_incidents_enriched", "fct_incidents"],
+        warehouse,
+        target_path=tmp_path / "target",
+    )
+    assert not result.success
+    (failure,) = result.failures
+    assert failure.startswith("model fct_incidents: error") and "NOT NULL" in failure
+    assert "created_at" in failure
+    assert query(warehouse, "select count(*) from marts.fct_incidents") == [before]
