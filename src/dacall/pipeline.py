@@ -415,18 +415,26 @@ def report_step(
 ) -> dict:
     """Publish: the marts' read-only snapshot, the dbt docs site, the HTML report and the
     exception list, into the reports folder of the warehouse."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from dacall import dbt_docs
-    from dacall.report import make_report
+    from dacall.report import prepare_report, write_report
     from dacall.review.snapshot import publish_snapshot
     from dacall.warehouse import owner_only
 
     warehouse = paths.warehouse_or_configured(warehouse)
     started = _now()
     with owner_only():
-        snapshot, _tables = publish_snapshot(warehouse, run_id)
-        fault_point("publish:snapshot")  # the review app's snapshot is new, the report is not
+        # The report's charts are drawn (Python) while the snapshot is copied (DuckDB, which
+        # lets go of the interpreter): both only read the warehouse, and the report is written
+        # after the snapshot, as before.
+        with ThreadPoolExecutor(max_workers=1) as drawing:
+            prepared = drawing.submit(prepare_report, warehouse, run_id=run_id)
+            snapshot, _tables = publish_snapshot(warehouse, run_id)
+            fault_point("publish:snapshot")  # the review app's snapshot is new, the report is not
+            report_ready = prepared.result()
         docs = dbt_docs.publish(warehouse)
-        report = make_report(warehouse, reports or paths.reports_for(warehouse), run_id=run_id)
+        report = write_report(report_ready, warehouse, reports or paths.reports_for(warehouse))
     _record_run(
         warehouse,
         run_id or str(uuid.uuid4()),

@@ -8,14 +8,58 @@ gives each chart its title and one-sentence reading, `charts` draws each chart a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from dacall import paths
-from dacall.report.queries import EXCEPTION_COLUMNS, read_report_data
-from dacall.report.sections import sections
+from dacall.report.queries import EXCEPTION_COLUMNS, ReportData, read_report_data
+from dacall.report.sections import Section, sections
 from dacall.warehouse import owner_only, private_dir
 
-__all__ = ["EXCEPTION_COLUMNS", "make_report"]
+__all__ = ["EXCEPTION_COLUMNS", "make_report", "prepare_report", "write_report"]
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A report's figures and drawn charts, not yet written."""
+
+    data: ReportData
+    sections: list[Section]
+    start: str
+    end: str
+
+
+def prepare_report(
+    warehouse: Path, start: str | None = None, end: str | None = None, run_id: str | None = None
+) -> PreparedReport:
+    """Read the figures from the marts and draw the charts: reads the warehouse (read-only) and
+    writes nothing, so it can run while other work reads the warehouse too."""
+    data = read_report_data(warehouse, start, end, run_id)
+    months = [str(month)[:7] for month in data.monthly["month"]]
+    return PreparedReport(
+        data,
+        sections(data),
+        start or (months[0] if months else "-"),
+        end or (months[-1] if months else "-"),
+    )
+
+
+def write_report(prepared: PreparedReport, warehouse: Path, out: Path | None = None) -> Path:
+    """report.html and exceptions.csv in `out` (default: the reports folder of the warehouse,
+    see `paths.reports_for`)."""
+    from dacall.report.page import publish
+
+    with owner_only():
+        folder = private_dir(Path(out or paths.reports_for(warehouse)))
+        return publish(
+            folder,
+            warehouse,
+            prepared.sections,
+            prepared.start,
+            prepared.end,
+            prepared.data.exceptions,
+            prepared.data.origin,
+        )
 
 
 def make_report(
@@ -27,19 +71,5 @@ def make_report(
 ) -> Path:
     """report.html and exceptions.csv in `out` (default: the reports folder of the
     warehouse, see `paths.reports_for`), for the months `start` to `end` (YYYY-MM, local)."""
-    from dacall.report.page import publish
-
-    with owner_only():
-        warehouse = paths.warehouse_or_configured(warehouse)
-        folder = private_dir(Path(out or paths.reports_for(warehouse)))
-        data = read_report_data(warehouse, start, end, run_id)
-        months = [str(month)[:7] for month in data.monthly["month"]]
-        return publish(
-            folder,
-            warehouse,
-            sections(data),
-            start or (months[0] if months else "-"),
-            end or (months[-1] if months else "-"),
-            data.exceptions,
-            data.origin,
-        )
+    warehouse = paths.warehouse_or_configured(warehouse)
+    return write_report(prepare_report(warehouse, start, end, run_id), warehouse, out)
