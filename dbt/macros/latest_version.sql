@@ -5,7 +5,22 @@
 #}
 {% macro latest_version(relation, key) -%}
     select * from {{ relation }}
-    qualify row_number() over (partition by {{ key }} order by _file desc, _line desc) = 1
+    qualify row_number() over (
+        partition by {{ record_key(key) | join(', ') }} order by _file desc, _line desc
+    ) = 1
+{%- endmacro %}
+
+{% macro record_key(key) -%}
+    {#- A record's key as a list of columns: one column, or several (a log entry's incident and
+        number). -#}
+    {%- if key is string -%}{{ return([key]) }}{%- endif -%}
+    {{ return(key) }}
+{%- endmacro %}
+
+{% macro same_record(kept, kept_key, other, key) -%}
+    {%- for mine, theirs in zip(record_key(kept_key), record_key(key)) -%}
+        {{ ' and ' if not loop.first }}{{ kept }}.{{ mine }} = {{ other }}.{{ theirs }}
+    {%- endfor -%}
 {%- endmacro %}
 
 {#
@@ -18,16 +33,13 @@
   row is made from its record's latest raw row alone.
 #}
 {% macro latest_version_not_kept(relation, key, kept_key) -%}
-    select * from ({{ latest_version(relation, key) }}) as latest
+    select latest.* from ({{ latest_version(relation, key) }}) as latest
     {%- if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as kept
-        where
-            kept.{{ kept_key }} = latest.{{ key }}
+    anti join {{ this }} as kept
+        on {{ same_record('kept', kept_key, 'latest', key) }}
             and kept.source_file = latest._file
             and kept.source_line = latest._line
             and kept.source_sha256 = latest._sha256
-    )
     {%- endif %}
 {%- endmacro %}
 
@@ -36,7 +48,7 @@
         delete from {{ this }} as kept
         where not exists (
             select 1 from {{ relation }} as delivered
-            where delivered.{{ key }} = kept.{{ kept_key }}
+            where {{ same_record('kept', kept_key, 'delivered', key) }}
         )
     {%- endif -%}
 {%- endmacro %}
