@@ -129,7 +129,8 @@ def _child(request: dict, server: int) -> int:
 def _dbt(args: list[str], results: str | None) -> int:
     """dbt's command line, in this process; its exit status. With `results`, dbt writes none of
     its JSON artifacts and the run results go to that file: writing the project's manifest (2 MB,
-    twice) and graph is half a second of every build, and only `docs generate` reads them."""
+    twice) and graph is half a second of every build, and the docs site, the one thing that
+    uses them, gets its own from `docs generate`."""
     import click
     from dbt.cli.exceptions import ResultExit
     from dbt.cli.main import cli

@@ -285,24 +285,21 @@ def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bo
     unique = [e.column for e in expectations if isinstance(e, ExpectColumnValuesToBeUnique)]
     selected = ", ".join(f'"{c}"' for c in columns)
     same_id = " or ".join(f'"{c}" in (select "{c}" from fresh)' for c in unique) or "false"
-    # The gated rows are read for their unique ids only: every column of every row, as a
-    # query that names the table's rows twice may hold them, is most of a night's gate at five
-    # years of history.
     return con.execute(
         f"""
         with gated as (
             select distinct file_name, sha256 from audit.gated_files
             where feed = $feed and rules = $rules and not $everything
         ),
-        fresh as (
-            select {selected} from raw.{feed} as raw
-            anti join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
-        )
-        select * from fresh
+        marked as (
+            select raw.*, gated.file_name is not null as is_gated
+            from raw.{feed} as raw
+            left join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
+        ),
+        fresh as (select * from marked where not is_gated)
+        select {selected} from fresh
         union all
-        select {selected} from raw.{feed} as raw
-        semi join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
-        where {same_id}
+        select {selected} from marked where is_gated and ({same_id})
         """,
         {"feed": feed, "rules": rules, "everything": everything},
     ).df()
