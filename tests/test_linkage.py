@@ -126,6 +126,27 @@ def test_fixed_parameters_link_a_pair_in_a_landing_too_small_to_estimate_from(co
     assert len(set(people.values())) == 41
 
 
+def test_a_persons_key_is_made_from_the_first_of_their_records(config_copy):
+    """The keys DuckDB makes for the bridge are person_key's: a person's key is the hash of the
+    earliest-sorting of their records, whoever else is linked to them."""
+    from collections import defaultdict
+
+    from dacall.linkage import person_key
+
+    links = link_records(_person_records(_strangers() + PAIR))[0]
+    members = defaultdict(list)
+    for source, record, key in zip(
+        *(links.column(c).to_pylist() for c in ("source", "source_record_id", "person_key")),
+        strict=True,
+    ):
+        members[key].append(f"{source}|{record}")
+    assert len(members) == 41 and max(len(group) for group in members.values()) == 2
+    assert {key: person_key(group) for key, group in members.items()} == {
+        key: key for key in members
+    }
+    assert links.schema.field("match_probability").type == pa.float64()
+
+
 def test_the_parameters_file_decides_what_agreeing_is_worth(config_copy):
     parameters = yaml.safe_load((config_copy / "linkage_parameters.yml").read_text())
     # Say a shared postcode is as common among different people as among one person's records:
