@@ -41,17 +41,17 @@ latest as (
 
 not_kept as (
 
-    select * from latest
+    select latest.*
+    from
+        latest
     {%- if is_incremental() %}
-        where not exists (
-            select 1 from {{ this }} as kept
-            where
-                kept.incident_urn = latest.urn
-                and kept.source_file = latest._file
-                and kept.source_line = latest._line
-                and kept.source_sha256 = latest._sha256
-                and kept.version_count = latest.version_count
-        )
+        anti join {{ this }} as kept
+            on
+                latest.urn = kept.incident_urn
+                and latest._file = kept.source_file
+                and latest._line = kept.source_line
+                and latest._sha256 = kept.source_sha256
+                and latest.version_count = kept.version_count
     {%- endif %}
 
 ),
