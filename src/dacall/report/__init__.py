@@ -72,4 +72,6 @@ def make_report(
     """report.html and exceptions.csv in `out` (default: the reports folder of the
     warehouse, see `paths.reports_for`), for the months `start` to `end` (YYYY-MM, local)."""
     warehouse = paths.warehouse_or_configured(warehouse)
-    return write_report(prepare_report(warehouse, start, end, run_id), warehouse, out)
+    with owner_only():  # a folder that cannot be written is said before the marts are read
+        folder = private_dir(Path(out or paths.reports_for(warehouse)))
+    return write_report(prepare_report(warehouse, start, end, run_id), warehouse, folder)
