@@ -18,7 +18,9 @@ the floor); it runs at the first history length only (five years of it would add
 say nothing the full build does not).
 
 Leaving out `generate` reuses the data of an earlier run in --out (e.g. `--stages dbt` times a
-changed dbt project on the same warehouse).
+changed dbt project on the same warehouse). `nightly` delivers the held day, so it runs again
+only with `ingest` before it (which holds the day back and loads the rest); it refuses to time a
+night with nothing held back.
 
 Each stage runs in a child process so its peak memory (max RSS) is its own. Prints a Markdown
 table for docs/benchmarks.md.
@@ -80,8 +82,10 @@ elif stage == "nightly":
     run_pipeline(out / "landing", out / "warehouse" / "dacall.duckdb")
     night_before = time.perf_counter() - start
     start = time.perf_counter()
+    delivered = 0
     for held in sorted((out / "held").glob("*/*")):
         held.rename(out / "landing" / held.parent.name / held.name)
+        delivered += 1
     r = run_pipeline(out / "landing", out / "warehouse" / "dacall.duckdb")
     import duckdb
     with duckdb.connect(str(out / "warehouse" / "dacall.duckdb"), read_only=True) as con:
@@ -92,6 +96,7 @@ elif stage == "nightly":
         "steps": dict(steps),
         "full_refresh": r["transform"]["full_refresh"],
         "night_before_seconds": night_before,
+        "delivered": delivered,
     }
 elif stage == "end-to-end":
     # `dacall run` of the whole landing on an empty warehouse of its own: ingest, gates, the
@@ -172,7 +177,7 @@ def _detail(stage: str, r: dict, floor: float | None, out: Path, days: int) -> s
             detail = f"{r['seconds'] / floor:.1f}x the floor; " + detail
     if stage == "nightly":
         total = sum(r["steps"].values())
-        detail = f"{total:.0f} s in steps"
+        detail = f"{r['delivered']} files delivered; {total:.0f} s in steps"
         if floor:
             detail += f" ({total / floor:.1f}x the floor)"
         detail += ": " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items())
@@ -212,6 +217,14 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 if stage == "ingest":  # again, after a nightly stage delivered it
                     hold_back_last_day(out, START + timedelta(days=days - 1))
+                if stage == "nightly" and not any((out / "held").glob("*/*")):
+                    # An earlier nightly stage delivered it: timing a night with nothing new
+                    # would say nothing about a night's cost.
+                    raise SystemExit(
+                        f"bench: no day held back in {out / 'held'} for the nightly stage to "
+                        "deliver; include the ingest stage (it holds the last day back and "
+                        "loads the rest)"
+                    )
                 started = time.perf_counter()
                 r = run_stage(stage, scale, days, out)
                 if stage == "floor":
