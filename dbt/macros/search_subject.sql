@@ -8,25 +8,32 @@
   UPRN search is an address search whose text is a number: its text_form is uprn, so it is
   not parsed as an address here (stg_audit_cc keeps its digits).
 
-  The dacall_ functions (dacall.dbt_plugin) are called row by row: batching them over Arrow was
-  measured slower, as almost every search text is distinct (docs/benchmarks.md). A row of another
-  kind passes them NULL, so each reads only the text it is meant for. The kinds are read from the
+  The dacall_ functions are the SQL macros of dacall/normalise.sql (created by dacall.dbt_plugin),
+  which hand Python only the text SQL cannot read exactly as dacall.normalise does. A row of
+  another kind passes them NULL, so each reads only the text it is meant for. The kinds are read from the
   seed when the model runs (the staging phase builds the seeds first), so a fresh build needs
   nothing else; a change to the seed changes the models' fingerprint, so the incremental staging
   models are rebuilt whole and every row is read again by the new words.
 #}
-{% macro search_subject_columns(text, kind, system) -%}
-    {%- set name = search_text_read_as('name', text, kind, system) -%}
-    {%- set address = search_text_read_as('address', text, kind, system) -%}
-    {%- set telephone = search_text_read_as('telephone', text, kind, system) -%}
-    dacall_surname_key({{ name }}) as surname_key,
-        dacall_first_forename({{ name }}) as forename_key,
-        string_split(dacall_name_readings({{ name }}), '|') as name_readings,
-        cast(dacall_dob_in_text({{ name }}) as date) as dob,
-        dacall_postcode({{ address }}) as postcode,
-        dacall_building({{ address }}) as building_number,
-        dacall_street_key({{ address }}) as street_key,
-        dacall_e164({{ telephone }}) as phone_e164
+{#- A search's free text as the columns name_text, address_text and telephone_text, each null
+    unless the row's kind reads its text that way. Selected in a step of their own, before
+    search_subject_columns reads them: each column is used several times there, and the kind
+    lookup is a subquery DuckDB would otherwise repeat at every use. -#}
+{% macro search_texts(text, kind, system) -%}
+    {{ search_text_read_as('name', text, kind, system) }} as name_text,
+        {{ search_text_read_as('address', text, kind, system) }} as address_text,
+        {{ search_text_read_as('telephone', text, kind, system) }} as telephone_text
+{%- endmacro %}
+
+{% macro search_subject_columns() -%}
+    dacall_surname_key(name_text) as surname_key,
+        dacall_first_forename(name_text) as forename_key,
+        string_split(dacall_name_readings(name_text), '|') as name_readings,
+        try_cast(dacall_dob_in_text(name_text) as date) as dob,
+        dacall_postcode(address_text) as postcode,
+        dacall_building(address_text) as building_number,
+        dacall_street_key(address_text) as street_key,
+        dacall_e164(telephone_text) as phone_e164
 {%- endmacro %}
 
 {#- `text` where the row's `kind` is one of `system`'s kinds whose text is of `text_form`

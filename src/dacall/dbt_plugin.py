@@ -1,19 +1,25 @@
-"""dbt-duckdb plugin: registers dacall.normalise and the claims parser as DuckDB functions for
-the dbt models.
+"""dbt-duckdb plugin: gives the dbt models dacall.normalise and the claims parser as DuckDB
+functions.
 
-Listed under `plugins` in dbt/profiles.yml. Staging models are tables, so analysts reading the
-warehouse never need these functions themselves.
+Listed under `plugins` in dbt/profiles.yml. The normalisation functions are the SQL macros of
+dacall/normalise.sql, which read plain text in SQL and hand the rest to the Python functions
+registered here as `<name>_py`. Staging models are tables, so analysts reading the warehouse
+never need these functions themselves.
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from importlib.resources import files
 
+import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from dacall import normalise
 
+# Each model-facing function and the Python function it must agree with.
 FUNCTIONS = {
     "dacall_surname_key": normalise.surname_key,
     "dacall_forename_initial": normalise.forename_initial,
@@ -42,12 +48,9 @@ READING_FIELDS = (
 READINGS_TYPE = f"STRUCT({', '.join(f'{name} VARCHAR' for name in READING_FIELDS)})[]"
 
 
-@lru_cache(maxsize=65_536)
 def read_entry(text: str | None) -> list[dict]:
     """Every reading of one log entry (dacall.claims.read_entry): a claim per claim read, the
-    reason an entry naming a check claims nothing, or "none", so every entry read is on record.
-    Cached: many entries are the same words (a grade, a resource sent); DuckDB only reads the
-    result."""
+    reason an entry naming a check claims nothing, or "none", so every entry read is on record."""
     from dacall.claims import read_entry as parse_entry
 
     claims, unclaimed = parse_entry(text)
@@ -72,6 +75,14 @@ def read_entry(text: str | None) -> list[dict]:
     ]
 
 
+@lru_cache(maxsize=65_536)
+def read_entry_json(text: str | None) -> str:
+    """read_entry as JSON, which DuckDB turns into its list of structs (the macro
+    dacall_read_entry) several times faster than it converts Python's dicts. Cached: many entries
+    are the same words (a grade, a resource sent)."""
+    return json.dumps(read_entry(text), ensure_ascii=False)
+
+
 def _register(conn: DuckDBPyConnection, name: str, function, returns: str) -> None:
     try:
         conn.remove_function(name)
@@ -82,10 +93,37 @@ def _register(conn: DuckDBPyConnection, name: str, function, returns: str) -> No
     )
 
 
-def register(conn: DuckDBPyConnection) -> None:
+@lru_cache(maxsize=1)
+def _normalise_macros() -> str:
+    return files("dacall").joinpath("normalise.sql").read_text(encoding="utf-8")
+
+
+def create_macros(conn: DuckDBPyConnection, temporary: bool = False) -> None:
+    """The normalisation macros and dacall_read_entry. Kept in the database, where every cursor
+    dbt takes for a node sees them: temporary macros would have to be made again for each of the
+    build's hundreds of nodes, at about 16 ms each. The macros call the Python functions, so
+    they work only where this plugin has registered those (elsewhere they name the missing one)."""
+    statements = _normalise_macros() + (
+        "\ncreate or replace macro dacall_read_entry(text) as "
+        f"cast(cast(dacall_read_entry_json(text) as json) as {READINGS_TYPE});\n"
+    )
+    if temporary:
+        statements = statements.replace("create or replace macro ", "create or replace temp macro ")
+    conn.execute(statements)
+
+
+def register(conn: DuckDBPyConnection) -> bool:
+    """The functions on `conn`. False if the database is read-only, so the macros are temporary
+    and each cursor needs its own (create_macros(cursor, temporary=True))."""
     for name, function in FUNCTIONS.items():
-        _register(conn, name, function, "VARCHAR")
-    _register(conn, "dacall_read_entry", read_entry, READINGS_TYPE)
+        _register(conn, f"{name}_py", function, "VARCHAR")
+    _register(conn, "dacall_read_entry_json", read_entry_json, "VARCHAR")
+    try:
+        create_macros(conn)
+    except duckdb.Error:  # a read-only database
+        create_macros(conn, temporary=True)
+        return False
+    return True
 
 
 def limit_memory(conn: DuckDBPyConnection) -> None:
@@ -101,6 +139,12 @@ def limit_memory(conn: DuckDBPyConnection) -> None:
 
 
 class Plugin(BasePlugin):
+    macros_in_database = True
+
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        register(conn)
+        self.macros_in_database = register(conn)
         limit_memory(conn)
+
+    def configure_cursor(self, cursor) -> None:
+        if not self.macros_in_database:
+            create_macros(cursor, temporary=True)

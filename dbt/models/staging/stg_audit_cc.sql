@@ -8,6 +8,15 @@ source as (
 
 ),
 
+with_search_texts as (
+
+    select
+        *,
+        {{ search_texts('search_value', 'search_type', 'CAD') }}
+    from source
+
+),
+
 renamed as (
 
     select
@@ -19,11 +28,11 @@ renamed as (
         search_value,
         try_cast(results as integer) as results,
         regexp_replace({{ search_text_read_as('uprn', 'search_value', 'search_type', 'CAD') }}, '\D', '', 'g') as uprn,
-        {{ search_subject_columns('search_value', 'search_type', 'CAD') }},
+        {{ search_subject_columns() }},
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256
-    from source
+    from with_search_texts
 
 )
 

@@ -8,6 +8,15 @@ source as (
 
 ),
 
+with_search_texts as (
+
+    select
+        *,
+        {{ search_texts('search_text', 'action', 'RMS') }}
+    from source
+
+),
+
 renamed as (
 
     select
@@ -17,11 +26,11 @@ renamed as (
         {{ local_to_utc('timestamp', '%Y-%m-%d %H:%M:%S') }} as searched_at,
         nullif(search_text, '') as search_text,
         nullif(record_id, '') as record_id,
-        {{ search_subject_columns('search_text', 'action', 'RMS') }},
+        {{ search_subject_columns() }},
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256
-    from source
+    from with_search_texts
 
 )
 

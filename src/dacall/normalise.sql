@@ -1,0 +1,192 @@
+-- The normalisation functions the dbt models call (dacall.dbt_plugin creates these macros in
+-- the warehouse each time dbt opens it). dacall/normalise.py is the reference: each macro gives
+-- exactly what its Python function gives (tests/test_normalise_in_duckdb.py compares them on
+-- hostile and generated text), but runs inside DuckDB, on every core and without Python's
+-- interpreter lock.
+--
+-- The SQL reads printable ASCII only: there DuckDB's regular expressions (RE2) and upper()
+-- agree with Python's `re` and str.upper(), and Python's whitespace is the space. Any other
+-- text (accents to fold, ligatures, other scripts, control characters) is handed to the Python
+-- function, registered as `<name>_py`, so the result never depends on which path read it.
+-- Telephone numbers (the phonenumbers library) and streets (config/address.yml's words) are
+-- always read in Python: streets in SQL were measured no faster in a build (docs/benchmarks.md).
+--
+-- `list_transform([value], lambda name: ...)[1]` evaluates `value` once and names it, where a
+-- macro parameter would be evaluated again at every use.
+
+-- Printable ASCII: the text the SQL below reads exactly as Python does.
+create or replace macro dacall_is_plain(text) as
+    regexp_full_match(text, '[ -~]*');
+
+-- fold_letters: upper case, everything but the letters A-Z dropped.
+create or replace macro dacall_ascii_fold(text) as
+    regexp_replace(upper(text), '[^A-Z]+', '', 'g');
+
+-- str.split(): the words of a text, none for a blank one.
+create or replace macro dacall_ascii_words(text) as
+    list_filter(string_split_regex(text, ' +'), lambda word: word <> '');
+
+-- _strip_dob: a date of birth, in either form, replaced by a space.
+create or replace macro dacall_ascii_strip_dob(text) as
+    regexp_replace(
+        regexp_replace(text, '\b(\d{1,2})/(\d{1,2})/(\d{4})\b', ' ', 'g'),
+        '\b(\d{4})-(\d{2})-(\d{2})\b', ' ', 'g'
+    );
+
+-- split_name: {surname, forenames}, or null when there is no name. A comma marks the surname;
+-- otherwise, in mixed case, the run of upper-case words at the end is the surname (the C&C
+-- writes `Forename SURNAME`); otherwise the first word is the forename.
+create or replace macro dacall_ascii_split_name(text) as
+    list_transform([trim(dacall_ascii_strip_dob(text))], lambda cleaned:
+        case
+            when cleaned = '' then null
+            when contains(cleaned, ',') then {
+                'surname': trim(split_part(cleaned, ',', 1)),
+                'forenames': trim(substr(cleaned, strpos(cleaned, ',') + 1))
+            }
+            when not contains(cleaned, ' ') then {'surname': cleaned, 'forenames': ''}
+            when regexp_matches(cleaned, '[a-z]') and regexp_matches(
+                cleaned, '^[^ ]+(?: +[^ ]+)*? +(?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*$'
+            ) then {
+                'surname': regexp_extract(
+                    cleaned,
+                    '^[^ ]+(?: +[^ ]+)*? +((?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*)$',
+                    1
+                ),
+                'forenames': regexp_extract(
+                    cleaned,
+                    '^([^ ]+(?: +[^ ]+)*?) +(?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*$',
+                    1
+                )
+            }
+            else {
+                'surname': substr(cleaned, strpos(cleaned, ' ') + 1),
+                'forenames': split_part(cleaned, ' ', 1)
+            }
+        end
+    )[1];
+
+-- One `SURNAMEKEY:INITIAL` reading from the surname's folded words and the folded forename, or
+-- null where name_readings' add() adds nothing (no initial, or a surname of initials only).
+create or replace macro dacall_ascii_reading(surname_words, forename) as
+    case
+        when left(forename, 1) <> '' and len(list_filter(surname_words, lambda word: length(word) >= 2)) > 0
+            then array_to_string(surname_words, '') || ':' || left(forename, 1)
+    end;
+
+-- name_readings' readings in its order, each once; null when there are none.
+create or replace macro dacall_ascii_name_readings(text) as
+    list_transform([trim(dacall_ascii_strip_dob(text))], lambda cleaned:
+        list_transform([
+            case
+                when contains(cleaned, ',') then [
+                    dacall_ascii_reading(
+                        list_transform(
+                            dacall_ascii_words(split_part(cleaned, ',', 1)),
+                            lambda word: dacall_ascii_fold(word)
+                        ),
+                        dacall_ascii_fold(
+                            coalesce(dacall_ascii_words(substr(cleaned, strpos(cleaned, ',') + 1))[1], '')
+                        )
+                    )
+                ]
+                else list_transform([dacall_ascii_split_name(cleaned)], lambda marked:
+                    list_transform([
+                        list_filter(
+                            list_transform(dacall_ascii_words(cleaned), lambda word: dacall_ascii_fold(word)),
+                            lambda word: word <> ''
+                        )[1:6]  -- _MAX_NAME_WORDS
+                    ], lambda words:
+                        [
+                            case when marked.forenames <> '' then dacall_ascii_reading(
+                                list_transform(
+                                    dacall_ascii_words(marked.surname), lambda word: dacall_ascii_fold(word)
+                                ),
+                                dacall_ascii_fold(split_part(marked.forenames, ' ', 1))
+                            ) end
+                        ]
+                        || flatten(list_transform(range(1, len(words)), lambda k: [
+                            dacall_ascii_reading(words[k + 1:], words[1]),  -- forename first
+                            dacall_ascii_reading(words[1:k], words[k + 1])  -- surname first
+                        ]))
+                    )[1]
+                )[1]
+            end
+        ], lambda readings: nullif(array_to_string(list_filter(
+            readings, lambda reading, i: reading is not null and list_position(readings, reading) = i
+        ), '|'), ''))[1]
+    )[1];
+
+-- dob_in_text: the first day/month/year date, else the first ISO date, as YYYY-MM-DD if its
+-- day and month are in range.
+create or replace macro dacall_ascii_dob_in_text(text) as
+    list_transform([
+        case
+            when regexp_matches(text, '\b(\d{1,2})/(\d{1,2})/(\d{4})\b')
+                then regexp_extract(text, '\b(\d{1,2})/(\d{1,2})/(\d{4})\b', ['day', 'month', 'year'])
+            else regexp_extract(text, '\b(\d{4})-(\d{2})-(\d{2})\b', ['year', 'month', 'day'])
+        end
+    ], lambda found:
+        case
+            when try_cast(found.month as integer) between 1 and 12
+                and try_cast(found.day as integer) between 1 and 31
+                then printf(
+                    '%04d-%02d-%02d',
+                    cast(found.year as integer), cast(found.month as integer), cast(found.day as integer)
+                )
+        end
+    )[1];
+
+-- postcode: the first UK postcode, upper case, one space before its last three characters.
+create or replace macro dacall_ascii_postcode(text) as
+    list_transform([
+        regexp_extract(upper(text), '\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b', ['outward', 'inward'])
+    ], lambda found: case when found.outward <> '' then found.outward || ' ' || found.inward end)[1];
+
+
+-- The functions the models call: SQL for plain text, Python for the rest. Null is null without
+-- a call into Python, which would still wait for the interpreter's lock.
+
+create or replace macro dacall_fold(text) as
+    case when text is null then null when dacall_is_plain(text) then nullif(dacall_ascii_fold(text), '') else dacall_fold_py(text) end;
+
+create or replace macro dacall_surname_key(text) as
+    case
+        when text is null then null
+        when dacall_is_plain(text) then nullif(dacall_ascii_fold(dacall_ascii_split_name(text).surname), '')
+        else dacall_surname_key_py(text)
+    end;
+
+create or replace macro dacall_first_forename(text) as
+    case
+        when text is null then null
+        when dacall_is_plain(text)
+            then nullif(dacall_ascii_fold(split_part(dacall_ascii_split_name(text).forenames, ' ', 1)), '')
+        else dacall_first_forename_py(text)
+    end;
+
+create or replace macro dacall_forename_initial(text) as
+    case
+        when text is null then null
+        when dacall_is_plain(text)
+            then nullif(left(dacall_ascii_fold(split_part(dacall_ascii_split_name(text).forenames, ' ', 1)), 1), '')
+        else dacall_forename_initial_py(text)
+    end;
+
+create or replace macro dacall_name_readings(text) as
+    case when text is null then null when dacall_is_plain(text) then dacall_ascii_name_readings(text) else dacall_name_readings_py(text) end;
+
+create or replace macro dacall_dob_in_text(text) as
+    case when text is null then null when dacall_is_plain(text) then dacall_ascii_dob_in_text(text) else dacall_dob_in_text_py(text) end;
+
+create or replace macro dacall_postcode(text) as
+    case when text is null then null when dacall_is_plain(text) then dacall_ascii_postcode(text) else dacall_postcode_py(text) end;
+
+create or replace macro dacall_building(text) as
+    case when text is not null then dacall_building_py(text) end;
+
+create or replace macro dacall_street_key(text) as
+    case when text is not null then dacall_street_key_py(text) end;
+
+create or replace macro dacall_e164(text) as
+    case when text is not null then dacall_e164_py(text) end;
