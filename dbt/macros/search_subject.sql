@@ -8,12 +8,12 @@
   UPRN search is an address search whose text is a number: its text_form is uprn, so it is
   not parsed as an address here (stg_audit_cc keeps its digits).
 
-  The dacall_ functions are the SQL macros of dacall/normalise.sql (created by dacall.dbt_plugin),
-  which hand Python only the text SQL cannot read exactly as dacall.normalise does. A row of
-  another kind passes them NULL, so each reads only the text it is meant for. The kinds are read from the
-  seed when the model runs (the staging phase builds the seeds first), so a fresh build needs
-  nothing else; a change to the seed changes the models' fingerprint, so the incremental staging
-  models are rebuilt whole and every row is read again by the new words.
+  The dacall_ functions are the SQL macros of dacall/normalise.sql (created by
+  dacall.dbt_plugin), which hand Python only the text SQL cannot read exactly as dacall.normalise
+  does. A row of another kind passes them NULL, so each reads only the text it is meant for. The
+  kinds are read from the seed when the model runs (the staging phase builds the seeds first), so
+  a fresh build needs nothing else; a change to the seed changes the models' fingerprint, so the
+  incremental staging models are rebuilt whole and every row is read again by the new words.
 #}
 {#- A search's free text as the columns name_text, address_text and telephone_text, each null
     unless the row's kind reads its text that way. Selected in a step of their own, before
