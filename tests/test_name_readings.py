@@ -69,6 +69,6 @@ def test_the_readings_are_a_duckdb_function_for_the_models():
     con = duckdb.connect()
     dbt_plugin.register(con)
     (readings,) = con.execute(
-        "select string_split(dacall_name_readings('PATEL ANITA 12/03/1988'), '|')"
+        "select string_split(normalise_name_readings('PATEL ANITA 12/03/1988'), '|')"
     ).fetchone()
     assert sorted(readings) == ["ANITA:P", "PATEL:A"]

@@ -1,5 +1,6 @@
-"""The normalisation functions the dbt models call through DuckDB (dacall.dbt_plugin) must
-give exactly what dacall.normalise gives called directly, on hostile
+"""The normalisation functions the dbt models call through DuckDB (the macros `normalise_<name>`
+of dacall/normalise.sql, created by dacall.dbt_plugin) must give exactly what dacall.normalise
+gives called directly, on hostile
 text too: NULL, empty, unicode, Windows-1252 characters, punctuation, very long strings."""
 
 from __future__ import annotations
@@ -133,8 +134,9 @@ def warehouse(texts):
 @pytest.mark.parametrize("name", sorted(dbt_plugin.FUNCTIONS))
 def test_the_duckdb_function_gives_what_python_gives_row_by_row(warehouse, texts, name):
     function = dbt_plugin.FUNCTIONS[name]
+    macro = name.replace("dacall_", "normalise_", 1)
     got = [
-        r[0] for r in warehouse.execute(f"select {name}(text) from inputs order by n").fetchall()
+        r[0] for r in warehouse.execute(f"select {macro}(text) from inputs order by n").fetchall()
     ]
     expected = [function(text) for text in texts]
     mismatches = [(t, g, e) for t, g, e in zip(texts, got, expected, strict=True) if g != e]
@@ -148,12 +150,12 @@ def test_plain_text_is_read_in_sql_and_the_rest_in_python(texts):
     con = duckdb.connect()
     dbt_plugin.register(con)
     for name in dbt_plugin.FUNCTIONS:
-        con.remove_function(f"{name}_py")
-        con.create_function(f"{name}_py", lambda text: "python", ["VARCHAR"], "VARCHAR")
+        con.remove_function(name)
+        con.create_function(name, lambda text: "python", ["VARCHAR"], "VARCHAR")
     name, address = "Anita Marie PATEL 12/03/1988", "14 High St, ls1 4ab"
     row = con.execute(
-        "select dacall_surname_key(?), dacall_name_readings(?), dacall_dob_in_text(?), "
-        "dacall_postcode(?), dacall_surname_key(?)",
+        "select normalise_surname_key(?), normalise_name_readings(?), normalise_dob_in_text(?), "
+        "normalise_postcode(?), normalise_surname_key(?)",
         [name, name, name, address, "BRONTË, Charlotte"],
     ).fetchone()
     assert row == (
@@ -164,7 +166,7 @@ def test_plain_text_is_read_in_sql_and_the_rest_in_python(texts):
         "python",
     )
     in_sql = con.execute(
-        "select count(*) filter (where dacall_is_plain(t)) / count(*) from unnest(?) as _(t)",
+        "select count(*) filter (where normalise_is_plain(t)) / count(*) from unnest(?) as _(t)",
         [pieced_texts(20_000)],
     ).fetchone()[0]
     assert in_sql > 0.5  # the comparison above tests the SQL, not only its fallback
@@ -180,7 +182,7 @@ def test_a_read_only_warehouse_gets_the_functions_on_each_cursor(tmp_path):
     cursor = con.cursor()
     dbt_plugin.create_macros(cursor, temporary=True)
     for connection in (con, cursor):
-        assert connection.execute("select dacall_surname_key('PATEL, Anita')").fetchall() == [
+        assert connection.execute("select normalise_surname_key('PATEL, Anita')").fetchall() == [
             ("PATEL",)
         ]
 
@@ -188,7 +190,7 @@ def test_a_read_only_warehouse_gets_the_functions_on_each_cursor(tmp_path):
 def test_a_function_only_sees_the_rows_its_case_selects(warehouse):
     """The models pass NULL for rows of another kind: NULL in, NULL out, never an error."""
     rows = warehouse.execute(
-        "select dacall_e164(case when text like '07%' then text end), text from inputs "
+        "select normalise_e164(case when text like '07%' then text end), text from inputs "
         "where text is null or text not like '07%' limit 500"
     ).fetchall()
     assert rows and all(value is None for value, _ in rows)
@@ -215,7 +217,7 @@ def test_a_search_of_only_a_date_has_no_name(warehouse):
     """`31/02/2001` typed in a person search: no surname, no forename, and no error (it used to
     raise IndexError and stop the dbt build)."""
     row = warehouse.execute(
-        "select dacall_surname_key(t), dacall_first_forename(t), dacall_forename_initial(t), "
-        "dacall_name_readings(t) from (select '31/02/2001' as t)"
+        "select normalise_surname_key(t), normalise_first_forename(t), "
+        "normalise_forename_initial(t), normalise_name_readings(t) from (select '31/02/2001' as t)"
     ).fetchone()
     assert row == (None, None, None, None)

@@ -26,14 +26,14 @@
 {%- endmacro %}
 
 {% macro search_subject_columns() -%}
-    dacall_surname_key(name_text) as surname_key,
-        dacall_first_forename(name_text) as forename_key,
-        string_split(dacall_name_readings(name_text), '|') as name_readings,
-        try_cast(dacall_dob_in_text(name_text) as date) as dob,
-        dacall_postcode(address_text) as postcode,
-        dacall_building(address_text) as building_number,
-        dacall_street_key(address_text) as street_key,
-        dacall_e164(telephone_text) as phone_e164
+    normalise_surname_key(name_text) as surname_key,
+        normalise_first_forename(name_text) as forename_key,
+        string_split(normalise_name_readings(name_text), '|') as name_readings,
+        try_cast(normalise_dob_in_text(name_text) as date) as dob,
+        normalise_postcode(address_text) as postcode,
+        normalise_building(address_text) as building_number,
+        normalise_street_key(address_text) as street_key,
+        normalise_e164(telephone_text) as phone_e164
 {%- endmacro %}
 
 {#- `text` where the row's `kind` is one of `system`'s kinds whose text is of `text_form`

@@ -1,10 +1,10 @@
 """dbt-duckdb plugin: gives the dbt models dacall.normalise and the claims parser as DuckDB
 functions.
 
-Listed under `plugins` in dbt/profiles.yml. The normalisation functions are the SQL macros of
-dacall/normalise.sql, which read plain text in SQL and hand the rest to the Python functions
-registered here as `<name>_py`. Staging models are tables, so analysts reading the warehouse
-never need these functions themselves.
+Listed under `plugins` in dbt/profiles.yml. The models call the SQL macros of
+dacall/normalise.sql (`normalise_<name>`), which read plain text in SQL and hand the rest to the
+Python functions registered here (`dacall_<name>`), and `read_log_entry`, the claims parser.
+Staging models are tables, so analysts reading the warehouse never need these functions.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from duckdb import DuckDBPyConnection
 
 from dacall import normalise
 
-# Each model-facing function and the Python function it must agree with.
+# Each Python function as registered; the macro `normalise_<name>` must give what it gives.
 FUNCTIONS = {
     "dacall_surname_key": normalise.surname_key,
     "dacall_forename_initial": normalise.forename_initial,
@@ -99,12 +99,14 @@ def _normalise_macros() -> str:
 
 
 def create_macros(conn: DuckDBPyConnection, temporary: bool = False) -> None:
-    """The normalisation macros and dacall_read_entry. Kept in the database, where every cursor
+    """The normalisation macros and read_log_entry. Kept in the database, where every cursor
     dbt takes for a node sees them: temporary macros would have to be made again for each of the
     build's hundreds of nodes, at about 16 ms each. The macros call the Python functions, so
-    they work only where this plugin has registered those (elsewhere they name the missing one)."""
+    they work only where this plugin has registered those (elsewhere they name the missing one).
+    Their names are not the Python functions' names, so an earlier dacall, which registered
+    Python functions under the dacall_ names, still builds a warehouse that holds them."""
     statements = _normalise_macros() + (
-        "\ncreate or replace macro dacall_read_entry(text) as "
+        "\ncreate or replace macro read_log_entry(text) as "
         f"cast(cast(dacall_read_entry_json(text) as json) as {READINGS_TYPE});\n"
     )
     if temporary:
@@ -116,7 +118,7 @@ def register(conn: DuckDBPyConnection) -> bool:
     """The functions on `conn`. False if the database is read-only, so the macros are temporary
     and each cursor needs its own (create_macros(cursor, temporary=True))."""
     for name, function in FUNCTIONS.items():
-        _register(conn, f"{name}_py", function, "VARCHAR")
+        _register(conn, name, function, "VARCHAR")
     _register(conn, "dacall_read_entry_json", read_entry_json, "VARCHAR")
     try:
         create_macros(conn)

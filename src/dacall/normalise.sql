@@ -7,7 +7,7 @@
 -- The SQL reads printable ASCII only: there DuckDB's regular expressions (RE2) and upper()
 -- agree with Python's `re` and str.upper(), and Python's whitespace is the space. Any other
 -- text (accents to fold, ligatures, other scripts, control characters) is handed to the Python
--- function, registered as `<name>_py`, so the result never depends on which path read it.
+-- function, which dacall.dbt_plugin registers as `dacall_<name>`, so the result never depends on which path read it.
 -- Telephone numbers (the phonenumbers library) and streets (config/address.yml's words) are
 -- always read in Python: streets in SQL were measured no faster in a build (docs/benchmarks.md).
 --
@@ -15,19 +15,19 @@
 -- macro parameter would be evaluated again at every use.
 
 -- Printable ASCII: the text the SQL below reads exactly as Python does.
-create or replace macro dacall_is_plain(text) as
+create or replace macro normalise_is_plain(text) as
     regexp_full_match(text, '[ -~]*');
 
 -- fold_letters: upper case, everything but the letters A-Z dropped.
-create or replace macro dacall_ascii_fold(text) as
+create or replace macro normalise_ascii_fold(text) as
     regexp_replace(upper(text), '[^A-Z]+', '', 'g');
 
 -- str.split(): the words of a text, none for a blank one.
-create or replace macro dacall_ascii_words(text) as
+create or replace macro normalise_ascii_words(text) as
     list_filter(string_split_regex(text, ' +'), lambda word: word <> '');
 
 -- _strip_dob: a date of birth, in either form, replaced by a space.
-create or replace macro dacall_ascii_strip_dob(text) as
+create or replace macro normalise_ascii_strip_dob(text) as
     regexp_replace(
         regexp_replace(text, '\b(\d{1,2})/(\d{1,2})/(\d{4})\b', ' ', 'g'),
         '\b(\d{4})-(\d{2})-(\d{2})\b', ' ', 'g'
@@ -36,8 +36,8 @@ create or replace macro dacall_ascii_strip_dob(text) as
 -- split_name: {surname, forenames}, or null when there is no name. A comma marks the surname;
 -- otherwise, in mixed case, the run of upper-case words at the end is the surname (the C&C
 -- writes `Forename SURNAME`); otherwise the first word is the forename.
-create or replace macro dacall_ascii_split_name(text) as
-    list_transform([trim(dacall_ascii_strip_dob(text))], lambda cleaned:
+create or replace macro normalise_ascii_split_name(text) as
+    list_transform([trim(normalise_ascii_strip_dob(text))], lambda cleaned:
         case
             when cleaned = '' then null
             when contains(cleaned, ',') then {
@@ -68,46 +68,46 @@ create or replace macro dacall_ascii_split_name(text) as
 
 -- One `SURNAMEKEY:INITIAL` reading from the surname's folded words and the folded forename, or
 -- null where name_readings' add() adds nothing (no initial, or a surname of initials only).
-create or replace macro dacall_ascii_reading(surname_words, forename) as
+create or replace macro normalise_ascii_reading(surname_words, forename) as
     case
         when left(forename, 1) <> '' and len(list_filter(surname_words, lambda word: length(word) >= 2)) > 0
             then array_to_string(surname_words, '') || ':' || left(forename, 1)
     end;
 
 -- name_readings' readings in its order, each once; null when there are none.
-create or replace macro dacall_ascii_name_readings(text) as
-    list_transform([trim(dacall_ascii_strip_dob(text))], lambda cleaned:
+create or replace macro normalise_ascii_name_readings(text) as
+    list_transform([trim(normalise_ascii_strip_dob(text))], lambda cleaned:
         list_transform([
             case
                 when contains(cleaned, ',') then [
-                    dacall_ascii_reading(
+                    normalise_ascii_reading(
                         list_transform(
-                            dacall_ascii_words(split_part(cleaned, ',', 1)),
-                            lambda word: dacall_ascii_fold(word)
+                            normalise_ascii_words(split_part(cleaned, ',', 1)),
+                            lambda word: normalise_ascii_fold(word)
                         ),
-                        dacall_ascii_fold(
-                            coalesce(dacall_ascii_words(substr(cleaned, strpos(cleaned, ',') + 1))[1], '')
+                        normalise_ascii_fold(
+                            coalesce(normalise_ascii_words(substr(cleaned, strpos(cleaned, ',') + 1))[1], '')
                         )
                     )
                 ]
-                else list_transform([dacall_ascii_split_name(cleaned)], lambda marked:
+                else list_transform([normalise_ascii_split_name(cleaned)], lambda marked:
                     list_transform([
                         list_filter(
-                            list_transform(dacall_ascii_words(cleaned), lambda word: dacall_ascii_fold(word)),
+                            list_transform(normalise_ascii_words(cleaned), lambda word: normalise_ascii_fold(word)),
                             lambda word: word <> ''
                         )[1:6]  -- _MAX_NAME_WORDS
                     ], lambda words:
                         [
-                            case when marked.forenames <> '' then dacall_ascii_reading(
+                            case when marked.forenames <> '' then normalise_ascii_reading(
                                 list_transform(
-                                    dacall_ascii_words(marked.surname), lambda word: dacall_ascii_fold(word)
+                                    normalise_ascii_words(marked.surname), lambda word: normalise_ascii_fold(word)
                                 ),
-                                dacall_ascii_fold(split_part(marked.forenames, ' ', 1))
+                                normalise_ascii_fold(split_part(marked.forenames, ' ', 1))
                             ) end
                         ]
                         || flatten(list_transform(range(1, len(words)), lambda k: [
-                            dacall_ascii_reading(words[k + 1:], words[1]),  -- forename first
-                            dacall_ascii_reading(words[1:k], words[k + 1])  -- surname first
+                            normalise_ascii_reading(words[k + 1:], words[1]),  -- forename first
+                            normalise_ascii_reading(words[1:k], words[k + 1])  -- surname first
                         ]))
                     )[1]
                 )[1]
@@ -119,7 +119,7 @@ create or replace macro dacall_ascii_name_readings(text) as
 
 -- dob_in_text: the first day/month/year date, else the first ISO date, as YYYY-MM-DD if its
 -- day and month are in range.
-create or replace macro dacall_ascii_dob_in_text(text) as
+create or replace macro normalise_ascii_dob_in_text(text) as
     list_transform([
         case
             when regexp_matches(text, '\b(\d{1,2})/(\d{1,2})/(\d{4})\b')
@@ -138,7 +138,7 @@ create or replace macro dacall_ascii_dob_in_text(text) as
     )[1];
 
 -- postcode: the first UK postcode, upper case, one space before its last three characters.
-create or replace macro dacall_ascii_postcode(text) as
+create or replace macro normalise_ascii_postcode(text) as
     list_transform([
         regexp_extract(upper(text), '\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b', ['outward', 'inward'])
     ], lambda found: case when found.outward <> '' then found.outward || ' ' || found.inward end)[1];
@@ -147,46 +147,46 @@ create or replace macro dacall_ascii_postcode(text) as
 -- The functions the models call: SQL for plain text, Python for the rest. Null is null without
 -- a call into Python, which would still wait for the interpreter's lock.
 
-create or replace macro dacall_fold(text) as
-    case when text is null then null when dacall_is_plain(text) then nullif(dacall_ascii_fold(text), '') else dacall_fold_py(text) end;
+create or replace macro normalise_fold(text) as
+    case when text is null then null when normalise_is_plain(text) then nullif(normalise_ascii_fold(text), '') else dacall_fold(text) end;
 
-create or replace macro dacall_surname_key(text) as
+create or replace macro normalise_surname_key(text) as
     case
         when text is null then null
-        when dacall_is_plain(text) then nullif(dacall_ascii_fold(dacall_ascii_split_name(text).surname), '')
-        else dacall_surname_key_py(text)
+        when normalise_is_plain(text) then nullif(normalise_ascii_fold(normalise_ascii_split_name(text).surname), '')
+        else dacall_surname_key(text)
     end;
 
-create or replace macro dacall_first_forename(text) as
+create or replace macro normalise_first_forename(text) as
     case
         when text is null then null
-        when dacall_is_plain(text)
-            then nullif(dacall_ascii_fold(split_part(dacall_ascii_split_name(text).forenames, ' ', 1)), '')
-        else dacall_first_forename_py(text)
+        when normalise_is_plain(text)
+            then nullif(normalise_ascii_fold(split_part(normalise_ascii_split_name(text).forenames, ' ', 1)), '')
+        else dacall_first_forename(text)
     end;
 
-create or replace macro dacall_forename_initial(text) as
+create or replace macro normalise_forename_initial(text) as
     case
         when text is null then null
-        when dacall_is_plain(text)
-            then nullif(left(dacall_ascii_fold(split_part(dacall_ascii_split_name(text).forenames, ' ', 1)), 1), '')
-        else dacall_forename_initial_py(text)
+        when normalise_is_plain(text)
+            then nullif(left(normalise_ascii_fold(split_part(normalise_ascii_split_name(text).forenames, ' ', 1)), 1), '')
+        else dacall_forename_initial(text)
     end;
 
-create or replace macro dacall_name_readings(text) as
-    case when text is null then null when dacall_is_plain(text) then dacall_ascii_name_readings(text) else dacall_name_readings_py(text) end;
+create or replace macro normalise_name_readings(text) as
+    case when text is null then null when normalise_is_plain(text) then normalise_ascii_name_readings(text) else dacall_name_readings(text) end;
 
-create or replace macro dacall_dob_in_text(text) as
-    case when text is null then null when dacall_is_plain(text) then dacall_ascii_dob_in_text(text) else dacall_dob_in_text_py(text) end;
+create or replace macro normalise_dob_in_text(text) as
+    case when text is null then null when normalise_is_plain(text) then normalise_ascii_dob_in_text(text) else dacall_dob_in_text(text) end;
 
-create or replace macro dacall_postcode(text) as
-    case when text is null then null when dacall_is_plain(text) then dacall_ascii_postcode(text) else dacall_postcode_py(text) end;
+create or replace macro normalise_postcode(text) as
+    case when text is null then null when normalise_is_plain(text) then normalise_ascii_postcode(text) else dacall_postcode(text) end;
 
-create or replace macro dacall_building(text) as
-    case when text is not null then dacall_building_py(text) end;
+create or replace macro normalise_building(text) as
+    case when text is not null then dacall_building(text) end;
 
-create or replace macro dacall_street_key(text) as
-    case when text is not null then dacall_street_key_py(text) end;
+create or replace macro normalise_street_key(text) as
+    case when text is not null then dacall_street_key(text) end;
 
-create or replace macro dacall_e164(text) as
-    case when text is not null then dacall_e164_py(text) end;
+create or replace macro normalise_e164(text) as
+    case when text is not null then dacall_e164(text) end;

@@ -1,5 +1,5 @@
 -- Every C&C log entry (latest version) read once by the claims parser (dacall.claims with
--- config/claims_vocabulary.yml, as the function dacall_read_entry): one row per claim read from
+-- config/claims_vocabulary.yml, as the function read_log_entry): one row per claim read from
 -- it, one row for an entry that names a system or a check word but claims nothing, with the
 -- parser's reason, and one row (reading "none") for an entry with neither, so that every entry
 -- read is on record. int_claims and int_unclaimed_check_entries are the two views of it.
@@ -34,7 +34,7 @@ read as (
         log_entries.log_seq,
         log_entries.operator,
         log_entries.entry_at,
-        unnest(dacall_read_entry(log_entries.entry_text)) as entry_reading,
+        unnest(read_log_entry(log_entries.entry_text)) as entry_reading,
         log_entries.source_file,
         log_entries.source_sha256
     from log_entries

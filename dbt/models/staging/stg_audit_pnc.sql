@@ -20,8 +20,8 @@ renamed as (
         cast(try_strptime(nullif(dob, ''), '%Y%m%d') as date) as dob,
         nullif(reason, '') as reason_code,
         nullif(vrm, '') as vrm,
-        dacall_fold(surname) as surname_key,
-        dacall_fold(split_part(forenames, ' ', 1)) as forename_key,
+        normalise_fold(surname) as surname_key,
+        normalise_fold(split_part(forenames, ' ', 1)) as forename_key,
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256
