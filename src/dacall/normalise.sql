@@ -7,7 +7,8 @@
 -- The SQL reads printable ASCII only: there DuckDB's regular expressions (RE2) and upper()
 -- agree with Python's `re` and str.upper(), and Python's whitespace is the space. Any other
 -- text (accents to fold, ligatures, other scripts, control characters) is handed to the Python
--- function, which dacall.dbt_plugin registers as `dacall_<name>`, so the result never depends on which path read it.
+-- function, which dacall.dbt_plugin registers as `dacall_<name>`, so the result never depends
+-- on which path read it.
 -- Telephone numbers (the phonenumbers library) and streets (config/address.yml's words) are
 -- always read in Python: streets in SQL were measured no faster in a build (docs/benchmarks.md).
 --
@@ -148,39 +149,53 @@ create or replace macro normalise_ascii_postcode(text) as
 -- a call into Python, which would still wait for the interpreter's lock.
 
 create or replace macro normalise_fold(text) as
-    case when text is null then null when normalise_is_plain(text) then nullif(normalise_ascii_fold(text), '') else dacall_fold(text) end;
+    case
+        when text is null then null
+        when normalise_is_plain(text) then nullif(normalise_ascii_fold(text), '')
+        else dacall_fold(text)
+    end;
 
 create or replace macro normalise_surname_key(text) as
     case
         when text is null then null
-        when normalise_is_plain(text) then nullif(normalise_ascii_fold(normalise_ascii_split_name(text).surname), '')
+        when normalise_is_plain(text)
+            then nullif(normalise_ascii_fold(normalise_ascii_split_name(text).surname), '')
         else dacall_surname_key(text)
     end;
 
 create or replace macro normalise_first_forename(text) as
     case
         when text is null then null
-        when normalise_is_plain(text)
-            then nullif(normalise_ascii_fold(split_part(normalise_ascii_split_name(text).forenames, ' ', 1)), '')
+        when normalise_is_plain(text) then nullif(
+            normalise_ascii_fold(split_part(normalise_ascii_split_name(text).forenames, ' ', 1)), ''
+        )
         else dacall_first_forename(text)
     end;
 
+-- forename_initial is the first forename's first letter, whichever path read it.
 create or replace macro normalise_forename_initial(text) as
-    case
-        when text is null then null
-        when normalise_is_plain(text)
-            then nullif(left(normalise_ascii_fold(split_part(normalise_ascii_split_name(text).forenames, ' ', 1)), 1), '')
-        else dacall_forename_initial(text)
-    end;
+    left(normalise_first_forename(text), 1);
 
 create or replace macro normalise_name_readings(text) as
-    case when text is null then null when normalise_is_plain(text) then normalise_ascii_name_readings(text) else dacall_name_readings(text) end;
+    case
+        when text is null then null
+        when normalise_is_plain(text) then normalise_ascii_name_readings(text)
+        else dacall_name_readings(text)
+    end;
 
 create or replace macro normalise_dob_in_text(text) as
-    case when text is null then null when normalise_is_plain(text) then normalise_ascii_dob_in_text(text) else dacall_dob_in_text(text) end;
+    case
+        when text is null then null
+        when normalise_is_plain(text) then normalise_ascii_dob_in_text(text)
+        else dacall_dob_in_text(text)
+    end;
 
 create or replace macro normalise_postcode(text) as
-    case when text is null then null when normalise_is_plain(text) then normalise_ascii_postcode(text) else dacall_postcode(text) end;
+    case
+        when text is null then null
+        when normalise_is_plain(text) then normalise_ascii_postcode(text)
+        else dacall_postcode(text)
+    end;
 
 create or replace macro normalise_building(text) as
     case when text is not null then dacall_building(text) end;
