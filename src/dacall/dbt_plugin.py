@@ -78,8 +78,8 @@ def read_entry(text: str | None) -> list[dict]:
 @lru_cache(maxsize=65_536)
 def read_entry_json(text: str | None) -> str:
     """read_entry as JSON, which DuckDB turns into its list of structs (the macro
-    dacall_read_entry) several times faster than it converts Python's dicts. Cached: many entries
-    are the same words (a grade, a resource sent)."""
+    read_log_entry) faster than it converts Python's dicts. Cached: many entries are the same
+    words (a grade, a resource sent)."""
     return json.dumps(read_entry(text), ensure_ascii=False)
 
 
