@@ -8,7 +8,7 @@
   UPRN search is an address search whose text is a number: its text_form is uprn, so it is
   not parsed as an address here (stg_audit_cc keeps its digits).
 
-  The dacall_ functions are the SQL macros of dacall/normalise.sql (created by
+  The normalise_ functions are the SQL macros of dacall/normalise.sql (created by
   dacall.dbt_plugin), which hand Python only the text SQL cannot read exactly as dacall.normalise
   does. A row of another kind passes them NULL, so each reads only the text it is meant for. The
   kinds are read from the seed when the model runs (the staging phase builds the seeds first), so

@@ -36,7 +36,9 @@ create or replace macro normalise_ascii_strip_dob(text) as
 
 -- split_name: {surname, forenames}, or null when there is no name. A comma marks the surname;
 -- otherwise, in mixed case, the run of upper-case words at the end is the surname (the C&C
--- writes `Forename SURNAME`); otherwise the first word is the forename.
+-- writes `Forename SURNAME`: the longest run of words at the end with a capital and no small
+-- letter, after at least one word); otherwise the first word is the forename. The pattern is
+-- matched before it is extracted because most names are not mixed case, and a match is cheaper.
 create or replace macro normalise_ascii_split_name(text) as
     list_transform([trim(normalise_ascii_strip_dob(text))], lambda cleaned:
         case
@@ -47,19 +49,12 @@ create or replace macro normalise_ascii_split_name(text) as
             }
             when not contains(cleaned, ' ') then {'surname': cleaned, 'forenames': ''}
             when regexp_matches(cleaned, '[a-z]') and regexp_matches(
-                cleaned, '^[^ ]+(?: +[^ ]+)*? +(?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*$'
-            ) then {
-                'surname': regexp_extract(
-                    cleaned,
-                    '^[^ ]+(?: +[^ ]+)*? +((?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*)$',
-                    1
-                ),
-                'forenames': regexp_extract(
-                    cleaned,
-                    '^([^ ]+(?: +[^ ]+)*?) +(?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*$',
-                    1
-                )
-            }
+                cleaned, '^([^ ]+(?: +[^ ]+)*?) +((?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*)$'
+            ) then list_transform([regexp_extract(
+                cleaned,
+                '^([^ ]+(?: +[^ ]+)*?) +((?:[^a-z ]*[A-Z][^a-z ]* +)*[^a-z ]*[A-Z][^a-z ]*)$',
+                ['forenames', 'surname']
+            )], lambda tail: {'surname': tail.surname, 'forenames': tail.forenames})[1]
             else {
                 'surname': substr(cleaned, strpos(cleaned, ' ') + 1),
                 'forenames': split_part(cleaned, ' ', 1)
