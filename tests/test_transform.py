@@ -246,3 +246,55 @@ def test_a_null_where_a_mart_declares_none_fails_its_build(sample_warehouse, tmp
     assert failure.startswith("model fct_incidents: error") and "NOT NULL" in failure
     assert "created_at" in failure
     assert query(warehouse, "select count(*) from marts.fct_incidents") == [before]
+
+
+def test_a_builds_uniqueness_tests_read_its_rows_against_all_history(
+    sample_warehouse, tmp_path, monkeypatch
+):
+    """The large incremental models' uniqueness tests check the values of the rows the latest
+    build wrote (built_at), each counted over every row: a new row that repeats an old row's
+    key fails. A duplicate among older rows was the business of the build that wrote it, or of
+    test_all_rows (and a full refresh, which stamps every row)."""
+    from dacall import governance
+    from dacall.transform import run_dbt
+
+    warehouse = shutil.copytree(sample_warehouse.parent, tmp_path / "copy") / sample_warehouse.name
+    with connect(warehouse) as con:
+        # An earlier build's rows: the half with the smaller ids.
+        con.execute(
+            "update staging.stg_audit_rms set built_at = built_at - interval 1 day "
+            "where audit_id < (select median(audit_id) from staging.stg_audit_rms)"
+        )
+        (old_id, latest) = con.execute(
+            "select min(audit_id), max(built_at) from staging.stg_audit_rms"
+        ).fetchone()
+        earlier = con.execute(
+            "select built_at from staging.stg_audit_rms where audit_id = ?", [old_id]
+        ).fetchone()[0]
+        assert earlier < latest
+
+    def uniqueness_failures(repeat_stamped, **variables):
+        with connect(warehouse) as con:
+            con.execute("delete from staging.stg_audit_rms where source_line = -1")
+            con.execute(
+                "insert into staging.stg_audit_rms by name select * replace "
+                "(-1 as source_line, ?::timestamptz as built_at) "
+                "from staging.stg_audit_rms where audit_id = ?",
+                [repeat_stamped, old_id],
+            )
+        monkeypatch.setattr(governance, "dbt_vars", lambda: {**real_vars(), **variables})
+        result = run_dbt(
+            ["test", "--select", "stg_audit_rms,test_name:unique_in_latest_build"],
+            warehouse,
+            target_path=tmp_path / "target",
+        )
+        (node,) = result.nodes
+        return node["failures"]
+
+    real_vars = governance.dbt_vars
+    # The latest build wrote a row with an old row's id: found, one id held twice.
+    assert uniqueness_failures(latest) == 1
+    # The same repeat among the earlier build's rows: not this build's to check ...
+    assert uniqueness_failures(earlier) == 0
+    # ... unless every row is asked for.
+    assert uniqueness_failures(earlier, test_all_rows=True) == 1

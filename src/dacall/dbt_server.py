@@ -164,6 +164,13 @@ def serve() -> None:
     import dbt.adapters.duckdb  # noqa: F401 - loaded once here, for every child
     import dbt.cli.main  # noqa: F401
 
+    # And what the Python models import: Splink (with pandas) is most of a second, on the
+    # marts build's critical path every night, since the linkage waits for nothing else.
+    import splink  # noqa: F401
+
+    import dacall.dbt_plugin  # noqa: F401
+    import dacall.linkage  # noqa: F401
+
     # Ctrl-C in a terminal reaches the whole process group: dbt (the child) stops on it, the
     # run that waits for it reports it, and the server has nothing to say.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

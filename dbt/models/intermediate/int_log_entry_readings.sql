@@ -57,7 +57,8 @@ final as (
         read.entry_reading.unclaimed_reason,
         read.entry_reading.decided_by,
         read.source_file,
-        read.source_sha256
+        read.source_sha256,
+        {{ build_stamp() }}
     from read
 
 )

@@ -143,7 +143,8 @@ mapped as (
         versions.searcher_rows,
         s.source_file,
         s.source_line,
-        s.source_sha256
+        s.source_sha256,
+        {{ build_stamp() }}
     from with_local_day as s
     left join searchers on s.audit_ref = searchers.audit_ref
     left join searcher_versions as versions

@@ -24,7 +24,8 @@ renamed as (
         normalise_fold(split_part(forenames, ' ', 1)) as forename_key,
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ build_stamp() }}
     from source
 
 )

@@ -32,7 +32,8 @@ renamed as (
         normalise_e164(phone) as phone_e164,
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ build_stamp() }}
     from source
 
 )

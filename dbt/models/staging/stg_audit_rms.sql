@@ -29,7 +29,8 @@ renamed as (
         {{ search_subject_columns() }},
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ build_stamp() }}
     from with_search_texts
 
 )
