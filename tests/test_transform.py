@@ -248,8 +248,15 @@ def test_a_null_where_a_mart_declares_none_fails_its_build(sample_warehouse, tmp
     assert query(warehouse, "select count(*) from marts.fct_incidents") == [before]
 
 
+@pytest.mark.parametrize(
+    ("model", "key", "test"),
+    [
+        ("staging.stg_audit_rms", "audit_id", "unique_in_latest_build"),
+        ("intermediate.int_log_entry_readings", "incident_urn", "unique_combination"),
+    ],
+)
 def test_a_builds_uniqueness_tests_read_its_rows_against_all_history(
-    sample_warehouse, tmp_path, monkeypatch
+    sample_warehouse, tmp_path, monkeypatch, model, key, test
 ):
     """The large incremental models' uniqueness tests check the values of the rows the latest
     build wrote (built_at), each counted over every row: a new row that repeats an old row's
@@ -260,31 +267,21 @@ def test_a_builds_uniqueness_tests_read_its_rows_against_all_history(
 
     warehouse = shutil.copytree(sample_warehouse.parent, tmp_path / "copy") / sample_warehouse.name
     with connect(warehouse) as con:
-        # An earlier build's rows: the half with the smaller ids.
-        con.execute(
-            "update staging.stg_audit_rms set built_at = built_at - interval 1 day "
-            "where audit_id < (select median(audit_id) from staging.stg_audit_rms)"
-        )
-        (old_id, latest) = con.execute(
-            "select min(audit_id), max(built_at) from staging.stg_audit_rms"
-        ).fetchone()
-        earlier = con.execute(
-            "select built_at from staging.stg_audit_rms where audit_id = ?", [old_id]
-        ).fetchone()[0]
-        assert earlier < latest
+        (old_key, latest) = con.execute(f"select min({key}), max(built_at) from {model}").fetchone()
+    old_row = f"from {model} where {key} = ? order by all limit 1"
 
     def uniqueness_failures(repeat_stamped, **variables):
+        """Failures of the model's uniqueness test with one old row repeated, stamped so."""
         with connect(warehouse) as con:
-            con.execute("delete from staging.stg_audit_rms where source_line = -1")
+            con.execute(f"delete from {model} where source_file = 'seeded repeat'")
             con.execute(
-                "insert into staging.stg_audit_rms by name select * replace "
-                "(-1 as source_line, ?::timestamptz as built_at) "
-                "from staging.stg_audit_rms where audit_id = ?",
-                [repeat_stamped, old_id],
+                f"insert into {model} by name select * replace "
+                f"('seeded repeat' as source_file, ?::timestamptz as built_at) {old_row}",
+                [repeat_stamped, old_key],
             )
         monkeypatch.setattr(governance, "dbt_vars", lambda: {**real_vars(), **variables})
         result = run_dbt(
-            ["test", "--select", "stg_audit_rms,test_name:unique_in_latest_build"],
+            ["test", "--select", f"{model.split('.')[1]},test_name:{test}"],
             warehouse,
             target_path=tmp_path / "target",
         )
@@ -292,7 +289,16 @@ def test_a_builds_uniqueness_tests_read_its_rows_against_all_history(
         return node["failures"]
 
     real_vars = governance.dbt_vars
-    # The latest build wrote a row with an old row's id: found, one id held twice.
+    # One build wrote every row (the samples' first run): every row is checked.
+    assert uniqueness_failures(latest) == 1
+    with connect(warehouse) as con:
+        # An earlier build's rows: those of the smallest key.
+        con.execute(
+            f"update {model} set built_at = built_at - interval 1 day where {key} = ?", [old_key]
+        )
+        earlier = con.execute(f"select built_at {old_row}", [old_key]).fetchone()[0]
+    assert earlier < latest
+    # The latest build wrote a row repeating an old row's key: found, one key held twice.
     assert uniqueness_failures(latest) == 1
     # The same repeat among the earlier build's rows: not this build's to check ...
     assert uniqueness_failures(earlier) == 0

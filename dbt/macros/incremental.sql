@@ -151,10 +151,29 @@
     current_timestamp as built_at
 {%- endmacro %}
 
-{% macro written_by_latest_build(relation) -%}
+{% macro rows_sharing_a_value_with_the_latest_build(relation, columns) -%}
+    {#- The rows of `relation` (as a subquery) whose values of `columns` a row of the latest
+        build also holds. Every row where one build wrote them all (a full refresh), or with
+        the variable test_all_rows: then no search for the latest rows is made. -#}
     {%- if var('test_all_rows', false) -%}
-        true
+        (select * from {{ relation }})
     {%- else -%}
-        built_at = (select max(built_at) from {{ relation }})
+        (
+        with stamps as (
+            select min(built_at) = max(built_at) as one_build, max(built_at) as latest
+            from {{ relation }}
+        ),
+        latest_values as (
+            select distinct {{ columns | join(', ') }}
+            from {{ relation }} as latest_rows
+            where latest_rows.built_at = (select latest from stamps where not one_build)
+        )
+        select all_rows.* from {{ relation }} as all_rows
+        where (select one_build from stamps)
+        union all
+        select all_rows.* from {{ relation }} as all_rows
+        semi join latest_values
+            on {% for c in columns %}all_rows.{{ c }} is not distinct from latest_values.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
+        )
     {%- endif -%}
 {%- endmacro %}
