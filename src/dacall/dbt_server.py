@@ -165,7 +165,7 @@ def serve() -> None:
     import dbt.cli.main  # noqa: F401
 
     # And what the Python models import: Splink and dacall's linkage take about 0.3 s more,
-    # on the marts build's critical path every night (the linkage waits for nothing else).
+    # on the marts build's critical path every night, where the linkage is.
     import splink  # noqa: F401
 
     import dacall.dbt_plugin  # noqa: F401
