@@ -155,7 +155,7 @@
     {#- The rows of `relation` (as a subquery) whose values of `columns` a row of the latest
         build also holds. Every row where one build wrote them all (a full refresh), or with
         the variable test_all_rows: then no search for the latest rows is made. -#}
-    {%- if var('test_all_rows', false) -%}
+    {%- if var('test_all_rows') -%}
         (select * from {{ relation }})
     {%- else -%}
         (
