@@ -114,11 +114,41 @@ def pieced_texts(count: int) -> list[str]:
     ]
 
 
+def telephone_texts(count: int) -> list[str]:
+    """Numbers as they are typed: every leading digit, lengths either side of a UK number's,
+    the prefixes 0, 44, +44, 0044 and (0), the national prefix 180020, and separators."""
+    rng = random.Random(15)
+    prefixes = ["", "0", "00", "44", "+44", "0044", "+44 (0)", "44(0)", "+", "+0", "180020"]
+    prefixes += ["0180020"]
+    texts = []
+    for _ in range(count):
+        length = 10 if rng.random() < 0.6 else rng.randint(6, 13)  # ten: a UK national number
+        digits = "".join(rng.choice("0123456789") for _ in range(length))
+        if rng.random() < 0.7:
+            digits = rng.choice("123456789") + digits[1:]
+        number = rng.choice(prefixes) + digits
+        cut = rng.randint(0, len(number))
+        texts.append(
+            rng.choice(["", " ", "  "])
+            + number[:cut]
+            + rng.choice(["", " ", "-", ".", " - "])
+            + number[cut:]
+            + rng.choice(["", " ", " ext 4", "x"])
+        )
+    return texts
+
+
 @pytest.fixture(scope="module")
 def texts() -> list[str | None]:
     # Thousands of rows, repeated and interleaved with NULLs, so that DuckDB hands the
     # functions several batches with repeats in them.
-    return (HOSTILE * 40) + random_texts(6_000) + pieced_texts(20_000) + HOSTILE
+    return (
+        (HOSTILE * 40)
+        + random_texts(6_000)
+        + pieced_texts(20_000)
+        + telephone_texts(20_000)
+        + HOSTILE
+    )
 
 
 @pytest.fixture(scope="module")
@@ -155,15 +185,22 @@ def test_plain_text_is_read_in_sql_and_the_rest_in_python():
     person, address = "Anita Marie PATEL 12/03/1988", "14 High St, ls1 4ab"
     row = con.execute(
         "select normalise_surname_key(?), normalise_name_readings(?), normalise_dob_in_text(?), "
-        "normalise_postcode(?), normalise_surname_key(?)",
-        [person, person, person, address, "BRONTË, Charlotte"],
-    ).fetchone()
+        "normalise_postcode(?), normalise_surname_key(?), normalise_e164(?), normalise_e164(?), "
+        "normalise_e164(?)",
+        [
+            person, person, person, address, "BRONTË, Charlotte",
+            "07700 900123", "0044 (0) 7700 900123", "+1 202 555 0143",
+        ],
+    ).fetchone()  # fmt: skip
     assert row == (
         "PATEL",
         "PATEL:A|MARIEPATEL:A|ANITA:M|ANITAMARIE:P",
         "1988-03-12",
         "LS1 4AB",
         "python",
+        "+447700900123",
+        "+447700900123",
+        "python",  # not a UK number: the library reads it
     )
     in_sql = con.execute(
         "select count(*) filter (where normalise_is_plain(t)) / count(*) from unnest(?) as _(t)",

@@ -64,14 +64,22 @@ def warm_up() -> subprocess.Popen:
 
 
 def run(
-    args: list[str], cwd: Path, env: dict[str, str], console: Path, results: Path | None = None
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    console: Path,
+    results: Path | None = None,
+    node_seconds: Path | None = None,
 ) -> int:
     """`dbt <args>` in folder `cwd` with environment `env`, its console output written to
     `console`; dbt's exit status (negative: killed by that signal). One command at a time.
-    With `results`, dbt writes its run results there and no other JSON artifact."""
+    With `results`, dbt writes its run results there and no other JSON artifact. With
+    `node_seconds` (dacall.dbt_schedule's record), dbt starts the longest chain first."""
     request = {"args": args, "cwd": str(cwd), "env": env, "console": str(console)}
     if results:
         request["results"] = str(results)
+    if node_seconds:
+        request["node_seconds"] = str(node_seconds)
     with _lock:
         server = warm_up()
         try:
@@ -117,6 +125,10 @@ def _child(request: dict, server: int) -> int:
         os.dup2(console, 2)
         os.close(console)
         os.close(nothing)
+        if request.get("node_seconds"):
+            from dacall import dbt_schedule
+
+            dbt_schedule.install(dbt_schedule.read(Path(request["node_seconds"])))
         code = _dbt(request["args"], request.get("results"))
     except BaseException:  # noqa: BLE001 - reported in the console file, the status says it
         traceback.print_exc()
@@ -169,6 +181,7 @@ def serve() -> None:
     import splink  # noqa: F401
 
     import dacall.dbt_plugin  # noqa: F401
+    import dacall.dbt_schedule  # noqa: F401
     import dacall.linkage  # noqa: F401
 
     # Ctrl-C in a terminal reaches the whole process group: dbt (the child) stops on it, the

@@ -9,8 +9,10 @@
 -- text (accents to fold, ligatures, other scripts, control characters) is handed to the Python
 -- function, which dacall.dbt_plugin registers as `dacall_<name>`, so the result never depends
 -- on which path read it.
--- Telephone numbers (the phonenumbers library) and streets (config/address.yml's words) are
--- always read in Python: streets in SQL were measured no faster in a build (docs/benchmarks.md).
+-- Streets (config/address.yml's words) are always read in Python: streets in SQL were measured
+-- no faster in a build (docs/benchmarks.md). Telephone numbers are read in SQL only in the two
+-- forms of a UK number the phonenumbers library reads without a choice (normalise_ascii_e164);
+-- any other form goes to the library.
 --
 -- `list_transform([value], lambda name: ...)[1]` evaluates `value` once and names it, where a
 -- macro parameter would be evaluated again at every use.
@@ -139,6 +141,25 @@ create or replace macro normalise_ascii_postcode(text) as
         regexp_extract(upper(text), '\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b', ['outward', 'inward'])
     ], lambda found: case when found.outward <> '' then found.outward || ' ' || found.inward end)[1];
 
+-- e164's digits, as it reads them: `(0)` dropped, then everything but the digits 0-9.
+create or replace macro normalise_ascii_phone_digits(text) as
+    regexp_replace(replace(text, '(0)', ''), '[^0-9]+', '', 'g');
+
+-- e164 for the two forms of a UK number it reads most: the national form (a 0, then ten digits
+-- not starting with 0; not after a +) is +44 and the ten digits, and the international form
+-- (44 and ten digits not starting with 0, after an optional 00 or +) is + and those twelve.
+-- phonenumbers reads both so for Great Britain: it strips the national prefix 0 where ten
+-- digits remain, and every ten-digit national number is a possible one. Any other form is
+-- null here, and e164 reads it in Python.
+create or replace macro normalise_ascii_e164(text) as
+    list_transform([normalise_ascii_phone_digits(text)], lambda digits:
+        case
+            when regexp_full_match(digits, '0[1-9][0-9]{9}') and not starts_with(ltrim(text), '+')
+                then '+44' || substr(digits, 2)
+            when regexp_full_match(digits, '(00)?44[1-9][0-9]{9}') then '+' || right(digits, 12)
+        end
+    )[1];
+
 
 -- The functions the models call: SQL for plain text, Python for the rest. Null is null without
 -- a call into Python, which would still wait for the interpreter's lock.
@@ -199,4 +220,12 @@ create or replace macro normalise_street_key(text) as
     case when text is not null then dacall_street_key(text) end;
 
 create or replace macro normalise_e164(text) as
-    case when text is not null then dacall_e164(text) end;
+    list_transform([
+        case when text is not null and normalise_is_plain(text) then normalise_ascii_e164(text) end
+    ], lambda read_in_sql:
+        case
+            when text is null then null
+            when read_in_sql is not null then read_in_sql
+            else dacall_e164(text)
+        end
+    )[1];

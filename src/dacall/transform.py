@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dacall import dbt_server, paths
+from dacall import dbt_schedule, dbt_server, paths
 from dacall.settings import UserError, dbt_dir
 
 # dbt commands that read the project's variables; config/governance.yml's decisions reach the
@@ -78,13 +78,21 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     console = private_dir(target / "logs") / "console.log"
     # `docs generate` writes the site's manifest and catalog; every other command, its results.
     writes = None if args[0] == "docs" else results_file
+    node_seconds = target / "node_seconds.json"  # each node's last time: dacall.dbt_schedule
     status = dbt_server.run(
-        args, Path(warehouse).resolve().parent, dbt_environment(warehouse), console, writes
+        args,
+        Path(warehouse).resolve().parent,
+        dbt_environment(warehouse),
+        console,
+        writes,
+        node_seconds if writes else None,
     )
     if not results_file.exists():
         lines = console.read_text(errors="replace").strip().splitlines() if console.exists() else []
         raise UserError(f"dbt {args[0]} did not run: {' | '.join(lines[-3:]) or 'no output'}")
-    return parse_run_results(json.loads(results_file.read_text()), status == 0)
+    results = json.loads(results_file.read_text())
+    dbt_schedule.record(node_seconds, results)
+    return parse_run_results(results, status == 0)
 
 
 def parse_run_results(results: dict, success: bool) -> DbtResult:

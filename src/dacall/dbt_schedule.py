@@ -1,0 +1,116 @@
+"""The order in which dbt starts the nodes that are ready: the longest remaining path first.
+
+dbt gives each node a score, its depth in the graph, and starts the ready node of lowest score,
+ties going to the alphabetically first id; and it hands every ready node to its thread pool at
+once, whose queue is first come, first served (dbt-core issue 10632 asks for a way to choose).
+With two threads the largest models started last: the staging models that wait for a seed's
+tests (`stg_audit_rms`, `stg_audit_cc`) are two levels deep, and seeds sort after models, so the
+build's longest chain (`stg_audit_rms`, then `int_searches` and the reconciliation) started a
+third of the way into a full build.
+
+Here a node's score is how long the longest chain of nodes from it to the end of the build took
+in the builds before: its own seconds and those of its slowest descendants (as ninja orders a
+build by the critical path of its last one). Each node keeps the seconds of the last build that
+ran it (`record`), so a night's build is ordered by what a night costs. A node with no record
+counts as a small one. Only the order changes: dbt still starts a node only when all it depends
+on is done, so the build's results are the same in any order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+# Seconds assumed for a node no build has timed (a new model or test): most nodes are tests of
+# a few hundredths of a second.
+UNTIMED_SECONDS = 0.05
+
+
+def read(file: Path) -> dict[str, float]:
+    """The recorded seconds of each node; none if the file is missing or unreadable."""
+    try:
+        recorded = json.loads(Path(file).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(recorded, dict):
+        return {}
+    return {
+        str(node): float(seconds)
+        for node, seconds in recorded.items()
+        if isinstance(seconds, (int, float)) and seconds >= 0
+    }
+
+
+def record(file: Path, run_results: dict) -> None:
+    """Keep each node's seconds from a build's run results, with the nodes it did not run as
+    they were. Written whole, then renamed into place: a killed build leaves the old record."""
+    recorded = read(file)
+    for result in run_results.get("results", []):
+        if result.get("status") not in ("skipped", None):
+            recorded[result["unique_id"]] = round(float(result.get("execution_time") or 0), 3)
+    partial = Path(f"{file}.partial")
+    # Owner-only, as everything beside the warehouse is, whatever the umask.
+    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(json.dumps(recorded, sort_keys=True))
+    os.chmod(partial, 0o600)  # an earlier partial file keeps its mode through O_CREAT
+    os.replace(partial, file)
+
+
+def remaining_seconds(graph, seconds: dict[str, float]) -> dict[str, float]:
+    """For each node of the dependency graph (networkx, edges from a node to what depends on
+    it), its seconds plus the longest chain of seconds after it."""
+    import networkx as nx
+
+    remaining: dict[str, float] = {}
+    for node in reversed(list(nx.topological_sort(graph))):
+        after = max((remaining[child] for child in graph.successors(node)), default=0.0)
+        remaining[node] = seconds.get(node, UNTIMED_SECONDS) + after
+    return remaining
+
+
+def install(seconds: dict[str, float]) -> bool:
+    """Make dbt, in this process, start the ready node with the longest chain first. False, and
+    dbt's own order, if this dbt lacks the parts changed here (dbt-core is pinned below 1.12;
+    tests/test_dbt_schedule.py checks the order a real build takes)."""
+    from dbt.graph.queue import GraphQueue
+    from dbt.task.runnable import GraphRunnableTask
+
+    if not all(
+        hasattr(owner, name)
+        for owner, name in [
+            (GraphQueue, "_get_scores"),
+            (GraphQueue, "get"),
+            (GraphRunnableTask, "run_queue"),
+        ]
+    ):
+        return False
+
+    def longest_chain_first(queue, graph):
+        # dbt starts the lowest score first; milliseconds keep the scores whole numbers.
+        return {
+            node: -round(chain * 1000) for node, chain in remaining_seconds(graph, seconds).items()
+        }
+
+    take = GraphQueue.get
+    run_queue = GraphRunnableTask.run_queue
+
+    def take_when_a_thread_is_free(queue, block=True, timeout=None):
+        # dbt takes every ready node off its priority queue at once and hands it to its thread
+        # pool, whose own queue is first come, first served: the scores would then only order
+        # nodes that became ready together. Taking a node only when a thread is free makes the
+        # choice when a thread can start it.
+        threads = getattr(queue, "threads", 0)
+        with queue.lock:
+            while threads and len(queue.in_progress) >= threads:
+                queue.some_task_done.wait()
+        return take(queue, block, timeout)
+
+    def run_queue_with_its_threads(task, pool):
+        task.job_queue.threads = task.config.threads
+        return run_queue(task, pool)
+
+    GraphQueue._get_scores = longest_chain_first
+    GraphQueue.get = take_when_a_thread_is_free
+    GraphRunnableTask.run_queue = run_queue_with_its_threads
+    return True
