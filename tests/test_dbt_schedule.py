@@ -14,17 +14,16 @@ from dacall import dbt_schedule
 
 
 def test_a_nodes_chain_is_its_seconds_and_its_slowest_descendants():
-    graph = nx.DiGraph([("seed", "test"), ("test", "big"), ("big", "mart"), ("small", "mart")])
-    seconds = {"seed": 0.5, "test": 0.1, "big": 10.0, "mart": 2.0, "small": 1.0}
+    seed, test, big, small, mart = "seed.s", "test.t", "model.big", "model.small", "model.mart"
+    graph = nx.DiGraph([(seed, test), (test, big), (big, mart), (small, mart)])
+    seconds = {seed: 0.5, test: 0.1, big: 10.0, mart: 2.0, small: 1.0}
     chains = dbt_schedule.remaining_seconds(graph, seconds)
-    assert chains == pytest.approx(
-        {"mart": 2.0, "big": 12.0, "small": 3.0, "test": 12.1, "seed": 12.6}
-    )
-    # A node no build has timed counts as a small one, not as nothing or as the slowest.
-    graph.add_edge("new", "mart")
-    assert dbt_schedule.remaining_seconds(graph, seconds)["new"] == pytest.approx(
-        2.0 + dbt_schedule.UNTIMED_SECONDS
-    )
+    assert chains == pytest.approx({mart: 2.0, big: 12.0, small: 3.0, test: 12.1, seed: 12.6})
+    # A node no build has timed counts as a small one of its kind, not as nothing.
+    graph.add_edges_from([("model.new", mart), ("test.new", mart)])
+    chains = dbt_schedule.remaining_seconds(graph, seconds)
+    assert chains["model.new"] == pytest.approx(2.0 + dbt_schedule.UNTIMED_MODEL_SECONDS)
+    assert chains["test.new"] == pytest.approx(2.0 + dbt_schedule.UNTIMED_SECONDS)
 
 
 def test_the_record_keeps_each_nodes_last_seconds(tmp_path):

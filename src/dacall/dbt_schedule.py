@@ -22,9 +22,11 @@ import json
 import os
 from pathlib import Path
 
-# Seconds assumed for a node no build has timed (a new model or test): most nodes are tests of
-# a few hundredths of a second.
+# Seconds assumed for a node no build has timed (a first build, a new model or test): a test
+# or a seed takes a few hundredths of a second, a model from a fraction of a second to many, so
+# on a first build the chain with the most models after it starts first.
 UNTIMED_SECONDS = 0.05
+UNTIMED_MODEL_SECONDS = 1.0
 
 
 def read(file: Path) -> dict[str, float]:
@@ -65,7 +67,8 @@ def remaining_seconds(graph, seconds: dict[str, float]) -> dict[str, float]:
     remaining: dict[str, float] = {}
     for node in reversed(list(nx.topological_sort(graph))):
         after = max((remaining[child] for child in graph.successors(node)), default=0.0)
-        remaining[node] = seconds.get(node, UNTIMED_SECONDS) + after
+        untimed = UNTIMED_MODEL_SECONDS if node.startswith("model.") else UNTIMED_SECONDS
+        remaining[node] = seconds.get(node, untimed) + after
     return remaining
 
 
