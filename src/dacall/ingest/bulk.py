@@ -110,7 +110,7 @@ def _decode(feed: Feed, data: bytes) -> str | None:
     if feed.encoding == "utf-8-sig" and text.startswith("\ufeff"):
         text = text[1:]
     # A carriage return alone is a line end to the readers and not to csv: leave it to them.
-    if text.count("\r") != text.count("\r\n"):
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None
     return text
 
@@ -156,12 +156,17 @@ def _csv_by_arrow(feed: Feed, text: str) -> pa.Table | None:
         )
     except pa.ArrowInvalid:  # a row of another width, a quote never closed: csv says which
         return None
+    lines_below_header = text.count("\n", header_end)
+    if text.endswith("\n") and table.num_rows == lines_below_header:
+        # Every record ends in a line break, and there are no more breaks than records: none
+        # is inside a quoted field, so each record is a line.
+        return table.append_column("_line", pa.array(range(2, table.num_rows + 2), pa.int64()))
     # A record starts on the line after the previous record's last: line 2 plus the records
     # before it plus the line breaks inside their quoted fields.
     breaks = pa.array([0] * table.num_rows, pa.int64())
     for column in table.columns:
         breaks = pa_compute.add(breaks, pa_compute.count_substring(column, "\n").cast(pa.int64()))
-    if table.num_rows + pa_compute.sum(breaks, min_count=0).as_py() != text.count("\n") - 1:
+    if table.num_rows + pa_compute.sum(breaks, min_count=0).as_py() != lines_below_header:
         return None  # never seen; the lines must add up before they are trusted
     before = pa_compute.subtract(pa_compute.cumulative_sum(breaks), breaks)
     lines = pa_compute.add(before, pa.array(range(2, table.num_rows + 2), pa.int64()))
