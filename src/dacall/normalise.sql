@@ -171,22 +171,29 @@ create or replace macro normalise_fold(text) as
         else dacall_fold(text)
     end;
 
+-- The keys are read in SQL for every row first and the result picked after, rather than read
+-- inside a CASE branch: DuckDB runs these lambdas about three times slower on the rows a CASE
+-- selects (a force-year's RMS names: forename key 1.3 s, 0.6 s so). Text that is not plain is
+-- then read again in Python.
 create or replace macro normalise_surname_key(text) as
-    case
-        when text is null then null
-        when normalise_is_plain(text)
-            then nullif(normalise_ascii_fold(normalise_ascii_split_name(text).surname), '')
-        else dacall_surname_key(text)
-    end;
+    list_transform([nullif(normalise_ascii_fold(normalise_ascii_split_name(text).surname), '')],
+        lambda read_in_sql: case
+            when text is null then null
+            when normalise_is_plain(text) then read_in_sql
+            else dacall_surname_key(text)
+        end
+    )[1];
 
 create or replace macro normalise_first_forename(text) as
-    case
-        when text is null then null
-        when normalise_is_plain(text) then nullif(
-            normalise_ascii_fold(split_part(normalise_ascii_split_name(text).forenames, ' ', 1)), ''
-        )
-        else dacall_first_forename(text)
-    end;
+    list_transform([nullif(
+        normalise_ascii_fold(split_part(normalise_ascii_split_name(text).forenames, ' ', 1)), ''
+    )],
+        lambda read_in_sql: case
+            when text is null then null
+            when normalise_is_plain(text) then read_in_sql
+            else dacall_first_forename(text)
+        end
+    )[1];
 
 -- forename_initial is the first forename's first letter, whichever path read it.
 create or replace macro normalise_forename_initial(text) as
