@@ -149,8 +149,8 @@ def test_a_json_line_loads_as_the_readers_load_it(tmp_path, monkeypatch, line):
 def test_arrow_splits_a_csv_exactly_as_python_csv_does_or_gives_it_up():
     """Random texts of quotes, commas, spaces, line breaks, blank lines and a last line with or
     without its line break: wherever the Arrow reader takes a file, its rows and line numbers
-    are those of Python's csv module (the readers' reading); a file it gives up goes to csv. Counted, so the test cannot pass by
-    giving every file up."""
+    are those of Python's csv module (the readers' reading); a file it gives up goes to csv.
+    Counted, so the test cannot pass by giving every file up."""
     feed = load_feeds()["staff_directory"]
     width = len(feed.columns)
     header = ",".join(feed.columns) + "\n"
