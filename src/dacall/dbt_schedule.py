@@ -12,8 +12,9 @@ Here a node's score is how long the longest chain of nodes from it to the end of
 in the builds before: its own seconds and those of its slowest descendants (as ninja orders a
 build by the critical path of its last one). Each node keeps the seconds of the last build that
 ran it (`record`), so a night's build is ordered by what a night costs. A node with no record
-counts as a small one. Only the order changes: dbt still starts a node only when all it depends
-on is done, so the build's results are the same in any order.
+counts as a small one of its kind (UNTIMED_MODEL_SECONDS, UNTIMED_SECONDS). Only the order
+changes: dbt still starts a node only when all it depends on is done, so the build's results are
+the same in any order.
 """
 
 from __future__ import annotations
