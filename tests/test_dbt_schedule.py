@@ -81,3 +81,17 @@ def test_the_build_starts_the_model_with_the_longest_recorded_chain_first(
     models = _first_model_started(sample_warehouse, tmp_path, heaviest)
     assert models[0] == heaviest
     assert {"stg_audit_rms", "stg_audit_pnd", "stg_audit_pnc", "stg_cc_log"} <= set(models)
+
+
+def test_docs_generate_leaves_the_record_as_the_build_left_it(sample_warehouse, tmp_path):
+    """`dbt docs generate` compiles every node and writes run results too: its hundredths of a
+    second are not a node's time, and would make the next build's order that of a first one."""
+    from dacall.transform import run_dbt
+
+    _first_model_started(sample_warehouse, tmp_path, "stg_audit_rms")
+    folder = tmp_path / "stg_audit_rms"
+    built = dbt_schedule.read(folder / "target" / "node_seconds.json")
+    assert built["model.dacall.stg_audit_rms"] < 100  # the build's own time replaced the 100 s
+    docs = run_dbt(["docs", "generate"], folder / "dacall.duckdb", target_path=folder / "target")
+    assert docs.success
+    assert dbt_schedule.read(folder / "target" / "node_seconds.json") == built

@@ -20,8 +20,9 @@ the same in any order.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from dacall.warehouse import write_private
 
 # Seconds assumed for a node no build has timed (a first build, a new model or test): a test
 # or a seed takes a few hundredths of a second, a model from a fraction of a second to many, so
@@ -52,12 +53,8 @@ def record(file: Path, run_results: dict) -> None:
     for result in run_results.get("results", []):
         if result.get("status") not in ("skipped", None):
             recorded[result["unique_id"]] = round(float(result.get("execution_time") or 0), 3)
-    partial = Path(f"{file}.partial")
     # Owner-only, as everything beside the warehouse is, whatever the umask.
-    with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
-        out.write(json.dumps(recorded, sort_keys=True))
-    os.chmod(partial, 0o600)  # an earlier partial file keeps its mode through O_CREAT
-    os.replace(partial, file)
+    write_private(file, json.dumps(recorded, sort_keys=True).encode())
 
 
 def remaining_seconds(graph, seconds: dict[str, float]) -> dict[str, float]:

@@ -91,7 +91,8 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
         lines = console.read_text(errors="replace").strip().splitlines() if console.exists() else []
         raise UserError(f"dbt {args[0]} did not run: {' | '.join(lines[-3:]) or 'no output'}")
     results = json.loads(results_file.read_text())
-    dbt_schedule.record(node_seconds, results)
+    if writes:  # not `docs generate`, whose results time each node's compiling, not its build
+        dbt_schedule.record(node_seconds, results)
     return parse_run_results(results, status == 0)
 
 
