@@ -3,10 +3,12 @@ is new, end with exactly the tables one full build of the final landing makes.
 
 Six generated days arrive over three nightly builds, with a day delivered late (two builds
 after it was due), a day resent with a row removed, a log file resent with its entries changed,
-a staff directory that maps a PNC user id differently, an incident reopened in a later file,
-a Victim Support file resent with a client's consent withdrawn and another client gone, and a
-search and a log entry erased from files already read (each file stays, one row fewer),
-so that stored rows must be replaced or dropped, not only added. Real ingestion, real dbt.
+a staff directory that maps a PNC user id differently, a Victim Support file resent with a
+client's consent withdrawn and another client gone, and a search (a claim's evidence) and a log
+entry erased from files already read (each file stays, one row fewer), so that stored rows must
+be replaced or dropped, not only added. A fourth night brings only an incident reopened in a
+later file with its caller's details put right: its claims must be checked again against the
+new subject. Real ingestion, real dbt.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ BUILDS = (
     [START + timedelta(days=n) for n in (1, 2)],
     [START + timedelta(days=n) for n in (3, 4)],
     [START + timedelta(days=n) for n in (5, 6, 7)],
+    [],  # a night with only an incident reopened (nothing else to redo its claims)
+)
+# First-day incidents with a search of the caller's name or number as evidence, most first.
+CALLER_MATCHES = (
+    "select incident_urn from intermediate.int_claim_evidence "
+    "where matches_subject and subject_type in ('PERSON', 'TELEPHONE') "
+    "and incident_urn in (select incident_urn from staging.stg_cc_incidents "
+    "where source_file = 'cc_incidents_20250301.csv') "
+    "group by incident_urn order by count(*) desc, incident_urn"
 )
 # PNC claims read from log entries whose latest delivery is day 2's file.
 PNC_READINGS_OF_DAY_2 = (
@@ -78,20 +89,23 @@ def _erase(warehouse: Path, file_name: str, line: int, feed: str = "audit_rms") 
         con.execute(f"delete from raw.{feed} where _file = ? and _line = ?", [file_name, line])
 
 
-def _reopen_first_incident(landing: Path) -> str:
-    """The last day's incident file also carries a newer version of the first day's first
-    incident (reopened and regraded): the version kept must be replaced."""
+def _reopen_incident(landing: Path, urn: str) -> None:
+    """The last day's incident file also carries a newer version of a first-day incident
+    (reopened and regraded, its caller's name and number put right): the version kept must be
+    replaced, and the claims of that incident checked again against their new subject."""
     first = min((landing / "cc_incidents").iterdir())
     last = max((landing / "cc_incidents").iterdir())
     rows = list(csv.reader(io.StringIO(first.read_bytes().decode("latin-1"))))
-    header, row = rows[0], rows[1]
+    header = rows[0]
+    row = next(row for row in rows[1:] if row[header.index("URN")] == urn)
     row[header.index("FINAL_GRADE")] = "4"
+    row[header.index("CALLER_NAME")] = "Quentin Zzyzx"
+    row[header.index("CALLER_TEL")] = "07700 900999"
     last_day = last.name.removeprefix("cc_incidents_").removesuffix(".csv")
     row[header.index("LAST_UPDATED")] = f"{last_day[6:]}/{last_day[4:6]}/{last_day[:4]} 23:59:00"
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow(row)
     last.write_bytes(last.read_bytes() + out.getvalue().encode("latin-1"))
-    return row[header.index("URN")]
 
 
 def _resend_victim_support(landing: Path) -> tuple[str, str]:
@@ -154,19 +168,21 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         if number == 3:
             _deliver(landing, *LATE, late)
             reassigned = _reassign_busiest_pnc_user(landing, nightly)
-            reopened = _reopen_first_incident(landing)
             changed_client, gone_client = _resend_victim_support(landing)
             ((consent_before,),) = query(
                 nightly,
                 "select has_consent from staging.stg_partner_vs where vs_ref = ?",
                 [changed_client],
             )
-            # A search read on the first night, erased since (the sentinel's file, another row).
+            # A search read on the first night, erased since (the sentinel's file, another row):
+            # one that is a claim's evidence, which must go with it.
             ((erased_line,),) = query(
                 nightly,
                 "select min(source_line) from intermediate.int_searches "
-                "where source_file = 'audit_rms_20250302.csv' and source_line > 2",
+                "where source_file = 'audit_rms_20250302.csv' and source_line > 2 "
+                "and audit_ref in (select audit_ref from intermediate.int_claim_evidence)",
             )
+            assert erased_line is not None
             _erase(nightly, "audit_rms_20250302.csv", erased_line)
             # A log entry read on the first night and delivered once, erased since.
             ((erased_entry, erased_entry_line),) = query(
@@ -177,6 +193,10 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
                 "order by _line limit 1",
             )
             _erase(nightly, "cc_log_20250302.csv", erased_entry_line, "cc_log")
+        if number == 4:
+            # A first-day incident with searches of its caller's name or number as evidence.
+            ((reopened,),) = query(nightly, CALLER_MATCHES + " limit 1")
+            _reopen_incident(landing, reopened)
         ingest_step(landing, nightly)
         refreshed.append(_build(nightly)["full_refresh"])
         if number == 1:
@@ -185,7 +205,7 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         if number == 2:
             original = _sentinel(nightly, "SENTINEL")
     # Only the first build read everything; the others read only what was new ...
-    assert refreshed == [True, False, False]
+    assert refreshed == [True, False, False, False]
     # ... so a row no night changed was not read again (the sentinel survived the last build).
     assert _sentinel(nightly, original) == "SENTINEL"
 
@@ -227,6 +247,8 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         "select final_grade, version_count from staging.stg_cc_incidents where incident_urn = ?",
         [reopened],
     ) == [(4, 2)]
+    # ... and its claims were checked again against its new caller, whom nobody searched.
+    assert reopened not in [urn for (urn,) in query(nightly, CALLER_MATCHES)]
     # The searches of a user id whose directory rows changed were mapped again: to nobody.
     assert (
         query(

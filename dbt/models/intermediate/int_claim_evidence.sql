@@ -1,6 +1,17 @@
 -- Every audit search that could bear on a claim: searches of the claim's subject in its
 -- system within 24 hours either side of the window, and the claimant's own searches of that
 -- system and subject type inside the window (for WRONG_SUBJECT).
+--
+-- Incremental by claim (dbt/macros/claims_to_redo.sql): a night redoes the claims whose log
+-- entry, incident or searches were written since the last build, and drops the evidence of
+-- searches and claims written again or gone.
+-- depends_on: {{ ref('int_log_entry_readings') }}
+-- depends_on: {{ ref('stg_cc_incidents') }}
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_evidence_to_redo() }}"
+) }}
 
 {#
   What makes a search one of the claim's subject, one rule per subject type: the claim (in its
@@ -34,8 +45,16 @@ with
 
 claims as (
 
-    select * from {{ ref('int_claim_subjects') }}
-    where has_subject and searchable
+    select * from {{ ref('int_claim_subjects') }} as claim
+    where
+        has_subject
+        and searchable
+        {%- if is_incremental() %}
+            and exists (
+                select 1 from ({{ claims_to_redo() }}) as redo
+                where {{ same_claim('redo', 'claim') }}
+            )
+        {%- endif %}
 
 ),
 
@@ -44,6 +63,19 @@ claims as (
 searches as not materialized (
 
     select * from {{ ref('int_searches') }}
+    {%- if is_incremental() %}
+        -- Only the days of the claims redone (whose bands the joins below compare anyway).
+        where
+            searched_at between
+            (
+                select min(redone.window_start) - interval ({{ var('outside_window_band_hours') }}) hour
+                from claims as redone
+            )
+            and (
+                select max(redone.window_end) + interval ({{ var('outside_window_band_hours') }}) hour
+                from claims as redone
+            )
+    {%- endif %}
 
 ),
 
@@ -174,13 +206,30 @@ described as (
                 then epoch(searches.searched_at) - epoch(claims.window_end)
             else 0
         end as seconds_outside_window,
-        abs(epoch(searches.searched_at) - epoch(claims.claimed_at)) as seconds_from_claim
+        abs(epoch(searches.searched_at) - epoch(claims.claimed_at)) as seconds_from_claim,
+        {{ build_stamp() }}
     from evidence
     inner join claims
         on
             {{ same_claim('evidence', 'claims') }}
     inner join searches on evidence.audit_ref = searches.audit_ref
 
+),
+
+final as (
+
+    -- A claim redone whose evidence was kept (the pre-hook saw a later build than this query,
+    -- after its deletes) gets the same rows again: an incremental build does not add them twice.
+    select described.*
+    from
+        described
+    {%- if is_incremental() %}
+        anti join {{ this }} as kept
+            on
+                {{ same_claim('described', 'kept') }}
+                and described.audit_ref = kept.audit_ref
+    {%- endif %}
+
 )
 
-select * from described
+select * from final

@@ -2,7 +2,8 @@
 -- row it is read from, and how many versions there are) is not the one kept, and drops the
 -- incidents no longer in raw. The latest version is picked from every raw row each night (a
 -- small table); the costly part, the Python normalisation of names, numbers and addresses, is
--- done once per version that becomes the latest.
+-- done once per version that becomes the latest. Each row is stamped with the build that wrote
+-- it (built_at): int_claim_evidence redoes the claims of the incidents written since it last ran.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -96,7 +97,8 @@ renamed as (
         version_count,
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ build_stamp() }}
     from not_kept
 
 )

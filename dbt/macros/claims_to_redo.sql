@@ -1,0 +1,92 @@
+{#
+  int_claim_evidence is incremental by claim: a night redoes only the claims whose evidence can
+  have changed since the model was last built, and keeps the rest.
+
+  A claim's evidence is made from the claim (its log reading, its incident's subject, its window)
+  and the searches of its system and subject type on the days its band touches. So a claim is
+  redone when, since the last build,
+  - its log entry was read again (int_log_entry_readings writes a reading anew),
+  - its incident was written again (a newer version: stg_cc_incidents),
+  - a search of its system and subject type was written on a day its band touches (a new day,
+    a late day, a day redelivered, a searcher mapped again: int_searches writes it anew).
+  Each of those rows carries `built_at`, when the build that wrote it began, and a build of this
+  model begins after the builds of those it reads. Besides the claims redone, a build drops the
+  evidence of searches written again (a search may have moved to a day the claim's band does
+  not touch), of searches gone and of claims gone.
+
+  What decides a claim's evidence otherwise (the capabilities seed, the window and band
+  variables, the address rule) is code or configuration: a change to it rebuilds everything
+  (dacall.model_fingerprint).
+#}
+
+{% macro evidence_last_built() -%}
+    {#- When the latest build of int_claim_evidence that wrote a row began; with no row, the
+        beginning of time (everything is new). -#}
+    (select coalesce(max(built_at), '-infinity'::timestamptz) from {{ this }})
+{%- endmacro %}
+
+{% macro claims_to_redo() -%}
+    {#- The claims (their keys) whose evidence may have changed since the latest build, as a
+        subquery. -#}
+    {%- set since = evidence_last_built() -%}
+    select {{ claim_key('claim') }}
+    from {{ ref('int_claim_subjects') }} as claim
+    where
+        exists (
+            select 1 from {{ ref('int_log_entry_readings') }} as reading
+            where
+                reading.built_at > {{ since }}
+                and reading.incident_urn = claim.incident_urn
+                and reading.log_seq = claim.log_seq
+        )
+        or exists (
+            select 1 from {{ ref('stg_cc_incidents') }} as incident
+            where incident.built_at > {{ since }} and incident.incident_urn = claim.incident_urn
+        )
+        or exists (
+            select 1
+            from (
+                select distinct
+                    system,
+                    subject_type,
+                    date_trunc('day', searched_at) as searched_day
+                from {{ ref('int_searches') }}
+                where built_at > {{ since }}
+            ) as written
+            where
+                written.system = claim.system
+                and written.subject_type = claim.subject_type
+                and written.searched_day between
+                    date_trunc('day', claim.window_start - interval ({{ var('outside_window_band_hours') }}) hour)
+                    and claim.window_end + interval ({{ var('outside_window_band_hours') }}) hour
+        )
+{%- endmacro %}
+
+{% macro delete_evidence_to_redo() -%}
+    {#- The pre-hook of int_claim_evidence: drops the evidence of the claims to redo, of searches
+        written again or gone, and of claims gone. -#}
+    {%- if is_incremental() -%}
+        delete from {{ this }} as kept
+        where
+            exists (
+                select 1 from ({{ claims_to_redo() }}) as redo
+                where {{ same_claim('redo', 'kept') }}
+            )
+            or kept.audit_ref in (
+                select audit_ref from {{ ref('int_searches') }}
+                where built_at > {{ evidence_last_built() }}
+            )
+            or kept.audit_ref in (
+                -- The searches gone: found by looking up the few searches kept here among all
+                -- searches, not all searches among these (a table of every search's key).
+                select evidence.audit_ref from {{ this }} as evidence
+                except
+                select search.audit_ref from {{ ref('int_searches') }} as search
+                where search.audit_ref in (select audit_ref from {{ this }})
+            )
+            or not exists (
+                select 1 from {{ ref('int_claim_subjects') }} as claim
+                where {{ same_claim('claim', 'kept') }} and claim.has_subject and claim.searchable
+            )
+    {%- endif -%}
+{%- endmacro %}
