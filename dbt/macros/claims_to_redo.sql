@@ -57,8 +57,8 @@
                 written.system = claim.system
                 and written.subject_type = claim.subject_type
                 and written.searched_day between
-                    date_trunc('day', claim.window_start - interval ({{ var('outside_window_band_hours') }}) hour)
-                    and claim.window_end + interval ({{ var('outside_window_band_hours') }}) hour
+                    date_trunc('day', {{ band_start('claim.window_start') }})
+                    and {{ band_end('claim.window_end') }}
         )
 {%- endmacro %}
 

@@ -31,3 +31,13 @@
 {% macro days_touched(start_column, end_column) -%}
     generate_series(date_trunc('day', {{ start_column }}), date_trunc('day', {{ end_column }}), interval 1 day)
 {%- endmacro %}
+
+{% macro band_start(window_start) -%}
+    {#- Where a claim's band begins: the var outside_window_band_hours before its window. -#}
+    {{ window_start }} - interval ({{ var('outside_window_band_hours') }}) hour
+{%- endmacro %}
+
+{% macro band_end(window_end) -%}
+    {#- Where a claim's band ends: the var outside_window_band_hours after its window. -#}
+    {{ window_end }} + interval ({{ var('outside_window_band_hours') }}) hour
+{%- endmacro %}

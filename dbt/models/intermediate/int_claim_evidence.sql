@@ -68,11 +68,11 @@ searches as not materialized (
         where
             searched_at between
             (
-                select min(redone.window_start) - interval ({{ var('outside_window_band_hours') }}) hour
+                select min({{ band_start('redone.window_start') }})
                 from claims as redone
             )
             and (
-                select max(redone.window_end) + interval ({{ var('outside_window_band_hours') }}) hour
+                select max({{ band_end('redone.window_end') }})
                 from claims as redone
             )
     {%- endif %}
@@ -83,8 +83,8 @@ band as (
 
     select
         *,
-        window_start - interval ({{ var('outside_window_band_hours') }}) hour as band_start,
-        window_end + interval ({{ var('outside_window_band_hours') }}) hour as band_end
+        {{ band_start('window_start') }} as band_start,
+        {{ band_end('window_end') }} as band_end
     from claims
 
 ),
