@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from great_expectations.expectations import ExpectColumnValuesToBeUnique
@@ -285,23 +285,40 @@ def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bo
     unique = [e.column for e in expectations if isinstance(e, ExpectColumnValuesToBeUnique)]
     selected = ", ".join(f'"{c}"' for c in columns)
     same_id = " or ".join(f'"{c}" in (select "{c}" from fresh)' for c in unique) or "false"
-    return con.execute(
+    # The files first (a scan of two columns), then their rows by file name: rows are stored a
+    # file at a time, so DuckDB skips the rest of history by the names' ranges (a join of every
+    # row against the gated files took 1.4 s a night at five years, this 0.7 s).
+    files = con.execute(
         f"""
-        with gated as (
+        select delivered._file, delivered._sha256, gated.file_name is not null
+        from (select distinct _file, _sha256 from raw.{feed}) as delivered
+        left join (
             select distinct file_name, sha256 from audit.gated_files
             where feed = $feed and rules = $rules and not $everything
-        ),
-        marked as (
-            select raw.*, gated.file_name is not null as is_gated
-            from raw.{feed} as raw
-            left join gated on gated.file_name = raw._file and gated.sha256 = raw._sha256
-        ),
-        fresh as (select * from marked where not is_gated)
-        select {selected} from fresh
-        union all
-        select {selected} from marked where is_gated and ({same_id})
+        ) as gated on gated.file_name = delivered._file and gated.sha256 = delivered._sha256
         """,
         {"feed": feed, "rules": rules, "everything": everything},
+    ).fetchall()
+    fresh = [(name, sha) for name, sha, gated in files if not gated]
+    if len(fresh) == len(files):  # nothing gated yet (a first load, or every row on demand)
+        return con.execute(f"select {selected} from raw.{feed}").df()
+    return con.execute(
+        f"""
+        with fresh_files as (
+            select unnest($names) as file_name, unnest($hashes) as sha256
+        ),
+        fresh as materialized (
+            select * from raw.{feed}
+            where _file in (select file_name from fresh_files)
+                and (_file, _sha256) in (select (file_name, sha256) from fresh_files)
+        )
+        select {selected} from fresh
+        union all
+        select {selected} from raw.{feed}
+        where ({same_id})
+            and (_file, _sha256) not in (select (file_name, sha256) from fresh_files)
+        """,
+        {"names": [name for name, _ in fresh], "hashes": [sha for _, sha in fresh]},
     ).df()
 
 
@@ -351,27 +368,38 @@ def freshness(validator: Validator, up_to: date | None) -> list[Verdict]:
     con = validator.con
     verdicts = []
     for feed in (name for name, spec in load_feeds().items() if not spec.monthly):
-        rows = con.execute(
-            "select distinct business_date from audit.files_loaded where feed = ? "
-            "and status = 'loaded' and business_date is not null order by 1",
-            [feed],
-        ).fetchall()
-        days = [r[0] for r in rows]
-        if not days:
+        frame = _days_with_a_file(con, feed, up_to)
+        if frame is None:
             continue
-        last = up_to or max(days)
-        expected = [(days[0] + timedelta(n)).isoformat() for n in range((last - days[0]).days + 1)]
-        import pandas as pd
-
-        frame = pd.DataFrame({"business_date": [d.isoformat() for d in days]})
-        verdict = validator.validate(
-            "gate_freshness", f"files of {feed}", frame, {"expected_days": expected}
-        )
-        missing = sorted(set(expected) - set(frame["business_date"]))
+        verdict = validator.validate("gate_freshness", f"files of {feed}", frame)
+        missing = sorted(frame["business_date"][~frame["has_file"]])
         if missing:
             verdict.failed = _missing_days(con, feed, missing)
         verdicts.append(verdict)
     return verdicts
+
+
+def _days_with_a_file(con, feed: str, up_to: date | None):
+    """One row per business day from the feed's first loaded day to `up_to` (by default its
+    last), and whether a file of that day was loaded; None when no file ever was."""
+    loaded = "feed = $feed and status = 'loaded' and business_date is not null"
+    first, last = con.execute(
+        f"select min(business_date), coalesce($up_to::date, max(business_date)) "
+        f"from audit.files_loaded where {loaded}",
+        {"feed": feed, "up_to": up_to},
+    ).fetchone()
+    if first is None:
+        return None
+    return con.execute(
+        f"""
+        select strftime(day, '%Y-%m-%d') as business_date,
+               day::date in (select business_date from audit.files_loaded where {loaded})
+                   as has_file
+        from range($first, $last + 1, interval 1 day) as days(day)
+        order by day
+        """,
+        {"feed": feed, "first": first, "last": last},
+    ).df()
 
 
 def _missing_days(con, feed: str, missing: list[str]) -> list[str]:
