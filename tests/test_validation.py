@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -355,3 +356,60 @@ def test_data_docs_build_only_this_runs_pages(sample_warehouse, tmp_path):
     index = (site / "index.html").read_text()
     assert "night-one" in index and "night-two" in index
     assert (site / "expectations" / "compliance_check_reconciliation.html").exists()
+
+
+def test_the_results_store_keeps_what_the_index_shows_and_archives_the_rest(
+    sample_warehouse, tmp_path
+):
+    """GX lists every stored result on every Data Docs build: a store that kept every night's
+    results made each night slower than the last. A step leaves in the store the newest results
+    (those the index shows) and moves the older ones to the archive, losing none."""
+    from dacall.validation.run import RESULTS_ARCHIVE, Validator, raw_gates
+    from dacall.warehouse import connect
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    reports = tmp_path / "reports"
+    store, archive = reports / "gx_validations", reports / RESULTS_ARCHIVE
+
+    def night(run_id: str) -> int:
+        con = connect(warehouse)
+        try:
+            validator = Validator(con, run_id, reports)
+            raw_gates(validator)
+            validator.build_docs()
+            return validator.context.variables.data_docs_sites["local_site"]["site_index_builder"][
+                "validation_results_limit"
+            ]
+        finally:
+            con.close()
+
+    def results(folder: Path) -> set[str]:
+        return {str(p.relative_to(folder)) for p in folder.rglob("*.json") if p.parent != folder}
+
+    shown = night("night-one")
+    first = results(store)
+    assert len(first) >= 10 and not archive.exists()  # fewer than the index shows: all kept
+    # Earlier nights' results, older than the first night's, as many as the index shows.
+    for number in range(shown):
+        for index, result in enumerate(sorted(first)):
+            suite, _run, _run_time, batch = result.split("/")
+            older = (
+                store
+                / suite
+                / f"earlier-{number}"
+                / (f"2020{1 + number // 28:02d}{1 + number % 28:02d}T0000{index:02d}.000000Z")
+            )
+            older.mkdir(parents=True, exist_ok=True)
+            (older / batch).write_bytes((store / result).read_bytes())
+    before = results(store)
+    night("night-two")
+    kept, archived = results(store), results(archive)
+    second = {r for r in kept if r.split("/")[1] == "night-two"}
+    assert len(second) == len(first)
+    assert kept | archived == before | second and not kept & archived  # none lost
+    assert len(kept) == shown  # the index's limit (no ties of run time here)
+    newest = sorted(before | second, key=lambda r: r.split("/")[2], reverse=True)[:shown]
+    assert kept == set(newest)
+    assert all(r.split("/")[1].startswith("earlier-") for r in archived)
+    assert "night-two" in (reports / "data_docs" / "index.html").read_text()
