@@ -4,6 +4,7 @@ gates that stop only what is downstream, and the compliance suite against the an
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -390,7 +391,9 @@ def test_the_results_store_keeps_what_the_index_shows_and_archives_the_rest(
     shown = night("night-one")
     first = results(store)
     assert len(first) >= 10 and not archive.exists()  # fewer than the index shows: all kept
-    # Earlier nights' results, older than the first night's, as many as the index shows.
+    # Earlier nights' results, older than the first night's, as many as the index shows,
+    # owner-only as the pipeline writes them.
+    previous_umask = os.umask(0o077)
     for number in range(shown):
         for index, result in enumerate(sorted(first)):
             suite, _run, _run_time, batch = result.split("/")
@@ -402,6 +405,7 @@ def test_the_results_store_keeps_what_the_index_shows_and_archives_the_rest(
             )
             older.mkdir(parents=True, exist_ok=True)
             (older / batch).write_bytes((store / result).read_bytes())
+    os.umask(previous_umask)
     before = results(store)
     night("night-two")
     kept, archived = results(store), results(archive)
@@ -413,3 +417,5 @@ def test_the_results_store_keeps_what_the_index_shows_and_archives_the_rest(
     assert kept == set(newest)
     assert all(r.split("/")[1].startswith("earlier-") for r in archived)
     assert "night-two" in (reports / "data_docs" / "index.html").read_text()
+    modes = {p.stat().st_mode & 0o777 for p in archive.rglob("*")}
+    assert modes == {0o700, 0o600}  # owner-only, as the store

@@ -202,6 +202,8 @@ def archive_results_beyond_index(results: Path, archive: Path, shown: int) -> in
     validation slower than the one before: with 1,000 earlier runs kept, a night's raw gates
     took 7.8 s against 2.4 s. Nothing is lost: the archive keeps the files, their pages stay in
     the site, and every verdict is in the warehouse's audit.validation_results."""
+    from dacall.warehouse import private_dir
+
     # A result is <suite>/<run name>/<run time>/<batch>.json; run times sort as they happened.
     batches = sorted(
         (folder for folder in results.glob("*/*/*") if folder.is_dir()),
@@ -215,7 +217,7 @@ def archive_results_beyond_index(results: Path, archive: Path, shown: int) -> in
             kept, last_kept = kept + count, folder.name
             continue
         target = archive / folder.relative_to(results)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(target.parent)  # results hold incident references: owner-only
         os.replace(folder, target)
         moved += count
         run = folder.parent
