@@ -14,6 +14,11 @@ from pathlib import Path
 
 from dacall.settings import expectations_dir
 
+# In the reports folder: GX's results store, and where results older than the Data Docs index
+# shows are moved (dacall.validation.run.archive_results_beyond_index).
+RESULTS_FOLDER = "gx_validations"
+RESULTS_ARCHIVE = "gx_validations_archive"
+
 
 def get_context(state_dir: Path | None = None, reports: Path | None = None):
     """The GX context: a working copy under `state_dir`, or (for the developer tool that
@@ -29,7 +34,7 @@ def get_context(state_dir: Path | None = None, reports: Path | None = None):
     # never into the repository, in folders only their owner can open.
     reports = Path(reports or paths.reports())
     os.environ["DACALL_DATA_DOCS_DIR"] = str(private_dir(reports / "data_docs"))
-    os.environ["DACALL_GX_RESULTS_DIR"] = str(private_dir(reports / "gx_validations"))
+    os.environ["DACALL_GX_RESULTS_DIR"] = str(private_dir(reports / RESULTS_FOLDER))
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     root = expectations_dir()
     if state_dir is not None:
