@@ -461,3 +461,56 @@ def test_a_basis_for_non_consented_records_must_be_written_down(tmp_path, monkey
         text.replace("non_consented_basis: null", f'non_consented_basis: "{basis}"')
     )
     assert dbt_vars() == {"vs_non_consented_basis": basis}
+
+
+def test_retention_deletes_validation_files_past_their_period_and_only_those(
+    generated_run, tmp_path
+):
+    """Great Expectations' results, archived results and Data Docs pages of a real run: a
+    validation older than its period goes from all three, today's stay, nothing else is
+    touched."""
+    from datetime import UTC, datetime
+
+    from dacall.governance.retention import apply_retention, validation_result_folders
+
+    warehouse, published = generated_run
+    copy = tmp_path / "wh" / "dacall.duckdb"
+    copy.parent.mkdir()
+    shutil.copyfile(warehouse, copy)
+    reports = tmp_path / "reports"
+    shutil.copytree(published, reports)
+    store, archive, pages = validation_result_folders(reports)
+    today = sorted(p.relative_to(reports) for p in reports.rglob("*") if p.is_file())
+    suite, run, run_time = next(store.glob("*/*/*")).relative_to(store).parts
+    assert (pages / suite / run / run_time).is_dir()  # its page, under the same names
+    # One validation of seven months ago in the store with its page, one in the archive, and a
+    # folder that is not a validation's.
+    old = (suite, "an-old-run", "20260502T031740.293133Z")
+    for root in (store, pages):
+        shutil.copytree(root / suite / run / run_time, root.joinpath(*old))
+    archived = (suite, "an-older-run", "20250101T000000.000000Z")
+    shutil.copytree(store / suite / run / run_time, archive.joinpath(*archived))
+    (store / suite / "not-a-run" / "notes").mkdir(parents=True)
+
+    as_of = datetime(2026, 12, 2, tzinfo=UTC).date()
+    dry = apply_retention(copy, tmp_path / "extracts", as_of, dry_run=True, reports=reports)
+    assert store.joinpath(*old).is_dir()
+    done = apply_retention(copy, tmp_path / "extracts", as_of, reports=reports)
+    by_rule = {x["rule"]: x["deleted"] for x in done}
+    assert by_rule == {x["rule"]: x["deleted"] for x in dry}
+    assert by_rule["validation_result_files"] == 2  # each validation counted once
+    for root, parts in ((store, old), (pages, old), (archive, archived)):
+        assert not root.joinpath(*parts).exists()
+        assert not root.joinpath(*parts[:2]).exists()  # its run's folder, left empty, too
+    assert (store / suite / "not-a-run" / "notes").is_dir()
+    left = sorted(
+        p.relative_to(reports)
+        for p in reports.rglob("*")
+        if p.is_file() and archive not in p.parents
+    )
+    assert left == today  # today's results and pages, every one
+    assert query(
+        copy,
+        "select deleted from audit.retention_runs "
+        "where rule = 'validation_result_files' and not dry_run",
+    ) == [(2,)]

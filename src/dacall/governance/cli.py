@@ -141,8 +141,9 @@ def add_person_verbs(verbs) -> None:
         "retention",
         cmd_retention,
         "delete what is past its retention period",
-        "Apply config/retention.yml: delete raw rows, quarantined rows, log rows "
-        "and extract files past their period, and record the counts in audit.retention_runs.",
+        "Apply config/retention.yml: delete raw rows, quarantined rows, log rows, extract "
+        "files and validation results past their period, and record the counts in "
+        "audit.retention_runs.",
     )
     ret.add_argument("--dry-run", action="store_true", help="count only; delete nothing")
     ret.add_argument("--as-of", type=iso_date, default=None, help="today's date (default: today)")

@@ -22,6 +22,7 @@ from dacall.warehouse import connect
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _TABLE = re.compile(r"(audit)\.([a-z_][a-z0-9_]{0,62})")
 _PERIOD_FOLDER = re.compile(r"(\d{4})-(\d{2})")
+_RUN_TIME_FOLDER = re.compile(r"(\d{4})(\d{2})(\d{2})T\d{6}")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Rule:
     table: str | None = None
     children: tuple[str, ...] = ()
     extracts: bool = False
+    validation_results: bool = False
 
 
 def load_rules() -> list[Rule]:
@@ -45,7 +47,7 @@ def load_rules() -> list[Rule]:
         try:
             rule = Rule(
                 name=str(item["name"]),
-                what=str(item["what"]),
+                what=" ".join(str(item["what"]).split()),
                 keep_months=int(item["keep_months"]),
                 age_from=str(item["age_from"]),
                 basis=" ".join(str(item["basis"]).split()),
@@ -53,13 +55,17 @@ def load_rules() -> list[Rule]:
                 table=item.get("table"),
                 children=tuple(item.get("children") or ()),
                 extracts=bool(item.get("extracts", False)),
+                validation_results=bool(item.get("validation_results", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"{where}: missing or malformed {exc}") from exc
         if rule.keep_months < 1:
             raise UserError(f"{where}: keep_months must be at least 1")
-        if sum((bool(rule.feeds), bool(rule.table), rule.extracts)) != 1:
-            raise UserError(f"{where}: give exactly one of feeds, table or extracts")
+        kinds = (bool(rule.feeds), bool(rule.table), rule.extracts, rule.validation_results)
+        if sum(kinds) != 1:
+            raise UserError(
+                f"{where}: give exactly one of feeds, table, extracts or validation_results"
+            )
         for name in (*rule.feeds, rule.age_from):
             if not _NAME.fullmatch(name):
                 raise UserError(f"{where}: not a name: {name!r}")
@@ -158,16 +164,56 @@ def _apply_extracts(root: Path, limit: date, dry_run: bool) -> int:
     return removed
 
 
+def validation_result_folders(reports: Path) -> list[Path]:
+    """Where Great Expectations keeps a validation's files under a reports folder, one folder
+    per run time: its results store, the results moved out of it
+    (dacall.validation.run.archive_results_beyond_index) and the Data Docs pages."""
+    from dacall.validation.context import RESULTS_ARCHIVE, RESULTS_FOLDER
+
+    return [
+        reports / RESULTS_FOLDER,
+        reports / RESULTS_ARCHIVE,
+        reports / "data_docs" / "validations",
+    ]
+
+
+def _apply_validation_results(reports: Path, limit: date, dry_run: bool) -> int:
+    """Validations (a suite's result, its archived copy and its Data Docs page) whose run, by
+    the UTC date its folder is named after (<suite>/<run name>/<YYYYMMDDTHHMMSS...Z>), was
+    before the cut-off; returns how many validations, each counted once."""
+    removed: set[tuple[str, str, str]] = set()
+    for root in validation_result_folders(reports):
+        if not root.is_dir() or root.is_symlink():
+            continue
+        for run_time in sorted(root.glob("*/*/*")):
+            match = _RUN_TIME_FOLDER.match(run_time.name)
+            if not match or run_time.is_symlink() or not run_time.is_dir():
+                continue
+            if date(*map(int, match.groups())) >= limit:
+                continue
+            removed.add(run_time.relative_to(root).parts)
+            if dry_run:
+                continue
+            shutil.rmtree(run_time)
+            run = run_time.parent
+            if not any(run.iterdir()):
+                run.rmdir()
+    return len(removed)
+
+
 def apply_retention(
     warehouse: Path | None = None,
     extracts_root: Path | None = None,
     as_of: date | None = None,
     dry_run: bool = False,
     run_by: str = "dacall",
+    reports: Path | None = None,
 ) -> list[dict]:
-    """Apply every rule; returns and records one line per rule and target (counts only)."""
+    """Apply every rule; returns and records one line per rule and target (counts only).
+    `reports` is the warehouse's reports folder (default: `paths.reports_for`)."""
     warehouse = paths.warehouse_or_configured(warehouse)
     extracts_root = Path(extracts_root or paths.extracts())
+    reports = Path(reports or paths.reports_for(warehouse))
     as_of = as_of or datetime.now(UTC).date()
     rules = load_rules()
     run_id = str(uuid.uuid4())
@@ -185,8 +231,10 @@ def apply_retention(
                 ]
             elif rule.table:
                 targets = [(rule.table, _apply_table(con, rule, limit, dry_run, tables))]
-            else:
+            elif rule.extracts:
                 targets = [("extract folders", _apply_extracts(extracts_root, limit, dry_run))]
+            else:
+                targets = [("validations", _apply_validation_results(reports, limit, dry_run))]
             for target, deleted in targets:
                 lines.append(
                     {
@@ -231,8 +279,8 @@ def schedule_markdown(rules: list[Rule]) -> str:
         "applies it every day (Airflow DAG `dacall_retention`) and records what it deleted",
         "(counts, periods and cut-off dates, never the data) in `audit.retention_runs`;",
         "`dacall retention --dry-run` shows what it would delete. Age is measured from:",
-        "the day a feed file covers (business date), the table's own date column, or an",
-        "extract's month.",
+        "the day a feed file covers (business date), the table's own date column, an",
+        "extract's month, or the day a validation ran (run_time).",
         "",
         "| Record | Kept for | Age from | Why |",
         "|---|---|---|---|",
@@ -248,7 +296,8 @@ def schedule_markdown(rules: list[Rule]) -> str:
         "Kept for the life of the system: `audit.retention_runs` (what this schedule deleted) and",
         "`audit.files_loaded` (file names, hashes and counts; no personal data; without it old",
         "landing files would load again). `audit.landing_files_seen` (the same, with sizes and",
-        "times) holds only the files in the landing folder now. The staging, intermediate, marts",
+        "times) holds only the files in the landing folder now, and `audit.model_builds` one row",
+        "per build phase (which model code built it). The staging, intermediate, marts",
         "and exports (the partner datasets) schemas are rebuilt from the raw rows on every run,",
         "so they never hold what retention deleted for longer than a day. Landing files are the",
         "delivering system's copy: remove them from the landing folder on the same schedule (the",

@@ -201,8 +201,9 @@ def archive_results_beyond_index(results: Path, archive: Path, shown: int) -> in
     before it keeps the newest), so a store that kept every night's results made every night's
     validation slower than the one before: with 1,000 earlier runs kept, a night's raw gates
     took 11 to 13 s against 2.3 s with the store kept so (docs/validation.md). Nothing is
-    lost: the archive keeps the files, their pages stay in the site, and every verdict is in
-    the warehouse's audit.validation_results."""
+    lost before its retention period (config/retention.yml, validation_result_files): the
+    archive keeps the files, their pages stay in the site, and every verdict is in the
+    warehouse's audit.validation_results."""
     from dacall.warehouse import private_dir
 
     # A result is <suite>/<run name>/<run time>/<batch>.json; run times sort as they happened.
