@@ -471,7 +471,7 @@ def test_retention_deletes_validation_files_past_their_period_and_only_those(
     touched."""
     from datetime import UTC, datetime
 
-    from dacall.governance.retention import apply_retention, validation_result_folders
+    from dacall.governance.retention import apply_retention
 
     warehouse, published = generated_run
     copy = tmp_path / "wh" / "dacall.duckdb"
@@ -479,7 +479,9 @@ def test_retention_deletes_validation_files_past_their_period_and_only_those(
     shutil.copyfile(warehouse, copy)
     reports = tmp_path / "reports"
     shutil.copytree(published, reports)
-    store, archive, pages = validation_result_folders(reports)
+    # Where GX writes them (dacall.validation), named here as docs/validation.md does.
+    store, archive = reports / "gx_validations", reports / "gx_validations_archive"
+    pages = reports / "data_docs" / "validations"
     today = sorted(p.relative_to(reports) for p in reports.rglob("*") if p.is_file())
     suite, run, run_time = next(store.glob("*/*/*")).relative_to(store).parts
     assert (pages / suite / run / run_time).is_dir()  # its page, under the same names
