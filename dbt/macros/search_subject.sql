@@ -25,56 +25,15 @@
         {{ search_text_read_as('telephone', text, kind, system) }} as telephone_text
 {%- endmacro %}
 
-{#- Each subject column and how it is read from search_texts' columns. -#}
-{% macro search_subject_expressions() -%}
-    {{ return({
-        'surname_key': 'normalise_surname_key(name_text)',
-        'forename_key': 'normalise_first_forename(name_text)',
-        'name_readings': "string_split(normalise_name_readings(name_text), '|')",
-        'dob': 'try_cast(normalise_dob_in_text(name_text) as date)',
-        'postcode': 'normalise_postcode(address_text)',
-        'building_number': 'normalise_building(address_text)',
-        'street_key': 'normalise_street_key(address_text)',
-        'phone_e164': 'normalise_e164(telephone_text)',
-    }) }}
-{%- endmacro %}
-
 {% macro search_subject_columns() -%}
-    {%- for column, expression in search_subject_expressions().items() %}
-        {{ expression }} as {{ column }}{{ ',' if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-{#- The subject columns by name, as a list for a select (of `relation` if given). -#}
-{% macro search_subject_column_list(relation=none) -%}
-    {%- for column in search_subject_expressions() -%}
-        {{ relation ~ '.' if relation }}{{ column }}{{ ', ' if not loop.last }}
-    {%- endfor -%}
-{%- endmacro %}
-
-{#- The subject of each distinct search text (search_texts' three columns of `texts`), read once
-    by search_subject_columns: a search repeated, or a row of a kind with no subject (all three
-    null), is not read again. The audit's rows then take their subject by
-    same_search_texts. -#}
-{% macro search_subjects_read_once(texts) -%}
-    with subject_texts as (
-        select distinct name_text, address_text, telephone_text
-        from {{ texts }}
-    )
-
-    select
-        name_text,
-        address_text,
-        telephone_text,
-        {{ search_subject_columns() }}
-    from subject_texts
-{%- endmacro %}
-
-{#- A join condition: `rows` and `subjects` hold the same three search texts, nulls included. -#}
-{% macro same_search_texts(rows, subjects) -%}
-    {%- for column in ['name_text', 'address_text', 'telephone_text'] %}
-        {{ 'and ' if not loop.first }}{{ rows }}.{{ column }} is not distinct from {{ subjects }}.{{ column }}
-    {%- endfor %}
+    normalise_surname_key(name_text) as surname_key,
+        normalise_first_forename(name_text) as forename_key,
+        string_split(normalise_name_readings(name_text), '|') as name_readings,
+        try_cast(normalise_dob_in_text(name_text) as date) as dob,
+        normalise_postcode(address_text) as postcode,
+        normalise_building(address_text) as building_number,
+        normalise_street_key(address_text) as street_key,
+        normalise_e164(telephone_text) as phone_e164
 {%- endmacro %}
 
 {#- `text` where the row's `kind` is one of `system`'s kinds whose text is of `text_form`

@@ -17,25 +17,6 @@ with_search_texts as (
 
 ),
 
-subjects as (
-
-    -- Each distinct search text read once: a text searched again, and the rows of kinds with
-    -- no subject (half of the RMS audit), are not read again (docs/benchmarks.md).
-    {{ search_subjects_read_once('with_search_texts') }}
-
-),
-
-with_subjects as (
-
-    select
-        with_search_texts.*,
-        {{ search_subject_column_list('subjects') }}
-    from with_search_texts
-    left join subjects
-        on {{ same_search_texts('with_search_texts', 'subjects') }}
-
-),
-
 renamed as (
 
     select
@@ -45,12 +26,12 @@ renamed as (
         {{ local_to_utc('timestamp', '%Y-%m-%d %H:%M:%S') }} as searched_at,
         nullif(search_text, '') as search_text,
         nullif(record_id, '') as record_id,
-        {{ search_subject_column_list() }},
+        {{ search_subject_columns() }},
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256,
         {{ build_stamp() }}
-    from with_subjects
+    from with_search_texts
 
 )
 
