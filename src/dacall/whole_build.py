@@ -7,12 +7,16 @@ has finished without a failure. A build that is killed or that fails leaves the 
 was; whatever copy a killed build left is removed by the next build, and by an erasure.
 
 The cost is one file copy per build and, while a build runs, twice the warehouse's disk space.
+The copy is flushed to disk while dbt builds in it, so that the flush that must come before the
+swap writes only what the build changed: on five years of history (a 2.4 GB warehouse) that
+flush took 0.7-0.8 s of each build's time, twice a night (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,17 +48,36 @@ def _settle(database: Path) -> None:
         _checkpoint(connection, database)
 
 
+def _flush(path: Path) -> None:
+    """Write the file's pages to disk (the file stays in the page cache)."""
+    with open(path, "rb") as file:
+        os.fsync(file.fileno())
+
+
+def _flush_meanwhile(path: Path) -> threading.Thread:
+    """Start flushing a fresh copy in the background. The flush before the swap is still made:
+    this only leaves it less to write."""
+    flushing = threading.Thread(target=_flush, args=(path,), name="flush-build-copy", daemon=True)
+    flushing.start()
+    return flushing
+
+
 class Build:
     """The copy a build writes (`path`), and the one way it reaches the warehouse."""
 
-    def __init__(self, warehouse: Path, path: Path) -> None:
+    def __init__(self, warehouse: Path, path: Path, flushing: threading.Thread | None = None):
         self.warehouse = warehouse
         self.path = path
+        self.flushing = flushing
+
+    def wait_for_flush(self) -> None:
+        if self.flushing is not None:
+            self.flushing.join()
 
     def replace_warehouse(self) -> None:
+        self.wait_for_flush()
         _settle(self.path)
-        with open(self.path, "rb") as built:
-            os.fsync(built.fileno())
+        _flush(self.path)
         os.replace(self.path, self.warehouse)
         folder = os.open(self.warehouse.parent, os.O_RDONLY)
         try:
@@ -78,6 +101,10 @@ def build_in_copy(warehouse: Path) -> Iterator[Build]:
             _checkpoint(held, warehouse)
             with owner_only():
                 shutil.copyfile(warehouse, copy)
-            yield Build(warehouse, copy)
+            build = Build(warehouse, copy, _flush_meanwhile(copy))
+            try:
+                yield build
+            finally:
+                build.wait_for_flush()  # no flush of a removed copy left running
     finally:
         discard_stale_copy(warehouse)
