@@ -65,14 +65,13 @@ def _flush_meanwhile(path: Path) -> threading.Thread:
 class Build:
     """The copy a build writes (`path`), and the one way it reaches the warehouse."""
 
-    def __init__(self, warehouse: Path, path: Path, flushing: threading.Thread | None = None):
+    def __init__(self, warehouse: Path, path: Path, flushing: threading.Thread) -> None:
         self.warehouse = warehouse
         self.path = path
         self.flushing = flushing
 
     def wait_for_flush(self) -> None:
-        if self.flushing is not None:
-            self.flushing.join()
+        self.flushing.join()
 
     def replace_warehouse(self) -> None:
         self.wait_for_flush()

@@ -164,23 +164,12 @@ def _apply_extracts(root: Path, limit: date, dry_run: bool) -> int:
     return removed
 
 
-def validation_result_folders(reports: Path) -> list[Path]:
-    """Where Great Expectations keeps a validation's files under a reports folder, one folder
-    per run time: its results store, the results moved out of it
-    (dacall.validation.run.archive_results_beyond_index) and the Data Docs pages."""
-    from dacall.validation.context import RESULTS_ARCHIVE, RESULTS_FOLDER
-
-    return [
-        reports / RESULTS_FOLDER,
-        reports / RESULTS_ARCHIVE,
-        reports / "data_docs" / "validations",
-    ]
-
-
 def _apply_validation_results(reports: Path, limit: date, dry_run: bool) -> int:
     """Validations (a suite's result, its archived copy and its Data Docs page) whose run, by
     the UTC date its folder is named after (<suite>/<run name>/<YYYYMMDDTHHMMSS...Z>), was
     before the cut-off; returns how many validations, each counted once."""
+    from dacall.validation.context import validation_result_folders
+
     removed: set[tuple[str, str, str]] = set()
     for root in validation_result_folders(reports):
         if not root.is_dir() or root.is_symlink():

@@ -18,6 +18,18 @@ from dacall.settings import expectations_dir
 # shows are moved (dacall.validation.run.archive_results_beyond_index).
 RESULTS_FOLDER = "gx_validations"
 RESULTS_ARCHIVE = "gx_validations_archive"
+DATA_DOCS_FOLDER = "data_docs"
+
+
+def validation_result_folders(reports: Path) -> list[Path]:
+    """Where a validation's files are under a reports folder, each in a folder of its own
+    (<suite>/<run name>/<run time>): GX's results store, the results moved out of it
+    (dacall.validation.run.archive_results_beyond_index) and the Data Docs pages."""
+    return [
+        reports / RESULTS_FOLDER,
+        reports / RESULTS_ARCHIVE,
+        reports / DATA_DOCS_FOLDER / "validations",
+    ]
 
 
 def get_context(state_dir: Path | None = None, reports: Path | None = None):
@@ -33,7 +45,7 @@ def get_context(state_dir: Path | None = None, reports: Path | None = None):
     # Results and Data Docs hold incident references: they go to the restricted report folder,
     # never into the repository, in folders only their owner can open.
     reports = Path(reports or paths.reports())
-    os.environ["DACALL_DATA_DOCS_DIR"] = str(private_dir(reports / "data_docs"))
+    os.environ["DACALL_DATA_DOCS_DIR"] = str(private_dir(reports / DATA_DOCS_FOLDER))
     os.environ["DACALL_GX_RESULTS_DIR"] = str(private_dir(reports / RESULTS_FOLDER))
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     root = expectations_dir()

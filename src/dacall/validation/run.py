@@ -19,7 +19,7 @@ from pathlib import Path
 from great_expectations.expectations import ExpectColumnValuesToBeUnique
 
 from dacall.settings import UserError
-from dacall.validation.context import RESULTS_ARCHIVE, RESULTS_FOLDER
+from dacall.validation.context import DATA_DOCS_FOLDER, RESULTS_ARCHIVE, RESULTS_FOLDER
 from dacall.validation.suites import RAW_GATES, STAGING_GATES
 
 
@@ -162,7 +162,7 @@ class Validator:
             for suite in sorted(self.suites_validated)
             for key in store.store_backend.list_keys((suite, self.run_id))
         ]
-        site = self.reports / "data_docs"
+        site = self.reports / DATA_DOCS_FOLDER
         suites = self.context.expectations_store.list_keys()  # every suite, a fixed number
         rendered = site / SUITE_PAGES_FINGERPRINT
         current = _suite_pages_fingerprint()
