@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from dacall.settings import UserError, config_dir
+from dacall.settings import SAFE_LOADER, UserError, config_dir, load_yaml_text
 
 _WORDS = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
 _WORD_MAP = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}}
@@ -208,9 +208,9 @@ def _schema_for(name: str) -> dict | None:
     return SCHEMAS.get(name)
 
 
-def _compose(path: Path, text: str):
+def _load(path: Path, text: str):
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
+        return load_yaml_text(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -265,7 +265,7 @@ def validate_file(name: str) -> dict:
         raise UserError(f"configuration file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read the configuration file {path}: {exc}") from None
-    node, data = _compose(path, text)
+    data = _load(path, text)
     data = data if data is not None else {}
     schema = _schema_for(name)
     if schema is None:
@@ -280,7 +280,8 @@ def validate_file(name: str) -> dict:
         if error.validator == "propertyNames":
             field_path.append(error.instance)
         field = ".".join(map(str, field_path)) or "(the whole file)"
-        line = _line_of(node, field_path)
+        # The file's nodes (which know their lines) are read only to place a mistake.
+        line = _line_of(yaml.compose(text, Loader=SAFE_LOADER), field_path)
         at = f" line {line}" if line else ""
         raise UserError(f"{path}{at}: field {field}: {_message(error)}")
     return data

@@ -3,15 +3,23 @@
 Importing dbt takes about two seconds: more than a night's staging build spends on its models,
 and a night runs dbt two or three times. So a run starts this server (`warm_up`, early, while
 it does other work); each command is then a fork of a process that has dbt loaded. The server
-holds no connection, thread or data, so its fork is clean; its child opens the warehouse,
-runs dbt and exits, and the warehouse's one writer is, as before, a child that has ended
-before anything else opens the file. (The standard library's `forkserver` does the same, but
-imports the run's main script again in every child, which a script without a main guard does
-not survive.)
+holds no connection or thread, so its fork is clean; its child opens the warehouse, runs dbt
+and exits, and the warehouse's one writer is, as before, a child that has ended before anything
+else opens the file. (The standard library's `forkserver` does the same, but imports the run's
+main script again in every child, which a script without a main guard does not survive.)
+
+dbt also reads the project before each command (its partial parse: 0.7-0.9 s a command in a
+fresh child). The server reads it once instead (`prepare`, which a run asks for as it takes the
+run lock) and keeps the parsed project in memory, so each child starts from it. A parse is kept
+under a key of everything it read (`parse_key`: the project's files, the variables, the
+environment and the paths on dbt's command line), and a command whose key differs is parsed
+again first: a changed model is never built from an older parse. A parse reads files only; it
+opens no database.
 
 The server reads one JSON request per line on its standard input (the command, its folder,
-environment and console file, and where its run results go) and answers each, when its child
-has ended, with that child's exit status. It ends at the end of its input, and it is killed
+environment and console file, where its run results go, and the parse it starts from) and
+answers each, when its child has ended, with that child's exit status (a parse asked for alone,
+once it is made). It ends at the end of its input, and it is killed
 when the process that started it dies; its child, when the server dies: a killed run never
 leaves dbt writing (Linux).
 
@@ -21,6 +29,7 @@ leaves dbt writing (Linux).
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import json
 import os
 import signal
@@ -32,7 +41,10 @@ from functools import partial
 from pathlib import Path
 
 _server: subprocess.Popen | None = None
+_unanswered = 0  # requests whose replies the next command reads first (`prepare`)
 _lock = threading.RLock()
+# In the server: the project as dbt parsed it, and the key it was parsed under.
+_parsed: dict = {}
 
 
 def die_with_parent(parent: int) -> None:
@@ -49,9 +61,10 @@ def die_with_parent(parent: int) -> None:
 def warm_up() -> subprocess.Popen:
     """This process's dbt server, started if it is not running; returns at once (the server
     imports dbt in its own time)."""
-    global _server
+    global _server, _unanswered
     with _lock:
         if _server is None or _server.poll() is not None:
+            _unanswered = 0
             _server = subprocess.Popen(
                 [sys.executable, "-m", "dacall.dbt_server"],
                 stdin=subprocess.PIPE,
@@ -63,6 +76,32 @@ def warm_up() -> subprocess.Popen:
         return _server
 
 
+def parse_key(args: list[str], env: dict[str, str], project: Path) -> str:
+    """What a parse of `project` by `dbt <args>` depends on: the command line (the variables
+    and paths it gives), the environment, and every file of the project but dbt's own output."""
+    digest = hashlib.sha256(json.dumps([args, sorted(env.items())]).encode())
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def prepare(parse: dict) -> None:
+    """Have the server parse the project now, while this process does other work; returns at
+    once. `parse` is `{"args": ["parse", ...], "env": ..., "console": ..., "key": parse_key}`,
+    as the commands that follow will give it."""
+    global _unanswered
+    with _lock:
+        server = warm_up()
+        try:
+            server.stdin.write(json.dumps({"parse": parse}) + "\n")
+            server.stdin.flush()
+            _unanswered += 1
+        except BrokenPipeError:  # the next command finds the server dead and says so
+            pass
+
+
 def run(
     args: list[str],
     cwd: Path,
@@ -70,43 +109,62 @@ def run(
     console: Path,
     results: Path | None = None,
     node_seconds: Path | None = None,
+    parse: dict | None = None,
 ) -> int:
     """`dbt <args>` in folder `cwd` with environment `env`, its console output written to
     `console`; dbt's exit status (negative: killed by that signal). One command at a time.
     With `results`, dbt writes its run results there and no other JSON artifact. With
-    `node_seconds` (dacall.dbt_schedule's record), dbt starts the longest chain first."""
+    `node_seconds` (dacall.dbt_schedule's record), dbt starts the longest chain first. With
+    `parse` (as `prepare` takes it), the command starts from the server's parse of the project,
+    made first if the server holds none under that key."""
+    global _unanswered
     request = {"args": args, "cwd": str(cwd), "env": env, "console": str(console)}
     if results:
         request["results"] = str(results)
     if node_seconds:
         request["node_seconds"] = str(node_seconds)
+    if parse:
+        request["parse"] = parse
     with _lock:
         server = warm_up()
         try:
             server.stdin.write(json.dumps(request) + "\n")
             server.stdin.flush()
+            while _unanswered:  # a parse asked for earlier is answered first
+                server.stdout.readline()
+                _unanswered -= 1
             reply = server.stdout.readline()
         except BrokenPipeError:
             reply = ""
         if not reply:  # the server has died (it could not import dbt, or it was killed)
+            _unanswered = 0
             server.kill()
             return server.wait() or 1
     return json.loads(reply)["exit"]
 
 
+def kill() -> None:
+    """Kill the server at once, and its dbt child with it, from any thread (a command waiting
+    for it then returns the kill's status)."""
+    server = _server
+    if server is not None:
+        server.kill()
+
+
 def stop() -> None:
     """End the server and wait for it: its children's resource use (the builds' peak memory)
     then counts in this process's `RUSAGE_CHILDREN`."""
-    global _server
+    global _server, _unanswered
     with _lock:
         if _server is not None:
+            _unanswered = 0
             _server.stdin.close()
             _server.wait()
             _server.stdout.close()
             _server = None
 
 
-def _child(request: dict, server: int) -> int:
+def _child(request: dict, server: int, manifest=None) -> int:
     """In the forked child: run the request's dbt command; its exit status."""
     code = 1
     try:
@@ -129,7 +187,7 @@ def _child(request: dict, server: int) -> int:
             from dacall import dbt_schedule
 
             dbt_schedule.install(dbt_schedule.read(Path(request["node_seconds"])))
-        code = _dbt(request["args"], request.get("results"))
+        code = _dbt(request["args"], request.get("results"), manifest)
     except BaseException:  # noqa: BLE001 - reported in the console file, the status says it
         traceback.print_exc()
     finally:
@@ -138,20 +196,20 @@ def _child(request: dict, server: int) -> int:
     return code
 
 
-def _dbt(args: list[str], results: str | None) -> int:
+def _dbt(args: list[str], results: str | None, manifest=None) -> int:
     """dbt's command line, in this process; its exit status. With `results`, dbt writes none of
     its JSON artifacts and the run results go to that file: writing the project's manifest (2 MB,
     twice) and graph is half a second of every build, and the docs site, the one thing that
-    uses them, gets its own from `docs generate`."""
+    uses them, gets its own from `docs generate`. With `manifest` (the project as parsed), dbt
+    does not read the project again."""
     import click
     from dbt.cli.exceptions import ResultExit
-    from dbt.cli.main import cli
 
     if results:
         args = [*args, "--no-write-json"]
     outcome = None
     try:
-        returned = cli.main(args=args, prog_name="dbt", standalone_mode=False)
+        returned = _invoke(args, manifest)
         if isinstance(returned, tuple):  # a command ran: (its result, whether it succeeded)
             outcome, success = returned
             code = 0 if success else 1
@@ -172,6 +230,52 @@ def _dbt(args: list[str], results: str | None) -> int:
     return code
 
 
+def _invoke(args: list[str], manifest=None):
+    """What dbt's command `args` returns, as its command line would run it (dbt's programmatic
+    runner does the same with a parsed project, but reports failures its own way)."""
+    from dbt.cli.main import cli
+
+    if manifest is None:
+        return cli.main(args=args, prog_name="dbt", standalone_mode=False)
+    with cli.make_context("dbt", list(args)) as context:
+        context.obj = {"manifest": manifest}
+        return cli.invoke(context)
+
+
+def _parse(parse: dict):
+    """The project as dbt parses it (`parse`: as `prepare` takes it), kept in this process under
+    its key; None when the parse fails (a command then parses, and reports, on its own). Its
+    console output goes to the parse's console file, never this process's answers."""
+    if _parsed.get("key") == parse["key"]:
+        return _parsed["manifest"]
+    _parsed.clear()
+    environment = dict(os.environ)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    answers, errors = os.dup(1), os.dup(2)
+    console = os.open(parse["console"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.dup2(console, 1)
+        os.dup2(console, 2)
+        os.environ.clear()
+        os.environ.update(parse["env"])
+        manifest, parsed = _invoke(parse["args"])
+        if parsed and manifest is not None:
+            _parsed.update(key=parse["key"], manifest=manifest)
+    except BaseException:  # noqa: BLE001 - in the console file; the command parses again
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(answers, 1)
+        os.dup2(errors, 2)
+        for descriptor in (answers, errors, console):
+            os.close(descriptor)
+        os.environ.clear()
+        os.environ.update(environment)
+    return _parsed.get("manifest")
+
+
 def serve() -> None:
     import dbt.adapters.duckdb  # noqa: F401 - loaded once here, for every child
     import dbt.cli.main  # noqa: F401
@@ -190,9 +294,14 @@ def serve() -> None:
     server = os.getpid()
     for line in sys.stdin:
         request = json.loads(line)
+        manifest = _parse(request["parse"]) if request.get("parse") else None
+        if "args" not in request:  # a parse asked for ahead of the commands: nothing to run
+            sys.stdout.write(json.dumps({"exit": 0 if manifest is not None else 1}) + "\n")
+            sys.stdout.flush()
+            continue
         child = os.fork()
         if child == 0:
-            os._exit(_child(request, server))
+            os._exit(_child(request, server, manifest))
         _, status = os.waitpid(child, 0)
         sys.stdout.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
         sys.stdout.flush()

@@ -471,6 +471,18 @@ def mart_built(marts: dict, name: str) -> bool:
     return name in {m["name"] for m in marts["models"] if m["status"] == "success"}
 
 
+def parse_for_builds(warehouse: Path) -> None:
+    """Have the dbt server import dbt and parse the project, as the builds (in the warehouse's
+    build copy, dacall.whole_build) will need it, while the steps before them run. The caller
+    holds the run lock: the parse writes dbt's record of it beside the warehouse."""
+    from dacall import dbt_server
+    from dacall.transform import dbt_target, parse_request
+    from dacall.whole_build import copy_folder
+
+    build_copy = copy_folder(warehouse) / Path(warehouse).name
+    dbt_server.prepare(parse_request(build_copy, dbt_target(warehouse)))
+
+
 def run_pipeline(
     landing: Path,
     warehouse: Path,
@@ -481,10 +493,8 @@ def run_pipeline(
     """Everything `dacall run` does: every step of dacall.steps in order, as the DAGs run
     them. Its reports go to `reports`, by default the reports folder of the warehouse;
     `full_refresh` rebuilds the incremental models from scratch."""
-    from dacall.dbt_server import warm_up
     from dacall.steps import RunContext, new_run_id, run_steps, stopped
 
-    warm_up()  # dbt is imported (once, for every dbt step) while the first steps run
     run_id = new_run_id()
     reports = Path(reports or paths.reports_for(warehouse))
     context = RunContext(

@@ -8,9 +8,7 @@ from __future__ import annotations
 import csv
 from functools import cache
 
-import yaml
-
-from dacall.settings import dbt_dir
+from dacall.settings import dbt_dir, load_yaml_text
 
 
 @cache
@@ -43,7 +41,7 @@ def matching_statuses() -> frozenset[str]:
 @cache
 def dbt_vars() -> dict:
     """The project's variables (dbt_project.yml `vars`): standards, windows and look-backs."""
-    return yaml.safe_load((dbt_dir() / "dbt_project.yml").read_text())["vars"]
+    return load_yaml_text((dbt_dir() / "dbt_project.yml").read_text())["vars"]
 
 
 def dbt_var(name: str):

@@ -46,11 +46,22 @@ def expectations_dir() -> Path:
     return resource_dir("expectations", "DACALL_EXPECTATIONS_DIR")
 
 
+# PyYAML's safe loading with libyaml's parser where it is installed (it is in PyYAML's wheels):
+# the same data, parsed about ten times faster. A run reads its configuration files a dozen
+# times over; in pure Python that was 0.4-0.5 s of a night.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml_text(text) -> object:
+    """YAML (a string or an open file) as PyYAML's safe_load reads it."""
+    return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
+
+
 def load_yaml(name: str) -> dict:
     path = config_dir() / name
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle) or {}
+            return load_yaml_text(handle) or {}
     except FileNotFoundError as exc:
         raise UserError(f"configuration file not found: {path}") from exc
     except yaml.YAMLError as exc:

@@ -200,7 +200,10 @@ def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS)
 
     results: Results = {}
     say = context.progress or (lambda _m: None)
-    with run_lock(pipeline.paths.warehouse_or_configured(context.warehouse), context.run_id):
+    warehouse = pipeline.paths.warehouse_or_configured(context.warehouse)
+    with run_lock(warehouse, context.run_id):
+        if any(step.name.startswith("build_") for step in steps):
+            pipeline.parse_for_builds(warehouse)  # dbt is ready when its first build comes
         for step in steps:
             reason = step.skip_reason(results)
             if reason is None:

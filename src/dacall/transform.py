@@ -41,6 +41,10 @@ def dbt_environment(warehouse: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["DACALL_WAREHOUSE"] = Path(warehouse).name
     env["DACALL_BUILD_THREADS"] = str(validate_file("resources.yml")["build_threads"])
+    # dbt's static parser runs in threads of its own (Rust), which a fork does not copy: a dbt
+    # child of the server (dacall.dbt_server) that parsed after the server had used it waited
+    # for them for ever. Without it dbt reads each model with Jinja, in the same time here.
+    env["DBT_STATIC_PARSER"] = "false"
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
     return env
@@ -50,20 +54,18 @@ def dbt_target(warehouse: Path) -> Path:
     return paths.state(warehouse) / "dbt_target"
 
 
-def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
-    """`dbt <args>` on the project; results parsed from run_results.json."""
-    # dbt's artifacts (run results, the docs site) live in the state folder of the warehouse
-    # they describe, so two warehouses never share them and the dbt project is only read.
-    from dacall.warehouse import private_dir
+# dbt commands that start from the parsed project, which the dbt server can keep for them.
+PARSED_COMMANDS = {"build", "run", "test", "compile", "docs", "show", "seed"}
 
-    target = private_dir(Path(target_path or dbt_target(warehouse)))
-    if args and args[0] in VARS_COMMANDS:
-        from dacall.governance import dbt_vars
 
-        args = [*args, "--vars", json.dumps(dbt_vars())]
+def _common_args(target: Path, with_vars: bool = True) -> list[str]:
+    """The options every dbt command of the pipeline is given, after its own."""
+    from dacall.governance import dbt_vars
+
     project = dbt_dir()
-    args = [
-        *args,
+    variables = ["--vars", json.dumps(dbt_vars())] if with_vars else []
+    return [
+        *variables,
         "--project-dir",
         str(project),
         "--profiles-dir",
@@ -73,6 +75,33 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
         "--log-path",
         str(target / "logs"),
     ]
+
+
+def parse_request(warehouse: Path, target_path: Path | None = None) -> dict:
+    """The parse the commands of `run_dbt(..., warehouse, target_path)` start from, as
+    dacall.dbt_server takes it."""
+    from dacall.warehouse import private_dir
+
+    target = private_dir(Path(target_path or dbt_target(warehouse)))
+    args = ["parse", *_common_args(target), "--no-write-json"]
+    env = dbt_environment(warehouse)
+    return {
+        "args": args,
+        "env": env,
+        "console": str(private_dir(target / "logs") / "parse.log"),
+        "key": dbt_server.parse_key(args, env, dbt_dir()),
+    }
+
+
+def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
+    """`dbt <args>` on the project; results parsed from run_results.json."""
+    # dbt's artifacts (run results, the docs site) live in the state folder of the warehouse
+    # they describe, so two warehouses never share them and the dbt project is only read.
+    from dacall.warehouse import private_dir
+
+    target = private_dir(Path(target_path or dbt_target(warehouse)))
+    parse = parse_request(warehouse, target) if args and args[0] in PARSED_COMMANDS else None
+    args = [*args, *_common_args(target, with_vars=bool(args) and args[0] in VARS_COMMANDS)]
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
     console = private_dir(target / "logs") / "console.log"
@@ -86,6 +115,7 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
         console,
         writes,
         node_seconds if writes else None,
+        parse,
     )
     if not results_file.exists():
         lines = console.read_text(errors="replace").strip().splitlines() if console.exists() else []

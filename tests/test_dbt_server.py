@@ -1,0 +1,94 @@
+"""The dbt server's parse of the project: commands start from it, and never from a parse of a
+project that has changed since (dacall.dbt_server, real dbt on a copy of the samples' warehouse
+and of the dbt project)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+
+from conftest import query
+from dacall import dbt_server
+from dacall.settings import UserError, dbt_dir
+
+
+@pytest.fixture
+def project(sample_warehouse, tmp_path, monkeypatch):
+    """(warehouse, dbt target folder, dbt project): copies, so a model can be added."""
+    folder = shutil.copytree(sample_warehouse.parent, tmp_path / "warehouse")
+    copied = shutil.copytree(
+        dbt_dir(), tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    monkeypatch.setenv("DACALL_DBT_DIR", str(copied))
+    return folder / sample_warehouse.name, tmp_path / "target", copied
+
+
+def _sentinel(project, body: str) -> None:
+    (project / "models" / "staging" / "zz_sentinel.sql").write_text(body)
+
+
+def _run_sentinel(warehouse, target, within_seconds: float = 120):
+    """`dbt run` of the sentinel model; a dbt that hangs fails the test (its server is killed,
+    and its child with it) rather than the suite."""
+    from dacall.transform import run_dbt
+
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = run_dbt(["run", "--select", "zz_sentinel"], warehouse, target)
+        except BaseException as exc:  # noqa: BLE001 - raised again below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(within_seconds)
+    if thread.is_alive():
+        dbt_server.kill()
+        thread.join(30)
+        pytest.fail(f"dbt run did not end within {within_seconds} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def test_a_command_starts_from_the_parse_made_ahead_of_it(project):
+    from dacall.transform import parse_request
+
+    warehouse, target, dbt_project = project
+    _sentinel(dbt_project, "select 1 as sentinel")
+    dbt_server.prepare(parse_request(warehouse, target))
+    log = target / "logs" / "dbt.log"
+    assert _run_sentinel(warehouse, target).success
+    assert query(warehouse, "select sentinel from staging.zz_sentinel") == [(1,)]
+    text = log.read_text(errors="replace")
+    parsed = text.index("Command `dbt parse` succeeded")
+    # The run came after the parse and read no project file: it has no parsing of its own.
+    assert "Running with dbt" in text[parsed:]
+    assert "Partial parsing" not in text[parsed:]
+    assert text.count("Command `dbt parse` succeeded") == 1
+
+
+def test_a_project_changed_after_the_parse_is_parsed_again(project):
+    warehouse, target, dbt_project = project
+    _sentinel(dbt_project, "select 1 as sentinel")
+    assert _run_sentinel(warehouse, target).success  # the server's parse has the model
+    assert query(warehouse, "select sentinel from staging.zz_sentinel") == [(1,)]
+    _sentinel(dbt_project, "select 2 as sentinel")
+    assert _run_sentinel(warehouse, target).success
+    assert query(warehouse, "select sentinel from staging.zz_sentinel") == [(2,)]
+
+
+def test_a_project_that_does_not_parse_is_reported_and_then_parsed_once_mended(project):
+    from dacall.transform import parse_request
+
+    warehouse, target, dbt_project = project
+    _sentinel(dbt_project, "select {{ ref( }} as sentinel")
+    dbt_server.prepare(parse_request(warehouse, target))
+    with pytest.raises(UserError, match="dbt run did not run"):
+        _run_sentinel(warehouse, target)
+    _sentinel(dbt_project, "select 3 as sentinel")
+    assert _run_sentinel(warehouse, target).success
+    assert query(warehouse, "select sentinel from staging.zz_sentinel") == [(3,)]
