@@ -77,14 +77,16 @@ def _common_args(target: Path, with_vars: bool = True) -> list[str]:
     ]
 
 
-def parse_request(warehouse: Path, target_path: Path | None = None) -> dict:
+def parse_request(
+    warehouse: Path, target_path: Path | None = None, env: dict[str, str] | None = None
+) -> dict:
     """The parse the commands of `run_dbt(..., warehouse, target_path)` start from, as
-    dacall.dbt_server takes it."""
+    dacall.dbt_server takes it (`env`: their `dbt_environment`, when the caller has it)."""
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
     args = ["parse", *_common_args(target), "--no-write-json"]
-    env = dbt_environment(warehouse)
+    env = env or dbt_environment(warehouse)
     return {
         "args": args,
         "env": env,
@@ -100,7 +102,8 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
-    parse = parse_request(warehouse, target) if args and args[0] in PARSED_COMMANDS else None
+    env = dbt_environment(warehouse)
+    parse = parse_request(warehouse, target, env) if args and args[0] in PARSED_COMMANDS else None
     args = [*args, *_common_args(target, with_vars=bool(args) and args[0] in VARS_COMMANDS)]
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
@@ -111,7 +114,7 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     status = dbt_server.run(
         args,
         Path(warehouse).resolve().parent,
-        dbt_environment(warehouse),
+        env,
         console,
         writes,
         node_seconds if writes else None,
