@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import duckdb
 import networkx as nx
 import pytest
 
@@ -44,20 +45,69 @@ def test_the_record_keeps_each_nodes_last_seconds(tmp_path):
     assert dbt_schedule.read(record) == {}  # a damaged record orders as a first build does
 
 
-def _first_model_started(sample_warehouse, tmp_path, heaviest: str) -> list[str]:
-    """Build the staging models of a copy of the samples' warehouse on one thread, with a
-    record that makes `heaviest` the slowest model; the models in the order they started."""
+def test_a_full_builds_untimed_model_is_estimated_from_the_rows_it_reads():
+    reads = {"model.stg_big": ["raw.big"], "model.stg_two": ["raw.small", "raw.big"]}
+    rows = {"raw.big": 1_000_000, "raw.small": 10}
+    estimates = dbt_schedule.estimates_from_rows(reads, rows)
+    row = dbt_schedule.ROW_SECONDS
+    base = dbt_schedule.UNTIMED_MODEL_SECONDS
+    assert estimates == pytest.approx(
+        {"model.stg_big": base + 1_000_000 * row, "model.stg_two": base + 1_000_010 * row}
+    )
+    graph = nx.DiGraph([("model.stg_big", "model.mart"), ("model.stg_small", "model.mart")])
+    chains = dbt_schedule.remaining_seconds(graph, {"model.mart": 2.0}, estimates)
+    # A recorded time wins over an estimate; a model neither records nor estimates is small.
+    assert chains["model.stg_big"] == pytest.approx(2.0 + base + 1_000_000 * row)
+    assert chains["model.stg_small"] == pytest.approx(2.0 + base)
+    chains = dbt_schedule.remaining_seconds(graph, {"model.stg_big": 0.1}, estimates)
+    assert chains["model.stg_big"] == pytest.approx(0.1 + base)
+
+
+def test_full_and_incremental_builds_keep_records_apart(tmp_path):
+    assert dbt_schedule.record_file(tmp_path, True) != dbt_schedule.record_file(tmp_path, False)
+    assert dbt_schedule.record_file(tmp_path, False) == tmp_path / "node_seconds.json"
+
+
+def test_table_rows_are_read_without_a_writer(sample_warehouse):
+    rows = dbt_schedule.table_rows(sample_warehouse)
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        (audit_rms,) = con.execute("select count(*) from raw.audit_rms").fetchall()[0]
+    assert rows["raw.audit_rms"] == audit_rms > 0
+    assert dbt_schedule.table_rows(sample_warehouse.parent / "missing.duckdb") == {}
+
+
+# Rows added to one audit feed of a copy of the samples, each a search of its own (the columns
+# its staging model keys a search by made distinct), so that its staging model reads the most.
+_GROW_FEED = {
+    "audit_pnd": "grown.* replace (event_id || '-' || i as event_id, _line + 1000 * i as _line)",
+    "audit_cc": "grown.* replace (_line + 1000 * i as _line)",
+}
+
+
+def _first_model_started(
+    sample_warehouse, tmp_path, heaviest: str, full_refresh: bool = False, grow: str = ""
+) -> list[str]:
+    """Build the staging models of a copy of the samples' warehouse on one thread, with an
+    incremental build's record that makes `heaviest` the slowest model (and `grow`'s raw table
+    the largest); the models in the order they started."""
     from dacall.transform import run_dbt
 
     warehouse = tmp_path / heaviest / "dacall.duckdb"
     warehouse.parent.mkdir()
     shutil.copy(sample_warehouse, warehouse)
+    if grow:
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(
+                f"insert into raw.{grow} select {_GROW_FEED[grow]} "
+                f"from raw.{grow} as grown, range(1, 500) as t(i)"
+            )
     target = tmp_path / heaviest / "target"
     target.mkdir()
     (target / "node_seconds.json").write_text(json.dumps({f"model.dacall.{heaviest}": 100.0}))
     result = run_dbt(
         ["build", "--select", "path:models/staging", "path:seeds",
-         "--exclude-resource-type", "unit_test", "--threads", "1"],
+         "--exclude-resource-type", "unit_test", "--threads", "1",
+         *(["--full-refresh"] if full_refresh else [])],
         warehouse,
         target_path=target,
     )  # fmt: skip
@@ -69,6 +119,23 @@ def _first_model_started(sample_warehouse, tmp_path, heaviest: str) -> list[str]
         if timing["name"] == "execute"
     )
     return [node.split(".")[-1] for _, node in started if node.startswith("model.")]
+
+
+@pytest.mark.parametrize("grow", ["audit_pnd", "audit_cc"])
+def test_a_full_build_with_no_record_starts_the_model_reading_the_most_rows_first(
+    sample_warehouse, tmp_path, grow
+):
+    # The record of incremental builds says stg_audit_rms is slowest; a full build is not
+    # ordered by it, and has no record of its own yet: the raw tables' rows order it.
+    models = _first_model_started(
+        sample_warehouse, tmp_path, "stg_audit_rms", full_refresh=True, grow=grow
+    )
+    assert models[0] == f"stg_{grow}"
+    target = tmp_path / "stg_audit_rms" / "target"
+    full = dbt_schedule.read(dbt_schedule.record_file(target, full_refresh=True))
+    assert full[f"model.dacall.stg_{grow}"] > 0  # the full build's own record, kept apart
+    increments = dbt_schedule.read(dbt_schedule.record_file(target, full_refresh=False))
+    assert increments == {"model.dacall.stg_audit_rms": 100.0}
 
 
 @pytest.mark.parametrize("heaviest", ["stg_audit_rms", "stg_audit_pnd"])

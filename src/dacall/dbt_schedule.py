@@ -10,11 +10,15 @@ third of the way into a full build.
 
 Here a node's score is how long the longest chain of nodes from it to the end of the build took
 in the builds before: its own seconds and those of its slowest descendants (as ninja orders a
-build by the critical path of its last one). Each node keeps the seconds of the last build that
-ran it (`record`), so a night's build is ordered by what a night costs. A node with no record
-counts as a small one of its kind (UNTIMED_MODEL_SECONDS, UNTIMED_SECONDS). Only the order
-changes: dbt still starts a node only when all it depends on is done, so the build's results are
-the same in any order.
+build by the critical path of its last one). Each node keeps the seconds of the last build of
+the same kind that ran it (`record`, `record_file`): a night's build is ordered by what a night
+costs, a full build by what a full build costs (the largest staging model takes a third of a
+second in a night and most of a full build). A node with no record counts as a small one of its
+kind (UNTIMED_MODEL_SECONDS, UNTIMED_SECONDS), except that in a full build a model reading the
+warehouse's source tables counts their rows too (ROW_SECONDS): a first build, which has no
+record, then starts the staging model of the largest feed first. Only the order changes: dbt
+still starts a node only when all it depends on is done, so the build's results are the same in
+any order.
 """
 
 from __future__ import annotations
@@ -29,6 +33,33 @@ from dacall.warehouse import write_private
 # on a first build the chain with the most models after it starts first.
 UNTIMED_SECONDS = 0.05
 UNTIMED_MODEL_SECONDS = 1.0
+# Seconds per source row added to an untimed model's estimate in a full build: the order of a
+# staging model's cost per raw row here (3-16 microseconds at scale 1, docs/benchmarks.md).
+ROW_SECONDS = 5e-6
+
+# The record of each kind of build: a full build (--full-refresh, which a first build is) and an
+# incremental one read different amounts of data, so neither's seconds order the other.
+RECORD_FILES = {True: "node_seconds_full_refresh.json", False: "node_seconds.json"}
+
+
+def record_file(target: Path, full_refresh: bool) -> Path:
+    """Where the seconds of this kind of build are kept, in dbt's target folder."""
+    return Path(target) / RECORD_FILES[full_refresh]
+
+
+def table_rows(database: Path) -> dict[str, int]:
+    """Each table's rows as DuckDB estimates them (from its storage, without a scan), by
+    `schema.table`; none if the database cannot be read."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            rows = con.execute(
+                "select schema_name, table_name, estimated_size from duckdb_tables()"
+            ).fetchall()
+    except duckdb.Error:
+        return {}
+    return {f"{schema}.{table}": int(size or 0) for schema, table, size in rows}
 
 
 def read(file: Path) -> dict[str, float]:
@@ -57,23 +88,51 @@ def record(file: Path, run_results: dict) -> None:
     write_private(file, json.dumps(recorded, sort_keys=True).encode())
 
 
-def remaining_seconds(graph, seconds: dict[str, float]) -> dict[str, float]:
+def remaining_seconds(
+    graph, seconds: dict[str, float], estimates: dict[str, float] | None = None
+) -> dict[str, float]:
     """For each node of the dependency graph (networkx, edges from a node to what depends on
-    it), its seconds plus the longest chain of seconds after it."""
+    it), its seconds plus the longest chain of seconds after it. A node not in `seconds` takes
+    its `estimates` entry, else a small one of its kind."""
     import networkx as nx
 
+    estimates = estimates or {}
     remaining: dict[str, float] = {}
     for node in reversed(list(nx.topological_sort(graph))):
         after = max((remaining[child] for child in graph.successors(node)), default=0.0)
         untimed = UNTIMED_MODEL_SECONDS if node.startswith("model.") else UNTIMED_SECONDS
-        remaining[node] = seconds.get(node, untimed) + after
+        remaining[node] = seconds.get(node, estimates.get(node, untimed)) + after
     return remaining
 
 
-def install(seconds: dict[str, float]) -> bool:
-    """Make dbt, in this process, start the ready node with the longest chain first. False, and
-    dbt's own order, if this dbt lacks the parts changed here (dbt-core is pinned below 1.12;
-    tests/test_dbt_schedule.py checks the order a real build takes)."""
+def estimates_from_rows(models: dict[str, list[str]], rows: dict[str, int]) -> dict[str, float]:
+    """An untimed model's seconds in a full build, from the rows of the source tables it reads:
+    `models` maps a model to its sources' `schema.table`, `rows` as table_rows gives them."""
+    return {
+        model: UNTIMED_MODEL_SECONDS + ROW_SECONDS * sum(rows.get(table, 0) for table in tables)
+        for model, tables in models.items()
+    }
+
+
+def _sources_read(manifest) -> dict[str, list[str]]:
+    """Each model of dbt's manifest and the `schema.table` of the sources it reads."""
+    return {
+        unique_id: [
+            f"{manifest.sources[s].schema}.{manifest.sources[s].identifier}"
+            for s in node.depends_on.nodes
+            if s in manifest.sources
+        ]
+        for unique_id, node in manifest.nodes.items()
+        if unique_id.startswith("model.")
+    }
+
+
+def install(seconds: dict[str, float], rows: dict[str, int] | None = None) -> bool:
+    """Make dbt, in this process, start the ready node with the longest chain first: `seconds`
+    as recorded for this kind of build; `rows` (table_rows of the database built, for a full
+    build) estimates the untimed models that read sources. False, and dbt's own order, if this
+    dbt lacks the parts changed here (dbt-core is pinned below 1.12; tests/test_dbt_schedule.py
+    checks the order a real build takes)."""
     from dbt.graph.queue import GraphQueue
     from dbt.task.runnable import GraphRunnableTask
 
@@ -88,9 +147,11 @@ def install(seconds: dict[str, float]) -> bool:
         return False
 
     def longest_chain_first(queue, graph):
+        estimates = estimates_from_rows(_sources_read(queue.manifest), rows) if rows else {}
         # dbt starts the lowest score first; milliseconds keep the scores whole numbers.
         return {
-            node: -round(chain * 1000) for node, chain in remaining_seconds(graph, seconds).items()
+            node: -round(chain * 1000)
+            for node, chain in remaining_seconds(graph, seconds, estimates).items()
         }
 
     take = GraphQueue.get

@@ -108,21 +108,22 @@ def run(
     env: dict[str, str],
     console: Path,
     results: Path | None = None,
-    node_seconds: Path | None = None,
+    schedule: dict | None = None,
     parse: dict | None = None,
 ) -> int:
     """`dbt <args>` in folder `cwd` with environment `env`, its console output written to
     `console`; dbt's exit status (negative: killed by that signal). One command at a time.
     With `results`, dbt writes its run results there and no other JSON artifact. With
-    `node_seconds` (dacall.dbt_schedule's record), dbt starts the longest chain first. With
+    `schedule` ({"record": dacall.dbt_schedule's record file, "rows": its table_rows or
+    nothing}), dbt starts the longest chain first. With
     `parse` (as `prepare` takes it), the command starts from the server's parse of the project,
     made first if the server holds none under that key."""
     global _unanswered
     request = {"args": args, "cwd": str(cwd), "env": env, "console": str(console)}
     if results:
         request["results"] = str(results)
-    if node_seconds:
-        request["node_seconds"] = str(node_seconds)
+    if schedule:
+        request["schedule"] = schedule
     if parse:
         request["parse"] = parse
     with _lock:
@@ -183,10 +184,11 @@ def _child(request: dict, server: int, manifest=None) -> int:
         os.dup2(console, 2)
         os.close(console)
         os.close(nothing)
-        if request.get("node_seconds"):
+        if request.get("schedule"):
             from dacall import dbt_schedule
 
-            dbt_schedule.install(dbt_schedule.read(Path(request["node_seconds"])))
+            schedule = request["schedule"]
+            dbt_schedule.install(dbt_schedule.read(Path(schedule["record"])), schedule.get("rows"))
         code = _dbt(request["args"], request.get("results"), manifest)
     except BaseException:  # noqa: BLE001 - reported in the console file, the status says it
         traceback.print_exc()

@@ -110,14 +110,21 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     console = private_dir(target / "logs") / "console.log"
     # `docs generate` writes the site's manifest and catalog; every other command, its results.
     writes = None if args[0] == "docs" else results_file
-    node_seconds = target / "node_seconds.json"  # each node's last time: dacall.dbt_schedule
+    # Each node's last time in a build of this kind, and for a full build the tables' rows,
+    # order the build (dacall.dbt_schedule).
+    full_refresh = "--full-refresh" in args
+    node_seconds = dbt_schedule.record_file(target, full_refresh)
+    schedule = None
+    if writes:
+        rows = dbt_schedule.table_rows(warehouse) if full_refresh else None
+        schedule = {"record": str(node_seconds), "rows": rows}
     status = dbt_server.run(
         args,
         Path(warehouse).resolve().parent,
         env,
         console,
         writes,
-        node_seconds if writes else None,
+        schedule,
         parse,
     )
     if not results_file.exists():
