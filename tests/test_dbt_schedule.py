@@ -46,14 +46,24 @@ def test_the_record_keeps_each_nodes_last_seconds(tmp_path):
 
 
 def test_a_full_builds_untimed_model_is_estimated_from_the_rows_it_reads():
-    reads = {"model.stg_big": ["raw.big"], "model.stg_two": ["raw.small", "raw.big"]}
-    rows = {"raw.big": 1_000_000, "raw.small": 10}
-    estimates = dbt_schedule.estimates_from_rows(reads, rows)
-    row = dbt_schedule.ROW_SECONDS
-    base = dbt_schedule.UNTIMED_MODEL_SECONDS
-    assert estimates == pytest.approx(
-        {"model.stg_big": base + 1_000_000 * row, "model.stg_two": base + 1_000_010 * row}
+    reads = {
+        "model.stg_big": [("source.big", "raw.big")],
+        "model.stg_two": [("source.small", "raw.small"), ("source.big", "raw.big")],
+        "model.int": [("model.stg_big", "staging.stg_big"), ("seed.s", "reference.s")],
+    }
+    rows = {"raw.big": 1_000_000, "raw.small": 10, "reference.s": 5}
+    row, base = dbt_schedule.ROW_SECONDS, dbt_schedule.UNTIMED_MODEL_SECONDS
+    # A table not built yet reads as the rows its model reads; one built, as it holds.
+    assert dbt_schedule.estimates_from_rows(reads, rows) == pytest.approx(
+        {
+            "model.stg_big": base + 1_000_000 * row,
+            "model.stg_two": base + 1_000_010 * row,
+            "model.int": base + 1_000_005 * row,
+        }
     )
+    built = dbt_schedule.estimates_from_rows(reads, {**rows, "staging.stg_big": 200})
+    assert built["model.int"] == pytest.approx(base + 205 * row)
+    estimates = dbt_schedule.estimates_from_rows(reads, rows)
     graph = nx.DiGraph([("model.stg_big", "model.mart"), ("model.stg_small", "model.mart")])
     chains = dbt_schedule.remaining_seconds(graph, {"model.mart": 2.0}, estimates)
     # A recorded time wins over an estimate; a model neither records nor estimates is small.

@@ -14,11 +14,11 @@ build by the critical path of its last one). Each node keeps the seconds of the 
 the same kind that ran it (`record`, `record_file`): a night's build is ordered by what a night
 costs, a full build by what a full build costs (the largest staging model takes a third of a
 second in a night and most of a full build). A node with no record counts as a small one of its
-kind (UNTIMED_MODEL_SECONDS, UNTIMED_SECONDS), except that in a full build a model reading the
-warehouse's source tables counts their rows too (ROW_SECONDS): a first build, which has no
-record, then starts the staging model of the largest feed first. Only the order changes: dbt
-still starts a node only when all it depends on is done, so the build's results are the same in
-any order.
+kind (UNTIMED_MODEL_SECONDS, UNTIMED_SECONDS), except that in a full build a model counts the
+rows of the tables it reads too (ROW_SECONDS; a table not built yet, the rows its model reads):
+a first build, which has no record, then starts the staging model of the largest feed first.
+Only the order changes: dbt still starts a node only when all it depends on is done, so the
+build's results are the same in any order.
 """
 
 from __future__ import annotations
@@ -105,23 +105,39 @@ def remaining_seconds(
     return remaining
 
 
-def estimates_from_rows(models: dict[str, list[str]], rows: dict[str, int]) -> dict[str, float]:
-    """An untimed model's seconds in a full build, from the rows of the source tables it reads:
-    `models` maps a model to its sources' `schema.table`, `rows` as table_rows gives them."""
-    return {
-        model: UNTIMED_MODEL_SECONDS + ROW_SECONDS * sum(rows.get(table, 0) for table in tables)
-        for model, tables in models.items()
-    }
+def estimates_from_rows(
+    reads: dict[str, list[tuple[str, str]]], rows: dict[str, int]
+) -> dict[str, float]:
+    """An untimed model's seconds in a full build, from the rows it reads. `reads` maps each
+    model to what it reads, as (unique id, `schema.table`); `rows` is table_rows. A table the
+    database does not hold yet (a first build) counts as the rows its own model reads."""
+    read: dict[str, int] = {}
+
+    def rows_read(model: str) -> int:
+        if model not in read:
+            read[model] = 0  # a cycle, which dbt does not allow, would end here
+            read[model] = sum(
+                rows[table] if table in rows else rows_read(node) if node in reads else 0
+                for node, table in reads[model]
+            )
+        return read[model]
+
+    return {model: UNTIMED_MODEL_SECONDS + ROW_SECONDS * rows_read(model) for model in reads}
 
 
-def _sources_read(manifest) -> dict[str, list[str]]:
-    """Each model of dbt's manifest and the `schema.table` of the sources it reads."""
+def _reads(manifest) -> dict[str, list[tuple[str, str]]]:
+    """Each model of dbt's manifest and what it reads (sources, models, seeds), as (unique id,
+    `schema.table`)."""
+
+    def relation(unique_id: str) -> tuple[str, str] | None:
+        if unique_id in manifest.sources:
+            source = manifest.sources[unique_id]
+            return unique_id, f"{source.schema}.{source.identifier}"
+        node = manifest.nodes.get(unique_id)
+        return (unique_id, f"{node.schema}.{node.alias}") if node is not None else None
+
     return {
-        unique_id: [
-            f"{manifest.sources[s].schema}.{manifest.sources[s].identifier}"
-            for s in node.depends_on.nodes
-            if s in manifest.sources
-        ]
+        unique_id: [read for read in map(relation, node.depends_on.nodes) if read]
         for unique_id, node in manifest.nodes.items()
         if unique_id.startswith("model.")
     }
@@ -147,7 +163,7 @@ def install(seconds: dict[str, float], rows: dict[str, int] | None = None) -> bo
         return False
 
     def longest_chain_first(queue, graph):
-        estimates = estimates_from_rows(_sources_read(queue.manifest), rows) if rows else {}
+        estimates = estimates_from_rows(_reads(queue.manifest), rows) if rows else {}
         # dbt starts the lowest score first; milliseconds keep the scores whole numbers.
         return {
             node: -round(chain * 1000)
