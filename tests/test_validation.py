@@ -359,6 +359,31 @@ def test_data_docs_build_only_this_runs_pages(sample_warehouse, tmp_path):
     assert (site / "expectations" / "compliance_check_reconciliation.html").exists()
 
 
+def test_results_carry_no_fingerprint_of_the_data(sample_warehouse, tmp_path):
+    """GX would hash every value of each frame only to label its result; that label is
+    skipped (dacall.validation.context.skip_frame_fingerprints), and the verdicts stand."""
+    import json
+
+    from dacall.validation.run import Validator, raw_gates
+    from dacall.warehouse import connect
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    reports = tmp_path / "reports"
+    con = connect(warehouse)
+    try:
+        verdicts = raw_gates(Validator(con, "unhashed", reports), everything=True)
+    finally:
+        con.close()
+    assert verdicts and all(verdict.success for verdict in verdicts)
+    stored = list((reports / "gx_validations").rglob("*.json"))
+    assert len(stored) == len(verdicts)
+    for path in stored:
+        markers = json.loads(path.read_text())["meta"]["batch_markers"]
+        assert "ge_load_time" in markers  # the markers are there,
+        assert "pandas_data_fingerprint" not in markers  # but not the hash of the data
+
+
 def test_the_results_store_keeps_what_the_index_shows_and_archives_the_rest(
     sample_warehouse, tmp_path
 ):

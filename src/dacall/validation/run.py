@@ -41,8 +41,9 @@ class Verdict:
 class Validator:
     def __init__(self, con, run_id: str, reports: Path | None = None):
         from dacall import paths
-        from dacall.validation.context import get_context
+        from dacall.validation.context import get_context, skip_frame_fingerprints
 
+        skip_frame_fingerprints()
         self.con = con
         self.run_id = run_id
         self.suites_validated: set[str] = set()  # whose pages build_docs renders
