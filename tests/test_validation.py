@@ -384,6 +384,47 @@ def test_results_carry_no_fingerprint_of_the_data(sample_warehouse, tmp_path):
         assert "pandas_data_fingerprint" not in markers  # but not the hash of the data
 
 
+def test_the_gates_frames_are_the_frames_duckdb_gives_pandas(sample_warehouse, tmp_path):
+    """The raw gates read their rows through Arrow (dacall.validation.run._text_frame); GX
+    must see the very frame DuckDB's own `.df()` gives, on a first load and on a night."""
+    import pandas as pd
+
+    from dacall.validation.run import _rules_fingerprint, _ungated_rows
+    from dacall.validation.suites import RAW_GATES
+    from dacall.warehouse import connect
+
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    con = connect(warehouse)
+    try:
+        for feed, expectations in RAW_GATES.items():
+            columns = ", ".join(
+                sorted({f'"{e.column}"' for e in expectations if hasattr(e, "column")})
+            )
+            rules = _rules_fingerprint(f"gate_raw_{feed}", [])
+            everything = _ungated_rows(con, feed, expectations, rules, everything=True)
+            expected = con.execute(f"select {columns} from raw.{feed}").df()
+            assert len(everything) > 0
+            pd.testing.assert_frame_equal(everything, expected)
+            # A night's frame: the rows of one file not gated yet.
+            (first_file,) = con.execute(f"select min(_file) from raw.{feed}").fetchone()
+            con.execute(
+                "insert into audit.gated_files select distinct ?, _file, _sha256, ?, 'test', "
+                f"now() from raw.{feed} where _file <> ?",
+                [feed, rules, first_file],
+            )
+            night = _ungated_rows(con, feed, expectations, rules, everything=False)
+            expected = con.execute(
+                f"select {columns} from raw.{feed} where _file = ?", [first_file]
+            ).df()
+            pd.testing.assert_frame_equal(
+                night.sort_values(list(night.columns)).reset_index(drop=True),
+                expected.sort_values(list(expected.columns)).reset_index(drop=True),
+            )
+    finally:
+        con.close()
+
+
 def test_the_results_store_keeps_what_the_index_shows_and_archives_the_rest(
     sample_warehouse, tmp_path
 ):

@@ -350,8 +350,9 @@ def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bo
     ).fetchall()
     fresh = [(name, sha) for name, sha, gated in files if not gated]
     if len(fresh) == len(files):  # nothing gated yet (a first load, or every row on demand)
-        return con.execute(f"select {selected} from raw.{feed}").df()
-    return con.execute(
+        return _text_frame(con, f"select {selected} from raw.{feed}")
+    return _text_frame(
+        con,
         f"""
         with fresh_files as (
             select unnest($names) as file_name, unnest($hashes) as sha256
@@ -368,7 +369,15 @@ def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bo
             and (_file, _sha256) not in (select (file_name, sha256) from fresh_files)
         """,
         {"names": [name for name, _ in fresh], "hashes": [sha for _, sha in fresh]},
-    ).df()
+    )
+
+
+def _text_frame(con, query: str, parameters: dict | None = None):
+    """The rows of a query of text columns (a raw table's) as a pandas DataFrame, read through
+    Arrow: the frame `.df()` gives, since pandas holds text as Arrow strings either way, but
+    without a Python string made for every value on the way (a force-year's raw rows took
+    2.3 s through `.df()`, 0.5 s so)."""
+    return con.sql(query, params=parameters).to_arrow_table().to_pandas()
 
 
 def _record_gated(con, feed: str, rules: str, run_id: str) -> None:
