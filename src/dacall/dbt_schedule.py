@@ -33,7 +33,7 @@ from dacall.warehouse import write_private
 # on a first build the chain with the most models after it starts first.
 UNTIMED_SECONDS = 0.05
 UNTIMED_MODEL_SECONDS = 1.0
-# Seconds per source row added to an untimed model's estimate in a full build: the order of a
+# Seconds per row read added to an untimed model's estimate in a full build: the order of a
 # staging model's cost per raw row here (3-16 microseconds at scale 1, docs/benchmarks.md).
 ROW_SECONDS = 5e-6
 
@@ -146,7 +146,7 @@ def _reads(manifest) -> dict[str, list[tuple[str, str]]]:
 def install(seconds: dict[str, float], rows: dict[str, int] | None = None) -> bool:
     """Make dbt, in this process, start the ready node with the longest chain first: `seconds`
     as recorded for this kind of build; `rows` (table_rows of the database built, for a full
-    build) estimates the untimed models that read sources. False, and dbt's own order, if this
+    build) estimates the untimed models from the rows they read. False, and dbt's own order, if this
     dbt lacks the parts changed here (dbt-core is pinned below 1.12; tests/test_dbt_schedule.py
     checks the order a real build takes)."""
     from dbt.graph.queue import GraphQueue

@@ -115,9 +115,9 @@ def run(
     `console`; dbt's exit status (negative: killed by that signal). One command at a time.
     With `results`, dbt writes its run results there and no other JSON artifact. With
     `schedule` ({"record": dacall.dbt_schedule's record file, "rows": its table_rows or
-    nothing}), dbt starts the longest chain first. With
-    `parse` (as `prepare` takes it), the command starts from the server's parse of the project,
-    made first if the server holds none under that key."""
+    nothing}), dbt starts the longest chain first. With `parse` (as `prepare` takes it), the
+    command starts from the server's parse of the project, made first if the server holds none
+    under that key."""
     global _unanswered
     request = {"args": args, "cwd": str(cwd), "env": env, "console": str(console)}
     if results:
