@@ -60,8 +60,12 @@ def person_key(cluster_members: list[str]) -> str:
 PERSON_KEY_SQL = {"person": "P", "salt": "dacall-person|", "digits": 16}
 
 
+# Splink joins every candidate pair to both its records by the records' id: a number, numbered
+# in the order of `source|source_record_id`, joins faster than that text (predict took 3.1 s
+# against 3.6-3.9 s at five years of history), and keeps each pair's left and right as they were.
 PREPARE_SQL = """
 select
+    row_number() over (order by source || '|' || source_record_id) as record_no,
     source || '|' || source_record_id as unique_id,
     source,
     source_record_id,
@@ -138,7 +142,7 @@ def _settings(config: dict, parameters: dict | None = None):
         prior = {"probability_two_random_records_match": parameters["prior"]}
     return SettingsCreator(
         link_type="dedupe_only",
-        unique_id_column_name="unique_id",
+        unique_id_column_name="record_no",
         comparisons=comparisons,
         **prior,
         blocking_rules_to_generate_predictions=[rule(r) for r in config["blocking_rules"]],
@@ -322,18 +326,20 @@ def link_records(
     bridge = con.sql(
         """
         with members as (
-            select cluster_id, unique_id from clusters
+            select clusters.cluster_id, records.unique_id
+            from clusters join prepared_records as records using (record_no)
         ),
         best as (
-            select unique_id, max(match_probability) as match_probability
+            select records.unique_id, max(linked.match_probability) as match_probability
             from (
-                select unique_id_l as unique_id, match_probability from pairs
+                select record_no_l as record_no, match_probability from pairs
                 where match_probability >= $threshold
                 union all
-                select unique_id_r, match_probability from pairs
+                select record_no_r, match_probability from pairs
                 where match_probability >= $threshold
-            )
-            group by unique_id
+            ) as linked
+            join prepared_records as records using (record_no)
+            group by records.unique_id
         ),
         first_member as (
             select cluster_id, min(unique_id) as first_id from members group by cluster_id
@@ -359,11 +365,14 @@ def link_records(
         con.sql(
             """
             with weighed as (
-                select unique_id_l, unique_id_r, match_probability,
+                select l.unique_id as unique_id_l, r.unique_id as unique_id_r, match_probability,
                        mw_forename + coalesce(mw_tf_adj_forename, 0) as forename,
                        mw_surname + coalesce(mw_tf_adj_surname, 0) as surname,
                        mw_dob as dob, mw_postcode as postcode, mw_phone as phone
-                from pairs where match_probability between $low and $high
+                from pairs
+                join prepared_records as l on l.record_no = pairs.record_no_l
+                join prepared_records as r on r.record_no = pairs.record_no_r
+                where match_probability between $low and $high
             )
             select * from weighed
             qualify row_number() over (
@@ -439,24 +448,26 @@ def _apply_decisions(con, predictions: str, decisions: pa.Table | None) -> None:
     con.execute(
         """
         create or replace temp table decisions as
-        select unique_id_l, unique_id_r, decision from decisions_in
-        where unique_id_l in (select unique_id from prepared_records)
-          and unique_id_r in (select unique_id from prepared_records)
+        select l.record_no as record_no_l, r.record_no as record_no_r, decision
+        from decisions_in
+        join prepared_records as l on l.unique_id = decisions_in.unique_id_l
+        join prepared_records as r on r.unique_id = decisions_in.unique_id_r
         qualify row_number() over (
-            partition by unique_id_l, unique_id_r order by decided_at desc) = 1
+            partition by decisions_in.unique_id_l, decisions_in.unique_id_r
+            order by decided_at desc) = 1
         """
     )
     con.execute(
         f"""
         delete from {predictions} as p using decisions as d
-        where least(p.unique_id_l, p.unique_id_r) = d.unique_id_l
-          and greatest(p.unique_id_l, p.unique_id_r) = d.unique_id_r
+        where least(p.record_no_l, p.record_no_r) = least(d.record_no_l, d.record_no_r)
+          and greatest(p.record_no_l, p.record_no_r) = greatest(d.record_no_l, d.record_no_r)
         """
     )
     con.execute(
         f"""
-        insert into {predictions} (match_weight, match_probability, unique_id_l, unique_id_r)
-        select 99.0, 1.0, unique_id_l, unique_id_r from decisions where decision = 'same'
+        insert into {predictions} (match_weight, match_probability, record_no_l, record_no_r)
+        select 99.0, 1.0, record_no_l, record_no_r from decisions where decision = 'same'
         """
     )
 
