@@ -460,8 +460,8 @@ def _apply_decisions(con, predictions: str, decisions: pa.Table | None) -> None:
     con.execute(
         f"""
         delete from {predictions} as p using decisions as d
-        where least(p.record_no_l, p.record_no_r) = least(d.record_no_l, d.record_no_r)
-          and greatest(p.record_no_l, p.record_no_r) = greatest(d.record_no_l, d.record_no_r)
+        where least(p.record_no_l, p.record_no_r) = d.record_no_l
+          and greatest(p.record_no_l, p.record_no_r) = d.record_no_r
         """
     )
     con.execute(
