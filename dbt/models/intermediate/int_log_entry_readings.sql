@@ -27,6 +27,23 @@ log_entries as (
 
 ),
 
+entry_texts as (
+
+    -- Each distinct text once: a log repeats its words (a grade, a resource sent), so a
+    -- year's 200,000 entries hold about 28,000 texts.
+    select distinct entry_text from log_entries
+
+),
+
+text_readings as (
+
+    select
+        entry_text,
+        unnest(read_log_entry(entry_text)) as entry_reading
+    from entry_texts
+
+),
+
 read as (
 
     select
@@ -34,10 +51,12 @@ read as (
         log_entries.log_seq,
         log_entries.operator,
         log_entries.entry_at,
-        unnest(read_log_entry(log_entries.entry_text)) as entry_reading,
+        text_readings.entry_reading,
         log_entries.source_file,
         log_entries.source_sha256
     from log_entries
+    inner join text_readings
+        on log_entries.entry_text is not distinct from text_readings.entry_text
 
 ),
 

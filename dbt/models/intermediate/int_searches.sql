@@ -16,6 +16,11 @@
 ) }}
 
 {%- set audit_systems = audit_search_systems() %}
+{#- The systems whose audit users are user ids, mapped to staff numbers through the directory. #}
+{%- set directory_systems = audit_systems | selectattr('directory_user') | map(attribute='system') | list %}
+{%- set directory_system_list -%}
+    ({% for system in directory_systems %}'{{ system }}'{{ ', ' if not loop.last }}{% endfor %})
+{%- endset %}
 {%- set subject_columns = ['surname_key', 'dob', 'uprn', 'building_number', 'street_key', 'postcode', 'phone_e164'] %}
 
 with
@@ -84,12 +89,16 @@ unioned as (
 
 ),
 
-with_local_day as (
+directory_searches as (
 
+    -- Only these are mapped, so only these need their local day.
     select
-        *,
+        audit_ref,
+        system,
+        audit_user,
         {{ local_date_of('searched_at') }} as local_day
     from unioned
+    where system in {{ directory_system_list }}
 
 ),
 
@@ -98,7 +107,7 @@ searchers as (
     select
         s.audit_ref,
         d.staff_no
-    from with_local_day as s
+    from directory_searches as s
     inner join directory_users as d
         on
             s.system = d.system
@@ -126,9 +135,9 @@ mapped as (
         s.subject_type,
         s.searched_at,
         s.audit_user,
-        -- RMS and the C&C audit users are staff numbers already.
+        -- The other systems' audit users (RMS, the C&C) are staff numbers already.
         case
-            when s.system in ('PNC', 'PND') then searchers.staff_no
+            when s.system in {{ directory_system_list }} then searchers.staff_no
             else s.audit_user
         end as staff_no,
         s.surname_key,
@@ -145,7 +154,7 @@ mapped as (
         s.source_line,
         s.source_sha256,
         {{ build_stamp() }}
-    from with_local_day as s
+    from unioned as s
     left join searchers on s.audit_ref = searchers.audit_ref
     left join searcher_versions as versions
         on s.system = versions.system and s.audit_user = versions.audit_user

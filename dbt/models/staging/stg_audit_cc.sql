@@ -17,6 +17,22 @@ with_search_texts as (
 
 ),
 
+search_subjects as (
+
+    {{ search_subjects('with_search_texts') }}
+
+),
+
+with_subjects as (
+
+    select
+        with_search_texts.*,
+        {{ search_subject_columns('search_subjects') }}
+    from with_search_texts
+    {{ search_subject_join('with_search_texts', 'search_subjects') }}
+
+),
+
 renamed as (
 
     select
@@ -33,7 +49,7 @@ renamed as (
         _line as source_line,
         _sha256 as source_sha256,
         {{ build_stamp() }}
-    from with_search_texts
+    from with_subjects
 
 )
 
