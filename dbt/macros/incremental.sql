@@ -64,11 +64,22 @@
     where upstream_rows.n is distinct from model_rows.n)
 {%- endmacro %}
 
-{% macro deliveries_to_read(upstream, key, one_row_each=true) -%}
-    {#- The body of a CTE naming deliveries_out_of_step() once, for a model that reads it on
-        both sides: on a full build, no delivery (every row is read). -#}
+{% macro deliveries_out_of_step_table() -%}
+    {#- Where delete_rows_gone_from keeps the deliveries out of step it found, for the model's
+        body to read (a temporary table: the pre-hook and the body share the model's connection).
+        Named after the model, as models build side by side. -#}
+    temp.main."{{ this.identifier }}__deliveries_out_of_step"
+{%- endmacro %}
+
+{% macro deliveries_to_read() -%}
+    {#- The body of a CTE naming the deliveries out of step, for a model whose pre-hook is
+        delete_rows_gone_from: it reads what the pre-hook found rather
+        than counting every delivery's rows again. The pre-hook found them before it deleted
+        rows, which may only bring a delivery back into step, so they include every delivery
+        out of step after it; only_rows_not_yet_read still reads only rows not kept. On a full
+        build, no delivery (every row is read). -#}
     {%- if is_incremental() -%}
-        select * from {{ deliveries_out_of_step(upstream, key, one_row_each) }} as out_of_step
+        select source_file, source_sha256 from {{ deliveries_out_of_step_table() }}
     {%- else -%}
         select
             null::varchar as source_file,
@@ -88,7 +99,9 @@
 {% macro delete_rows_gone_from(source_relation, key, one_row_each=true) -%}
     {%- set key = as_mapping(key) -%}
     {%- if is_incremental() -%}
-        {%- set out_of_step = deliveries_out_of_step(source_relation, key, one_row_each) -%}
+        {%- set out_of_step = deliveries_out_of_step_table() -%}
+        create or replace temp table "{{ this.identifier }}__deliveries_out_of_step" as
+        select * from {{ deliveries_out_of_step(source_relation, key, one_row_each) }} as out_of_step;
         delete from {{ this }} as kept
         where {{ in_deliveries('kept', out_of_step) }}
             and not exists (
@@ -126,7 +139,7 @@
         pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key()) }}"
     ) }}
     with deliveries_to_read as (
-        {{ deliveries_to_read(source('raw', feed), raw_row_key()) }}
+        {{ deliveries_to_read() }}
     )
 
     select * from {{ source('raw', feed) }} as delivered

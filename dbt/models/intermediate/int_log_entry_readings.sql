@@ -16,7 +16,7 @@ with
 
 deliveries_to_read as (
 
-    {{ deliveries_to_read(ref('stg_cc_log'), log_entry_key(), one_row_each=false) }}
+    {{ deliveries_to_read() }}
 
 ),
 

@@ -40,9 +40,9 @@ directory_users as (
 deliveries_to_read as (
 
     -- The deliveries whose searches here and staged differ in number: only there is a search
-    -- new or gone (dbt/macros/incremental.sql). Worked out once for the four systems; a full
-    -- build reads every delivery.
-    {{ deliveries_to_read(audit_rows_staged(), staged_row_key()) }}
+    -- new or gone (dbt/macros/incremental.sql). Worked out once for the four systems, by the
+    -- pre-hook; a full build reads every delivery.
+    {{ deliveries_to_read() }}
 
 ),
 
