@@ -64,20 +64,21 @@
     where upstream_rows.n is distinct from model_rows.n)
 {%- endmacro %}
 
-{% macro deliveries_out_of_step_table() -%}
+{% macro deliveries_out_of_step_table(qualified=true) -%}
     {#- Where delete_rows_gone_from keeps the deliveries out of step it found, for the model's
         body to read (a temporary table: the pre-hook and the body share the model's connection).
-        Named after the model, as models build side by side. -#}
-    temp.main."{{ this.identifier }}__deliveries_out_of_step"
+        Named after the model, as models build side by side. `qualified`: with its catalog, for
+        reading (a temporary table is created by its name alone). -#}
+    {{ 'temp.main.' if qualified }}"{{ this.identifier }}__deliveries_out_of_step"
 {%- endmacro %}
 
 {% macro deliveries_to_read() -%}
     {#- The body of a CTE naming the deliveries out of step, for a model whose pre-hook is
-        delete_rows_gone_from: it reads what the pre-hook found rather
-        than counting every delivery's rows again. The pre-hook found them before it deleted
-        rows, which may only bring a delivery back into step, so they include every delivery
-        out of step after it; only_rows_not_yet_read still reads only rows not kept. On a full
-        build, no delivery (every row is read). -#}
+        delete_rows_gone_from: it reads what the pre-hook found rather than counting every
+        delivery's rows again. The pre-hook counted before it deleted rows, and a deletion may
+        only bring a delivery back into step, so these include every delivery out of step after
+        it; only_rows_not_yet_read still reads only the rows not kept. On a full build, no
+        delivery (every row is read). -#}
     {%- if is_incremental() -%}
         select source_file, source_sha256 from {{ deliveries_out_of_step_table() }}
     {%- else -%}
@@ -100,7 +101,7 @@
     {%- set key = as_mapping(key) -%}
     {%- if is_incremental() -%}
         {%- set out_of_step = deliveries_out_of_step_table() -%}
-        create or replace temp table "{{ this.identifier }}__deliveries_out_of_step" as
+        create or replace temp table {{ deliveries_out_of_step_table(qualified=false) }} as
         select * from {{ deliveries_out_of_step(source_relation, key, one_row_each) }} as out_of_step;
         delete from {{ this }} as kept
         where {{ in_deliveries('kept', out_of_step) }}

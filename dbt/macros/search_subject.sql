@@ -26,9 +26,9 @@
 {%- endmacro %}
 
 {#- The body of a CTE: each distinct (name_text, address_text, telephone_text) of `texts` once,
-    with its subject read. About half of a year's audited searches repeat an earlier search's
-    text (the same person or address looked up again), so reading each text once halves the
-    normalisation; the rows take their subject back through search_subject_join. -#}
+    with its subject read: searches repeat an earlier search's text (a person looked up again),
+    and a force-year's RMS audit of 1.48 million rows holds 0.73 million distinct texts. The rows
+    take their subject back through search_subject_join. -#}
 {% macro search_subjects(texts) -%}
     select
         name_text,
