@@ -17,7 +17,7 @@
 #}
 {#- A search's free text as the columns name_text, address_text and telephone_text, each null
     unless the row's kind reads its text that way. Selected in a step of their own, before
-    search_subjects reads them: each column is used several times there, and the kind
+    with_search_subjects reads them: each column is used several times there, and the kind
     lookup is a subquery DuckDB would otherwise repeat at every use. -#}
 {% macro search_texts(text, kind, system) -%}
     {{ search_text_read_as('name', text, kind, system) }} as name_text,
@@ -25,43 +25,47 @@
         {{ search_text_read_as('telephone', text, kind, system) }} as telephone_text
 {%- endmacro %}
 
-{#- The body of a CTE: each distinct (name_text, address_text, telephone_text) of `texts` once,
-    with its subject read: searches repeat an earlier search's text (a person looked up again),
-    and a force-year's RMS audit of 1.48 million rows holds 0.73 million distinct texts. The rows
-    take their subject back through search_subject_join. -#}
-{% macro search_subjects(texts) -%}
+{#- The body of a CTE: each row of `texts` (a CTE with the columns search_texts selects) with
+    its search's subject. Each distinct (name_text, address_text, telephone_text) is read once
+    and joined back to its rows: searches repeat an earlier search's text (a person looked up
+    again), and a force-year's RMS audit of 1.48 million rows holds 0.73 million distinct texts.
+    Two of a row's three texts are null, so they are matched as values (`is not distinct from`),
+    not as SQL's unknowns. -#}
+{% macro with_search_subjects(texts) -%}
+    with search_subjects as (
+        select
+            name_text,
+            address_text,
+            telephone_text,
+            normalise_surname_key(name_text) as surname_key,
+            normalise_first_forename(name_text) as forename_key,
+            string_split(normalise_name_readings(name_text), '|') as name_readings,
+            try_cast(normalise_dob_in_text(name_text) as date) as dob,
+            normalise_postcode(address_text) as postcode,
+            normalise_building(address_text) as building_number,
+            normalise_street_key(address_text) as street_key,
+            normalise_e164(telephone_text) as phone_e164
+        from (select distinct name_text, address_text, telephone_text from {{ texts }})
+    )
+
     select
-        name_text,
-        address_text,
-        telephone_text,
-        normalise_surname_key(name_text) as surname_key,
-        normalise_first_forename(name_text) as forename_key,
-        string_split(normalise_name_readings(name_text), '|') as name_readings,
-        try_cast(normalise_dob_in_text(name_text) as date) as dob,
-        normalise_postcode(address_text) as postcode,
-        normalise_building(address_text) as building_number,
-        normalise_street_key(address_text) as street_key,
-        normalise_e164(telephone_text) as phone_e164
-    from (select distinct name_text, address_text, telephone_text from {{ texts }})
+        {{ texts }}.*,
+        {{ search_subject_columns('search_subjects') }}
+    from {{ texts }}
+    left join search_subjects
+        on
+            {{ texts }}.name_text is not distinct from search_subjects.name_text
+            and {{ texts }}.address_text is not distinct from search_subjects.address_text
+            and {{ texts }}.telephone_text is not distinct from search_subjects.telephone_text
 {%- endmacro %}
 
-{#- The subject columns search_subjects reads, in their order; of `relation` when given. -#}
+{#- The subject columns with_search_subjects adds, in their order; of `relation` when given. -#}
 {% macro search_subject_columns(relation=none) -%}
     {%- set prefix = relation ~ '.' if relation else '' -%}
     {%- for column in ['surname_key', 'forename_key', 'name_readings', 'dob', 'postcode',
                        'building_number', 'street_key', 'phone_e164'] %}
         {{ prefix }}{{ column }}{{ ',' if not loop.last }}
     {%- endfor %}
-{%- endmacro %}
-
-{#- Each row of `texts` joined to its text's subject in `subjects`. Two of a row's three texts
-    are null, so they are matched as values (`is not distinct from`), not as SQL's unknowns. -#}
-{% macro search_subject_join(texts, subjects) -%}
-    left join {{ subjects }}
-        on
-            {{ texts }}.name_text is not distinct from {{ subjects }}.name_text
-            and {{ texts }}.address_text is not distinct from {{ subjects }}.address_text
-            and {{ texts }}.telephone_text is not distinct from {{ subjects }}.telephone_text
 {%- endmacro %}
 
 {#- `text` where the row's `kind` is one of `system`'s kinds whose text is of `text_form`

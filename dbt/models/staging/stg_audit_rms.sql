@@ -17,19 +17,9 @@ with_search_texts as (
 
 ),
 
-search_subjects as (
-
-    {{ search_subjects('with_search_texts') }}
-
-),
-
 with_subjects as (
 
-    select
-        with_search_texts.*,
-        {{ search_subject_columns('search_subjects') }}
-    from with_search_texts
-    {{ search_subject_join('with_search_texts', 'search_subjects') }}
+    {{ with_search_subjects('with_search_texts') }}
 
 ),
 
