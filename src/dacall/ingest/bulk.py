@@ -82,13 +82,15 @@ def rows_pass_sql(feed: Feed) -> str:
 
 @dataclass(frozen=True)
 class Parsed:
-    """A clean file's rows: `table` as delivered (with `_line`), and `fields`, the SQL
-    expressions that turn its columns into the raw table's columns."""
+    """A clean file's rows: `table` as delivered, with `_line`. Its columns are the raw
+    table's, unless `fields` is given: then `fields` is the SQL that gives them, and
+    `precondition` SQL that is false for a record that sends the file back to the readers,
+    both over `source` (the group's tables as `_incoming`, or a query of them)."""
 
     table: pa.Table
-    fields: str
-    precondition: str = "true"  # SQL over `source`'s columns: false sends the file back
-    source: str = "_incoming"  # what `fields` and `precondition` read: the table, or a query of it
+    fields: str | None = None
+    precondition: str = "true"
+    source: str = "_incoming"
 
 
 def parse(feed: Feed, data: bytes) -> Parsed | None:
@@ -126,7 +128,7 @@ def _parse_csv(feed: Feed, data: bytes) -> Parsed | None:
     table = _csv_by_arrow(feed, text)
     if table is None:
         table = _csv_by_python(feed, text)
-    return None if table is None else Parsed(table, columns_as_they_are(feed))
+    return None if table is None else Parsed(table)
 
 
 def _csv_by_arrow(feed: Feed, text: str) -> pa.Table | None:
@@ -197,18 +199,30 @@ def _csv_by_python(feed: Feed, text: str) -> pa.Table | None:
     )
 
 
+def _lines(text: str) -> pa.Array:
+    """The lines of a text whose every line ends in a line break, split by Arrow."""
+    if not text:
+        return pa.array([], pa.large_string())
+    return pa_compute.split_pattern(pa.array([text[:-1]], pa.large_string()), "\n").flatten()
+
+
 def _parse_fixed(feed: Feed, data: bytes) -> Parsed | None:
     text = _decode(feed, data)
     if text is None or "\r" in text:
         return None
-    records = text.split("\n")[:-1]
+    records = _lines(text)
     width = max(start - 1 + size for _, start, size in feed.fields)
-    if any(len(record) != width for record in records):
+    lengths = pa_compute.min_max(pa_compute.utf8_length(records))
+    if len(records) and (lengths["min"].as_py(), lengths["max"].as_py()) != (width, width):
         return None
-    lines = pa.array(records, pa.string())
+    if text.isascii():  # a character a byte: cut the bytes, several times faster
+        records = records.cast(pa.large_binary())
+        cut = pa_compute.binary_slice
+    else:
+        cut = pa_compute.utf8_slice_codeunits
     fields = [
         pa_compute.utf8_trim(
-            pa_compute.utf8_slice_codeunits(lines, start - 1, start - 1 + size),
+            cut(records, start - 1, start - 1 + size).cast(pa.large_string()),
             characters=_ASCII_WHITESPACE,
         )
         for _, start, size in feed.fields
@@ -217,7 +231,7 @@ def _parse_fixed(feed: Feed, data: bytes) -> Parsed | None:
         [*fields, pa.array(range(1, len(records) + 1), pa.int64())],
         names=[*feed.table_columns, "_line"],
     )
-    return Parsed(table, columns_as_they_are(feed))
+    return Parsed(table)
 
 
 # What the readers turn into text (readers._text): JSON strings as they are, whole numbers and
@@ -250,14 +264,17 @@ def _parse_jsonl(feed: Feed, data: bytes) -> Parsed | None:
     text = _decode(feed, data)
     if text is None or "\r" in text:
         return None
-    records = text.split("\n")[:-1]
-    if any(not record or record.isspace() for record in records):
+    records = _lines(text)
+    blank = pa_compute.or_(
+        pa_compute.equal(pa_compute.utf8_length(records), 0), pa_compute.utf8_is_space(records)
+    )
+    if pa_compute.any(blank).as_py():
         return None
     paths = _json_paths(feed)
     if set(paths) | {"RAW_JSON"} != set(feed.columns):
         return None
     table = pa.Table.from_arrays(
-        [pa.array(records, pa.string()), pa.array(range(1, len(records) + 1), pa.int64())],
+        [records, pa.array(range(1, len(records) + 1), pa.int64())],
         names=["_record", "_line"],
     )
     position = {column: index for index, column in enumerate(paths, start=1)}
