@@ -11,7 +11,7 @@ import unicodedata
 import duckdb
 import pytest
 
-from dacall import dbt_plugin
+from dacall import dbt_plugin, normalise
 from dacall.normalise import fold_letters
 
 # Every byte 0x80-0xFF of a Windows-1252 file, decoded as the ingestion decodes it.
@@ -186,10 +186,12 @@ def test_plain_text_is_read_in_sql_and_the_rest_in_python():
     row = con.execute(
         "select normalise_surname_key(?), normalise_name_readings(?), normalise_dob_in_text(?), "
         "normalise_postcode(?), normalise_surname_key(?), normalise_e164(?), normalise_e164(?), "
-        "normalise_e164(?)",
+        "normalise_e164(?), normalise_building(?), normalise_street_key(?), "
+        "normalise_street_key(?)",
         [
             person, person, person, address, "BRONTË, Charlotte",
-            "07700 900123", "0044 (0) 7700 900123", "+1 202 555 0143",
+            "07700 900123", "0044 (0) 7700 900123", "+1 202 555 0143", address, address,
+            "14 Rue Émile Zola Rd",
         ],
     ).fetchone()  # fmt: skip
     assert row == (
@@ -201,6 +203,9 @@ def test_plain_text_is_read_in_sql_and_the_rest_in_python():
         "+447700900123",
         "+447700900123",
         "python",  # not a UK number: the library reads it
+        "14",
+        "HIGH STREET",
+        "python",
     )
     in_sql = con.execute(
         "select count(*) filter (where normalise_is_plain(t)) / count(*) from unnest(?) as _(t)",
@@ -258,3 +263,52 @@ def test_a_search_of_only_a_date_has_no_name(warehouse):
         "normalise_forename_initial(t), normalise_name_readings(t) from (select '31/02/2001' as t)"
     ).fetchone()
     assert row == (None, None, None, None)
+
+
+@pytest.fixture
+def street_words_of_config_copy(config_copy):
+    """config_copy, with the street words read again from it (and from config/ afterwards)."""
+
+    def forget():
+        for cached in (
+            normalise.street_words,
+            normalise._street_pattern,
+            normalise.building_and_street,
+            dbt_plugin._normalise_macros,
+        ):
+            cached.cache_clear()
+
+    forget()
+    yield config_copy
+    forget()
+
+
+def test_a_street_word_added_to_the_config_is_read_alike_in_sql_and_python(
+    street_words_of_config_copy,
+):
+    """config/address.yml is a data team's to extend: a local abbreviation and street type reach
+    the SQL reader as they reach the Python one (the pattern and abbreviations are written into
+    the macro from the file), a quote in a word included."""
+    address_yml = street_words_of_config_copy / "address.yml"
+    address_yml.write_text(
+        address_yml.read_text(encoding="utf-8")
+        .replace("abbreviations:", 'abbreviations:\n  CH: CHASE\n  WHF: "ST MARY\'S WHARF"', 1)
+        .replace("street_types: [", 'street_types: [CHASE, "ST MARY\'S WHARF", ', 1),
+        encoding="utf-8",
+    )
+    con = duckdb.connect()
+    dbt_plugin.register(con)
+    addresses = ["7 Deer Ch, Leeds", "7 DEER CHASE", "3 Old Whf", "3 Old Wharf Road", "9 Deer Chs"]
+    got = con.execute(
+        "select normalise_building(a), normalise_street_key(a) from unnest(?) as _(a)",
+        [addresses],
+    ).fetchall()
+    expected = [(normalise.building(a), normalise.street_key(a)) for a in addresses]
+    assert got == expected
+    assert got == [
+        ("7", "DEER CHASE"),
+        ("7", "DEER CHASE"),
+        ("3", "OLD ST MARY'S WHARF"),
+        ("3", "OLD WHARF ROAD"),
+        (None, None),
+    ]

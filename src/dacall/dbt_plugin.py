@@ -93,9 +93,19 @@ def _register(conn: DuckDBPyConnection, name: str, function, returns: str) -> No
     )
 
 
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
 @lru_cache(maxsize=1)
 def _normalise_macros() -> str:
-    return files("dacall").joinpath("normalise.sql").read_text(encoding="utf-8")
+    """dacall/normalise.sql with config/address.yml's street words written in."""
+    pattern, abbreviations = normalise.street_words()
+    entries = ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in sorted(abbreviations.items()))
+    sql = files("dacall").joinpath("normalise.sql").read_text(encoding="utf-8")
+    return sql.replace("__STREET_PATTERN__", pattern.replace("'", "''")).replace(
+        "__STREET_ABBREVIATIONS__", f"map {{{entries}}}"
+    )
 
 
 def create_macros(conn: DuckDBPyConnection, temporary: bool = False) -> None:

@@ -18,7 +18,7 @@ from dacall.settings import load_yaml
 _DOB_DMY = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _DOB_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b")
-_WORD = re.compile(r"[A-Z0-9]+|,")
+_LETTERS = re.compile(r"[A-Z]+")
 _NOT_A_TO_Z = re.compile(r"[^A-Z]+")
 
 
@@ -162,11 +162,35 @@ def postcode(text: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _street_vocabulary() -> tuple[dict[str, str], frozenset[str]]:
+def street_words() -> tuple[str, dict[str, str]]:
+    """The pattern that finds a building number and the street after it, and the abbreviations
+    to expand in that street, from config/address.yml. One pattern for both readers: Python's
+    `re` here, and DuckDB's RE2 in the macro normalise_ascii_building_and_street
+    (dacall/normalise.sql), so it uses no look-around, which RE2 lacks.
+
+    A word is a whole run of the letters A-Z (a run with a digit in it is no word); words are
+    kept apart by anything but a letter, a digit or a comma. A street is the fewest words after
+    a building number that end in a word naming a street type once expanded, its first word
+    never that type; the first number that starts such a street is the building's."""
     config = load_yaml("address.yml")
     abbreviations = {k.upper(): v.upper() for k, v in config["abbreviations"].items()}
     types = frozenset(t.upper() for t in config["street_types"]) | frozenset(abbreviations.values())
-    return abbreviations, types
+    words = {w for w in types if abbreviations.get(w, w) in types}
+    words |= {k for k, v in abbreviations.items() if v in types}
+    # Only a run of letters can be a word: other entries can never match (nor could they before).
+    enders = sorted((w for w in words if _NOT_A_TO_Z.search(w) is None), key=len, reverse=True)
+    ender = "|".join(enders) or r"\b\B"  # no street types: a pattern that never matches
+    between = "[^A-Z0-9,]+"
+    pattern = (
+        f"(?:^|[^A-Z0-9])([0-9]+[A-Z]?){between}([A-Z]+(?:{between}[A-Z]+)*?){between}"
+        f"({ender})(?:[^A-Z0-9]|$)"
+    )
+    return pattern, {k: v for k, v in abbreviations.items() if _NOT_A_TO_Z.search(k) is None}
+
+
+@lru_cache(maxsize=1)
+def _street_pattern() -> re.Pattern:
+    return re.compile(street_words()[0])
 
 
 @lru_cache(maxsize=262_144)
@@ -176,27 +200,21 @@ def building_and_street(text: str | None) -> tuple[str, str] | None:
     The building number is the number just before the street name; the street runs from there
     to its type word (ROAD, STREET, ...), abbreviations expanded on both sides alike, so `FLAT
     2, 14 HIGH ST` is building 14 of HIGH STREET. The first word of a street is never its type:
-    the ST of `27 ST CROSS ROAD` is part of the name.
+    the ST of `27 ST CROSS ROAD` is part of the name. The first number that starts such a
+    street is the building's.
     """
     if not text:
         return None
-    abbreviations, types = _street_vocabulary()
-    cleaned = unicodedata.normalize("NFKD", text.upper()).replace("’", "").replace("'", "")
-    cleaned = _POSTCODE.sub(" ", cleaned)
-    tokens = _WORD.findall(cleaned)
-    for i, token in enumerate(tokens):
-        number = re.fullmatch(r"(\d+)[A-Z]?", token)
-        if number is None or i + 1 >= len(tokens) or not tokens[i + 1].isalpha():
-            continue
-        street: list[str] = []
-        for word in tokens[i + 1 :]:
-            if word == "," or not word.isalpha():
-                break
-            expanded = abbreviations.get(word, word)
-            street.append(expanded)
-            if len(street) > 1 and expanded in types:
-                return token, " ".join(street)
-    return None
+    abbreviations = street_words()[1]
+    upper = text.upper()
+    if not upper.isascii():
+        upper = unicodedata.normalize("NFKD", upper)
+    cleaned = _POSTCODE.sub(" ", upper.replace("’", "").replace("'", ""))
+    found = _street_pattern().search(cleaned)
+    if found is None:
+        return None
+    words = [*_LETTERS.findall(found[2]), found[3]]
+    return found[1], " ".join(abbreviations.get(word, word) for word in words)
 
 
 def building(text: str | None) -> str | None:

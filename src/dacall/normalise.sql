@@ -9,8 +9,9 @@
 -- text (accents to fold, ligatures, other scripts, control characters) is handed to the Python
 -- function, which dacall.dbt_plugin registers as `dacall_<name>`, so the result never depends
 -- on which path read it.
--- Streets (config/address.yml's words) are always read in Python: streets in SQL were measured
--- no faster in a build (docs/benchmarks.md). Telephone numbers are read in SQL only in the two
+-- A building number and street are read by the pattern dacall.normalise.street_words makes from
+-- config/address.yml, which dacall.dbt_plugin writes into the macro below where its
+-- placeholders stand. Telephone numbers are read in SQL only in the two
 -- forms of a UK number the phonenumbers library reads without a choice (normalise_ascii_e164);
 -- any other form goes to the library.
 --
@@ -141,6 +142,29 @@ create or replace macro normalise_ascii_postcode(text) as
         regexp_extract(upper(text), '\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b', ['outward', 'inward'])
     ], lambda found: case when found.outward <> '' then found.outward || ' ' || found.inward end)[1];
 
+-- building_and_street: {building, street}, or null. Apostrophes dropped and postcodes blanked
+-- as the Python does, then the first building number with a street after it (the pattern of
+-- dacall.normalise.street_words), the street's words expanded by config/address.yml's
+-- abbreviations.
+create or replace macro normalise_ascii_building_and_street(text) as
+    list_transform([
+        regexp_extract(
+            regexp_replace(
+                replace(upper(text), '''', ''), '\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b', ' ', 'g'
+            ),
+            '__STREET_PATTERN__',
+            ['building', 'words', 'ender']
+        )
+    ], lambda found:
+        case when found.building <> '' then {
+            'building': found.building,
+            'street': array_to_string(list_transform(
+                regexp_extract_all(found.words || ' ' || found.ender, '[A-Z]+'),
+                lambda word: coalesce(__STREET_ABBREVIATIONS__[word], word)
+            ), ' ')
+        } end
+    )[1];
+
 -- e164's digits, as it reads them: `(0)` dropped, then everything but the digits 0-9.
 create or replace macro normalise_ascii_phone_digits(text) as
     regexp_replace(replace(text, '(0)', ''), '[^0-9]+', '', 'g');
@@ -223,10 +247,22 @@ create or replace macro normalise_postcode(text) as
     end;
 
 create or replace macro normalise_building(text) as
-    case when text <> '' then dacall_building(text) end;
+    list_transform([normalise_ascii_building_and_street(text).building], lambda read_in_sql:
+        case
+            when text is null or text = '' then null
+            when normalise_is_plain(text) then read_in_sql
+            else dacall_building(text)
+        end
+    )[1];
 
 create or replace macro normalise_street_key(text) as
-    case when text <> '' then dacall_street_key(text) end;
+    list_transform([normalise_ascii_building_and_street(text).street], lambda read_in_sql:
+        case
+            when text is null or text = '' then null
+            when normalise_is_plain(text) then read_in_sql
+            else dacall_street_key(text)
+        end
+    )[1];
 
 create or replace macro normalise_e164(text) as
     list_transform([
