@@ -103,7 +103,7 @@ def _normalise_macros() -> str:
     pattern, abbreviations = normalise.street_words()
     entries = ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in sorted(abbreviations.items()))
     sql = files("dacall").joinpath("normalise.sql").read_text(encoding="utf-8")
-    return sql.replace("__STREET_PATTERN__", pattern.replace("'", "''")).replace(
+    return sql.replace("__STREET_PATTERN__", _sql_text(pattern)).replace(
         "__STREET_ABBREVIATIONS__", f"map {{{entries}}}"
     )
 

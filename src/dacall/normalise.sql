@@ -152,7 +152,7 @@ create or replace macro normalise_ascii_building_and_street(text) as
             regexp_replace(
                 replace(upper(text), '''', ''), '\b([A-Z]{1,2}\d[A-Z\d]?)\s*(\d[A-Z]{2})\b', ' ', 'g'
             ),
-            '__STREET_PATTERN__',
+            __STREET_PATTERN__,
             ['building', 'words', 'ender']
         )
     ], lambda found:
@@ -246,6 +246,10 @@ create or replace macro normalise_postcode(text) as
         else dacall_postcode(text)
     end;
 
+-- normalise_building and normalise_street_key read the pattern outside their case, through
+-- list_transform: a model selects both of the same text, and DuckDB then reads the pattern once
+-- for the two (inside the case, twice: 1.0 s against 0.57 s for 379,209 addresses together,
+-- the same alone).
 create or replace macro normalise_building(text) as
     list_transform([normalise_ascii_building_and_street(text).building], lambda read_in_sql:
         case
