@@ -249,7 +249,7 @@ def gate_step(
     lines = [v.line() for v in gates + fresh]
     failed = [v.line() for v in gates + fresh if not v.success]
     if failed:
-        alert(f"{len(failed)} quality gate(s) failed", failed)
+        alert(f"{len(failed)} quality gate(s) failed", failed, wait=False)
     return {"verdicts": lines, "stopped_feeds": stopped}
 
 
@@ -266,7 +266,7 @@ def staging_gate_step(
     stopped = sorted(v.target.removeprefix("staging.") for v in verdicts if not v.success)
     failed = [v.line() for v in verdicts if not v.success]
     if failed:
-        alert(f"{len(failed)} staging gate(s) failed", failed)
+        alert(f"{len(failed)} staging gate(s) failed", failed, wait=False)
     return {"verdicts": [v.line() for v in verdicts], "stopped_models": stopped}
 
 
@@ -298,6 +298,7 @@ def compliance_step(
                 f"compliance_check_reconciliation: {exceptions:,} new or changed claim(s) "
                 "without a matching audit entry; see the exception list and Data Docs"
             ],
+            wait=False,
         )
     return {"verdicts": [verdict.line()], "exceptions": exceptions}
 

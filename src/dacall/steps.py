@@ -196,6 +196,7 @@ def run_step(step: Step, context: RunContext, results: Results) -> dict | None:
 
 def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS) -> Results:
     """Every step in order (what `dacall run` does), holding the warehouse's run lock."""
+    from dacall.alerts import wait_for_emails
     from dacall.run_lock import run_lock
 
     results: Results = {}
@@ -210,6 +211,7 @@ def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS)
                 say(step.says)
             results[step.name] = run_step(step, context, results)
             fault_point(after_step(step.name))
+    wait_for_emails()  # the steps' alerts, sent meanwhile
     return results
 
 
