@@ -400,9 +400,8 @@ def _load_clean(con, feed: Feed, deliveries: list[_Delivery], batches: _Batches)
         files = table.column("_file").cast(pa.string())
         keep = pa_compute.invert(pa_compute.is_in(files, pa.array(sorted(failing), pa.string())))
         table = table.filter(keep)
-    fields = bulk.columns_as_they_are(feed)
     for offset in range(0, table.num_rows, BATCH_ROWS):
-        batches.insert(table.slice(offset, BATCH_ROWS), fields)
+        batches.insert(table.slice(offset, BATCH_ROWS))
     for delivery in clean:
         n = delivery.parsed.table.num_rows
         delivery.outcome = (n, n, 0, "loaded", None)
@@ -446,18 +445,18 @@ class _Batches:
 
     def __init__(self, con, feed: Feed, now):
         self.con, self.feed, self.now = con, feed, now
+        self.fields = bulk.columns_as_they_are(feed)  # the raw table's columns, in its order
         self.kill_after = _fault_injection()
         self.disk_full_after = _disk_full_injection()
         self.count = 0
 
-    def insert(self, table: pa.Table, fields: str) -> None:
-        """`table` holds the raw table's columns (`fields` selects them), `_line`, `_file` and
-        `_sha256`."""
+    def insert(self, table: pa.Table) -> None:
+        """`table` holds the raw table's columns, `_line`, `_file` and `_sha256`."""
         self.con.register("_incoming", table)
         try:
             self.con.execute(
                 f"insert into raw.{self.feed.name} "
-                f"select {fields}, _file, _line, _sha256, ? from _incoming",
+                f"select {self.fields}, _file, _line, _sha256, ? from _incoming",
                 [self.now],
             )
         finally:
@@ -516,7 +515,7 @@ def _insert_record_by_record(con, delivery: _Delivery, batches: _Batches, now) -
             ],
             names=[*columns, "_line", "_file", "_sha256"],
         )
-        batches.insert(table, bulk.columns_as_they_are(feed))
+        batches.insert(table)
         loaded += n
         batch = []
 
