@@ -90,7 +90,8 @@ def wait_for_emails() -> int:
         child.wait()
         # The child's last line says what happened; whatever Airflow printed before it is not
         # repeated (it may name the mail server).
-        last = output.strip().splitlines()[-1] if output.strip() else "no output"
+        lines = output.strip().splitlines()
+        last = lines[-1] if lines else "no output"
         if child.returncode == 0 and last == SENT:
             sent += 1
         else:
