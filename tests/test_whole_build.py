@@ -69,3 +69,28 @@ def test_a_failed_build_leaves_the_warehouse_and_no_flush_running(warehouse, flu
     assert _built(warehouse) == [(1,)]
     assert not copy_folder(warehouse).exists()
     assert flushed == ["flush-build-copy"] and not _flushes()
+
+
+@pytest.mark.parametrize("kernel_copy", ["supported", "unsupported"])
+def test_the_build_copy_is_the_warehouse_byte_for_byte(warehouse, monkeypatch, kernel_copy):
+    """The copy is made in the kernel (copy_file_range) where it can be, by shutil where the
+    call fails (as across filesystems on older kernels): the same bytes either way, and only
+    its owner can read it."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create table rows as select range as n, md5(range::varchar) as h from range(50000)"
+        )
+    calls = []
+    copy_file_range = whole_build.os.copy_file_range
+
+    def counted(*args):
+        calls.append(args[2])
+        if kernel_copy == "unsupported":
+            raise OSError(18, "Invalid cross-device link")
+        return copy_file_range(*args)
+
+    monkeypatch.setattr(whole_build.os, "copy_file_range", counted)
+    with build_in_copy(warehouse) as build:
+        assert build.path.read_bytes() == warehouse.read_bytes()
+        assert build.path.stat().st_mode & 0o077 == 0
+    assert calls, "the kernel's copy was not tried"

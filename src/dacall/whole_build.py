@@ -48,6 +48,25 @@ def _settle(database: Path) -> None:
         _checkpoint(connection, database)
 
 
+def _copy(source: Path, target: Path) -> None:
+    """Copy a file inside the kernel with copy_file_range: on five years of history (a 2.8 GB
+    warehouse, in the page cache) 1.0-1.1 s against 1.5-1.6 s for shutil.copyfile's sendfile
+    (docs/benchmarks.md). Where the call is not supported (another filesystem on an old kernel,
+    a filesystem without it), shutil.copyfile makes the copy."""
+    with open(source, "rb") as reading, open(target, "wb") as writing:
+        left = os.fstat(reading.fileno()).st_size
+        try:
+            while left > 0:
+                copied = os.copy_file_range(reading.fileno(), writing.fileno(), min(left, 1 << 30))
+                if copied == 0:  # the file shrank meanwhile: copy what there is the usual way
+                    break
+                left -= copied
+        except OSError:
+            left = 1
+    if left > 0:
+        shutil.copyfile(source, target)
+
+
 def _flush(path: Path) -> None:
     """Write the file's pages to disk (the file stays in the page cache)."""
     with open(path, "rb") as file:
@@ -99,7 +118,7 @@ def build_in_copy(warehouse: Path) -> Iterator[Build]:
         with connect(warehouse) as held:
             _checkpoint(held, warehouse)
             with owner_only():
-                shutil.copyfile(warehouse, copy)
+                _copy(warehouse, copy)
             build = Build(warehouse, copy, _flush_meanwhile(copy))
             try:
                 yield build
