@@ -196,7 +196,22 @@ described as (
         evidence.audit_ref,
         evidence.matches_subject,
         searches.searched_at as audit_at,
+        searches.audit_user,
         searches.staff_no as searched_by,
+        -- What was searched, for the review app's case page (fct_review_evidence): written here,
+        -- once per row, where the search is already read, rather than by a join of every night's
+        -- evidence to all searches.
+        concat_ws(
+            ' ',
+            searches.surname_key,
+            searches.forename_initial,
+            strftime(searches.dob, '%d/%m/%Y'),
+            case when searches.uprn is not null then 'UPRN ' || searches.uprn end,
+            searches.building_number,
+            searches.street_key,
+            searches.postcode,
+            searches.phone_e164
+        ) as searched_for,
         searches.searched_at between claims.window_start and claims.window_end as in_window,
         coalesce(searches.staff_no = claims.claimed_by, false) as by_claimant,
         case

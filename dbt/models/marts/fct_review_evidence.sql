@@ -9,12 +9,6 @@ evidence as (
 
 ),
 
-searches as (
-
-    select * from {{ ref('int_searches') }}
-
-),
-
 claims as (
 
     select * from {{ ref('fct_check_reconciliation') }}
@@ -33,19 +27,9 @@ described as (
         {{ claim_key('evidence') }},
         evidence.audit_ref,
         evidence.audit_at,
-        searches.audit_user,
+        evidence.audit_user,
         evidence.searched_by,
-        concat_ws(
-            ' ',
-            searches.surname_key,
-            searches.forename_initial,
-            strftime(searches.dob, '%d/%m/%Y'),
-            case when searches.uprn is not null then 'UPRN ' || searches.uprn end,
-            searches.building_number,
-            searches.street_key,
-            searches.postcode,
-            searches.phone_e164
-        ) as searched_for,
+        evidence.searched_for,
         evidence.matches_subject,
         evidence.in_window,
         evidence.by_claimant,
@@ -67,7 +51,6 @@ described as (
                 'Does not match: the claimant searched another ' || lower(evidence.subject_type) || ' inside the window.'
         end as verdict
     from evidence
-    inner join searches on evidence.audit_ref = searches.audit_ref
     inner join claims
         on
             {{ same_claim('evidence', 'claims') }}
