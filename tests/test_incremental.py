@@ -7,8 +7,9 @@ a staff directory that maps a PNC user id differently, a Victim Support file res
 client's consent withdrawn and another client gone, and a search (a claim's evidence) and a log
 entry erased from files already read (each file stays, one row fewer), so that stored rows must
 be replaced or dropped, not only added. A fourth night brings only an incident reopened in a
-later file with its caller's details put right: its claims must be checked again against the
-new subject. Real ingestion, real dbt.
+later file with its caller's details put right, and another with its caller's number left out:
+their claims must be checked again against the new subject, evidence or none. Real ingestion,
+real dbt.
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ CALLER_MATCHES = (
     "and incident_urn in (select incident_urn from staging.stg_cc_incidents "
     "where source_file = 'cc_incidents_20250301.csv') "
     "group by incident_urn order by count(*) desc, incident_urn"
+)
+# Incidents with a telephone check claimed and no evidence for it at all: nothing but the
+# incident itself can change that claim's status.
+UNSEARCHED_TELEPHONE_CLAIMS = (
+    "select distinct claim.incident_urn from intermediate.int_check_reconciliation as claim "
+    "where claim.subject_type = 'TELEPHONE' and not exists ("
+    "select 1 from intermediate.int_claim_evidence as evidence "
+    "where evidence.incident_urn = claim.incident_urn and evidence.log_seq = claim.log_seq "
+    "and evidence.system = claim.system and evidence.subject_type = claim.subject_type) "
+    "order by 1"
 )
 # PNC claims read from log entries whose latest delivery is day 2's file.
 PNC_READINGS_OF_DAY_2 = (
@@ -89,18 +100,28 @@ def _erase(warehouse: Path, file_name: str, line: int, feed: str = "audit_rms") 
         con.execute(f"delete from raw.{feed} where _file = ? and _line = ?", [file_name, line])
 
 
-def _reopen_incident(landing: Path, urn: str) -> None:
-    """The last day's incident file also carries a newer version of a first-day incident
-    (reopened and regraded, its caller's name and number put right): the version kept must be
-    replaced, and the claims of that incident checked again against their new subject."""
-    first = min((landing / "cc_incidents").iterdir())
-    last = max((landing / "cc_incidents").iterdir())
-    rows = list(csv.reader(io.StringIO(first.read_bytes().decode("latin-1"))))
-    header = rows[0]
-    row = next(row for row in rows[1:] if row[header.index("URN")] == urn)
+def _reopen_incident(
+    landing: Path,
+    urn: str,
+    caller_name: str | None = "Quentin Zzyzx",
+    caller_tel: str | None = "07700 900999",
+) -> None:
+    """The last day's incident file also carries a newer version of an earlier incident
+    (reopened and regraded, its caller's name and number put right; None keeps one as it was):
+    the version kept must be replaced, and the claims of that incident checked again against
+    their new subject."""
+    files = sorted((landing / "cc_incidents").iterdir())
+    last = files[-1]
+    versions = []  # the incident's rows, oldest file first
+    for delivered in files:
+        rows = list(csv.reader(io.StringIO(delivered.read_bytes().decode("latin-1"))))
+        header = rows[0]
+        versions += [row for row in rows[1:] if row[header.index("URN")] == urn]
+    row = versions[-1]
     row[header.index("FINAL_GRADE")] = "4"
-    row[header.index("CALLER_NAME")] = "Quentin Zzyzx"
-    row[header.index("CALLER_TEL")] = "07700 900999"
+    for column, value in (("CALLER_NAME", caller_name), ("CALLER_TEL", caller_tel)):
+        if value is not None:
+            row[header.index(column)] = value
     last_day = last.name.removeprefix("cc_incidents_").removesuffix(".csv")
     row[header.index("LAST_UPDATED")] = f"{last_day[6:]}/{last_day[4:6]}/{last_day[:4]} 23:59:00"
     out = io.StringIO()
@@ -197,6 +218,12 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
             # A first-day incident with searches of its caller's name or number as evidence.
             ((reopened,),) = query(nightly, CALLER_MATCHES + " limit 1")
             _reopen_incident(landing, reopened)
+            # And one whose telephone claim had no evidence, its caller's number now left out:
+            # the claim's status must follow the incident (no subject), with no evidence to move.
+            number_gone = next(
+                urn for (urn,) in query(nightly, UNSEARCHED_TELEPHONE_CLAIMS) if urn != reopened
+            )
+            _reopen_incident(landing, number_gone, caller_name=None, caller_tel="")
         ingest_step(landing, nightly)
         refreshed.append(_build(nightly)["full_refresh"])
         if number == 1:
@@ -249,6 +276,13 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
     ) == [(4, 2)]
     # ... and its claims were checked again against its new caller, whom nobody searched.
     assert reopened not in [urn for (urn,) in query(nightly, CALLER_MATCHES)]
+    # The incident whose caller's number was left out: its telephone claims have no subject now.
+    assert query(
+        nightly,
+        "select distinct status from intermediate.int_check_reconciliation "
+        "where incident_urn = ? and subject_type = 'TELEPHONE'",
+        [number_gone],
+    ) == [("NO_SUBJECT",)]
     # The searches of a user id whose directory rows changed were mapped again: to nobody.
     assert (
         query(

@@ -90,3 +90,56 @@
             )
     {%- endif -%}
 {%- endmacro %}
+
+{#
+  int_check_reconciliation is incremental by claim too: a claim's status is made from its row of
+  int_claim_subjects and its evidence alone. Its pre-hook drops the status of each claim
+  - gone from int_claim_subjects;
+  - whose log entry was read again or whose incident was written again since the model's latest
+    build (its row of int_claim_subjects may have changed);
+  - whose evidence is not the evidence it was decided on. Each status keeps how many evidence
+    rows it was decided on and the latest `built_at` among them: evidence is only deleted or
+    written anew with a later stamp, so any change to a claim's evidence changes one of the two.
+  The build then decides the claims that have no status, and only those.
+#}
+
+{% macro delete_reconciliations_to_redo() -%}
+    {%- if is_incremental() -%}
+        {%- set since = '(select coalesce(max(built_at), \'-infinity\'::timestamptz) from ' ~ this ~ ')' -%}
+        delete from {{ this }} as kept
+        where not exists (
+            select 1 from {{ ref('int_claim_subjects') }} as claim
+            where {{ same_claim('claim', 'kept') }}
+        )
+        or exists (
+            select 1 from {{ ref('int_log_entry_readings') }} as reading
+            where
+                reading.built_at > {{ since }}
+                and reading.incident_urn = kept.incident_urn
+                and reading.log_seq = kept.log_seq
+        )
+        or exists (
+            select 1 from {{ ref('stg_cc_incidents') }} as incident
+            where incident.built_at > {{ since }} and incident.incident_urn = kept.incident_urn
+        )
+        or exists (
+            select 1
+            from {{ this }} as decided
+            left join (
+                select
+                    {{ claim_key() }},
+                    count(*) as evidence_rows,
+                    max(built_at) as evidence_built_at
+                from {{ ref('int_claim_evidence') }}
+                group by all
+            ) as evidence
+                on {{ same_claim('evidence', 'decided') }}
+            where
+                {{ same_claim('decided', 'kept') }}
+                and (
+                    decided.evidence_rows <> coalesce(evidence.evidence_rows, 0)
+                    or decided.evidence_built_at is distinct from evidence.evidence_built_at
+                )
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -2,18 +2,42 @@
 -- it (or the nearest one considered), and one readable sentence saying why. The statuses, their
 -- precedence and which of them count as a matching audit entry are the seed
 -- ref_reconciliation_statuses; the CASE below applies them in that order (a test holds it to it).
+--
+-- Incremental by claim (dbt/macros/claims_to_redo.sql): a night decides the claims whose row or
+-- evidence changed since the latest build, and keeps the others' statuses.
+-- depends_on: {{ ref('int_log_entry_readings') }}
+-- depends_on: {{ ref('stg_cc_incidents') }}
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_reconciliations_to_redo() }}"
+) }}
 
 with
 
 claims as (
 
-    select * from {{ ref('int_claim_subjects') }}
+    -- The claims without a status: on an incremental build, those the pre-hook dropped and the
+    -- new ones.
+    select * from {{ ref('int_claim_subjects') }} as claim
+    {%- if is_incremental() %}
+        where not exists (
+            select 1 from {{ this }} as kept
+            where {{ same_claim('kept', 'claim') }}
+        )
+    {%- endif %}
 
 ),
 
 evidence as (
 
-    select * from {{ ref('int_claim_evidence') }}
+    select * from {{ ref('int_claim_evidence') }} as evidence
+    {%- if is_incremental() %}
+        where exists (
+            select 1 from claims
+            where {{ same_claim('claims', 'evidence') }}
+        )
+    {%- endif %}
 
 ),
 
@@ -32,7 +56,9 @@ summarised as (
         arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (matches_subject and in_window and by_claimant) as verified_ref,
         arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (matches_subject and in_window and not by_claimant) as colleague_ref,
         arg_min(audit_ref, (seconds_outside_window, audit_ref)) filter (matches_subject and not in_window) as outside_ref,
-        arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (not matches_subject and in_window and by_claimant) as wrong_subject_ref
+        arg_min(audit_ref, (seconds_from_claim, audit_ref)) filter (not matches_subject and in_window and by_claimant) as wrong_subject_ref,
+        count(*) as evidence_rows,
+        max(built_at) as evidence_built_at
     from evidence
     group by all
 
@@ -54,7 +80,9 @@ decided as (
         coalesce(
             summarised.verified_ref, summarised.colleague_ref, summarised.outside_ref,
             summarised.wrong_subject_ref
-        ) as audit_ref
+        ) as audit_ref,
+        coalesce(summarised.evidence_rows, 0) as evidence_rows,
+        summarised.evidence_built_at
     from claims
     left join summarised
         on
@@ -122,7 +150,11 @@ final as (
                 'No ' || system || ' search for this ' || lower(subject_type) || ' by anyone within '
                 || {{ var('outside_window_band_hours') }} || ' hours of the window '
                 || strftime(window_start, '%d/%m %H:%M') || '-' || strftime(window_end, '%H:%M') || ' UTC.'
-        end as reason
+        end as reason,
+        -- What the status was decided on, for the next incremental build (see above).
+        evidence_rows,
+        evidence_built_at,
+        {{ build_stamp() }}
     from with_audit
 
 )

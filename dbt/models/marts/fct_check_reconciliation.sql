@@ -11,7 +11,8 @@ reconciliation as (
 
 final as (
 
-    select * from reconciliation
+    -- Without the columns that keep int_check_reconciliation incremental.
+    select * exclude (evidence_rows, evidence_built_at, built_at) from reconciliation
 
 )
 
