@@ -7,7 +7,8 @@ vectorised) leaves every row the same. Prints one line per table and exits 1 on 
 Tables are compared as multisets (EXCEPT ALL both ways), so row order does not matter. Only
 the columns both hold are compared; a column one side lacks is named (a change may add one).
 `built_at` (when the build that wrote a row started) and `evidence_built_at` (the latest
-`built_at` of a claim's evidence) are left out: they differ between any two builds. Add --all-schemas to compare the marts and exports too.
+`built_at` of a claim's evidence) are left out: they differ between any two builds. Add
+--all-schemas to compare the marts and exports too.
 """
 
 from __future__ import annotations
