@@ -19,30 +19,36 @@
   (dacall.model_fingerprint).
 #}
 
-{% macro evidence_last_built() -%}
-    {#- When the latest build of int_claim_evidence that wrote a row began; with no row, the
-        beginning of time (everything is new). -#}
+{% macro last_built() -%}
+    {#- When the latest build of this model (int_claim_evidence, int_check_reconciliation) that
+        wrote a row began; with no row, the beginning of time (everything is new). -#}
     (select coalesce(max(built_at), '-infinity'::timestamptz) from {{ this }})
+{%- endmacro %}
+
+{% macro claim_row_written_since(claim, since) -%}
+    {#- The claim's log entry was read again, or its incident written again, after `since`: its
+        row of int_claim_subjects may have changed. -#}
+    exists (
+            select 1 from {{ ref('int_log_entry_readings') }} as reading
+            where
+                reading.built_at > {{ since }}
+                and reading.incident_urn = {{ claim }}.incident_urn
+                and reading.log_seq = {{ claim }}.log_seq
+        )
+        or exists (
+            select 1 from {{ ref('stg_cc_incidents') }} as incident
+            where incident.built_at > {{ since }} and incident.incident_urn = {{ claim }}.incident_urn
+        )
 {%- endmacro %}
 
 {% macro claims_to_redo() -%}
     {#- The claims (their keys) whose evidence may have changed since the latest build, as a
         subquery. -#}
-    {%- set since = evidence_last_built() -%}
+    {%- set since = last_built() -%}
     select {{ claim_key('claim') }}
     from {{ ref('int_claim_subjects') }} as claim
     where
-        exists (
-            select 1 from {{ ref('int_log_entry_readings') }} as reading
-            where
-                reading.built_at > {{ since }}
-                and reading.incident_urn = claim.incident_urn
-                and reading.log_seq = claim.log_seq
-        )
-        or exists (
-            select 1 from {{ ref('stg_cc_incidents') }} as incident
-            where incident.built_at > {{ since }} and incident.incident_urn = claim.incident_urn
-        )
+        {{ claim_row_written_since('claim', since) }}
         or exists (
             select 1
             from (
@@ -74,7 +80,7 @@
             )
             or kept.audit_ref in (
                 select audit_ref from {{ ref('int_searches') }}
-                where built_at > {{ evidence_last_built() }}
+                where built_at > {{ last_built() }}
             )
             or kept.audit_ref in (
                 -- The searches gone: found by looking up the few searches kept here among all
@@ -105,23 +111,13 @@
 
 {% macro delete_reconciliations_to_redo() -%}
     {%- if is_incremental() -%}
-        {%- set since = '(select coalesce(max(built_at), \'-infinity\'::timestamptz) from ' ~ this ~ ')' -%}
+        {%- set since = last_built() -%}
         delete from {{ this }} as kept
         where not exists (
             select 1 from {{ ref('int_claim_subjects') }} as claim
             where {{ same_claim('claim', 'kept') }}
         )
-        or exists (
-            select 1 from {{ ref('int_log_entry_readings') }} as reading
-            where
-                reading.built_at > {{ since }}
-                and reading.incident_urn = kept.incident_urn
-                and reading.log_seq = kept.log_seq
-        )
-        or exists (
-            select 1 from {{ ref('stg_cc_incidents') }} as incident
-            where incident.built_at > {{ since }} and incident.incident_urn = kept.incident_urn
-        )
+        or {{ claim_row_written_since('kept', since) }}
         or exists (
             select 1
             from {{ this }} as decided
