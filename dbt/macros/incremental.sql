@@ -77,7 +77,9 @@
         delete_rows_gone_from: it reads what the pre-hook found rather than counting every
         delivery's rows again. The pre-hook counted before it deleted rows, and a deletion may
         only bring a delivery back into step, so these include every delivery out of step after
-        it; only_rows_not_yet_read still reads only the rows not kept. On a full build, no
+        it; only_rows_not_yet_read still reads only the rows not kept. A pre-hook that drops rows
+        for them to be read again (int_searches' searches of a changed user id) must run before
+        delete_rows_gone_from, so that their deliveries count as out of step. On a full build, no
         delivery (every row is read). -#}
     {%- if is_incremental() -%}
         select source_file, source_sha256 from {{ deliveries_out_of_step_table() }}

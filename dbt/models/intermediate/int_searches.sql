@@ -6,12 +6,16 @@
 -- Incremental (dbt/macros/incremental.sql): a night reads only the staged audit rows it has not
 -- read, drops the searches whose staged row is gone, and reads again the searches of a PNC or
 -- PND user id whose directory rows changed (searcher_rows), so that they are mapped again.
+-- The searches of a changed user id are dropped first: the next hook counts each delivery's
+-- searches after that, so their deliveries are out of step and read again. Counted before, a
+-- delivery that only lost such searches was taken as in step, and they were missing until the
+-- next night.
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
     pre_hook=[
-        "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key()) }}",
         "{{ delete_searches_of_changed_searchers() }}",
+        "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key()) }}",
     ]
 ) }}
 
