@@ -27,8 +27,10 @@
 
 {% macro claim_row_written_since(claim, since) -%}
     {#- The claim's log entry was read again, or its incident written again, after `since`: its
-        row of int_claim_subjects may have changed. -#}
-    exists (
+        row of int_claim_subjects may have changed. One condition, in parentheses, so that a
+        caller may combine it with `and` as well as `or`. -#}
+    (
+        exists (
             select 1 from {{ ref('int_log_entry_readings') }} as reading
             where
                 reading.built_at > {{ since }}
@@ -39,6 +41,7 @@
             select 1 from {{ ref('stg_cc_incidents') }} as incident
             where incident.built_at > {{ since }} and incident.incident_urn = {{ claim }}.incident_urn
         )
+    )
 {%- endmacro %}
 
 {% macro claims_to_redo() -%}
