@@ -185,7 +185,7 @@ INSIDE = {
     "raw_gates": "raw_gates:recorded",
     "build_staging": "dbt:stg_audit_rms",
     "staging_gates": "staging_gates:recorded",
-    "build_marts": "dbt:int_claims",
+    "build_marts": "dbt:int_log_entry_readings",
     "compliance": "compliance:recorded",
     "publish": "publish:snapshot",
 }
