@@ -197,6 +197,38 @@ def test_dbt_docs_are_generated_again_only_when_what_they_show_changed(sample_wa
     assert dbt_docs.publish(warehouse) == "up to date"
 
 
+def test_a_new_warehouse_starts_from_the_parse_another_kept(
+    sample_warehouse, tmp_path, monkeypatch
+):
+    from dacall import dbt_parse_cache
+    from dacall.transform import run_dbt
+
+    monkeypatch.setenv("DACALL_CACHE_DIR", str(tmp_path / "cache"))
+    command = ["compile", "--select", "int_claims"]
+
+    def compiled_in(target: str) -> str:
+        """dbt's log of compiling in a new target folder (as a new warehouse's first build)."""
+        assert run_dbt(command, sample_warehouse, target_path=tmp_path / target).success
+        assert (tmp_path / target / "compiled").is_dir()
+        return (tmp_path / target / "logs" / "dbt.log").read_text(errors="replace")
+
+    # Nothing kept yet: the whole project is parsed, and that parse is kept.
+    assert "Unable to do partial parsing" in compiled_in("first")
+    kept = list((tmp_path / "cache").rglob(dbt_parse_cache.PARSE_FILE))
+    assert len(kept) == 1
+    assert kept[0].read_bytes() == (tmp_path / "first" / dbt_parse_cache.PARSE_FILE).read_bytes()
+    assert oct(kept[0].stat().st_mode & 0o777) == "0o600"
+    # Another new target folder starts from it, and dbt takes it after checking it.
+    second = compiled_in("second")
+    assert "Partial parsing enabled" in second
+    assert "Unable to do partial parsing" not in second
+    # A kept parse dbt cannot read costs a whole parse, not the build, and is replaced.
+    kept[0].write_bytes(b"not a parse")
+    third = compiled_in("third")
+    assert "Partial parsing enabled" not in third
+    assert kept[0].read_bytes() == (tmp_path / "third" / dbt_parse_cache.PARSE_FILE).read_bytes()
+
+
 def _declared_not_null() -> set[tuple[str, str, str]]:
     """(schema, model, column) of every column the project declares not null by a constraint."""
     declared = set()

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dacall import dbt_schedule, dbt_server, paths
+from dacall import dbt_parse_cache, dbt_schedule, dbt_server, paths
 from dacall.settings import UserError, dbt_dir
 
 # dbt commands that read the project's variables; config/governance.yml's decisions reach the
@@ -85,6 +85,7 @@ def parse_request(
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
+    dbt_parse_cache.start_from_kept(target)  # a new warehouse's first parse, as another's last
     args = ["parse", *_common_args(target), "--no-write-json"]
     env = env or dbt_environment(warehouse)
     return {
@@ -127,6 +128,8 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
         schedule,
         parse,
     )
+    if parse:
+        dbt_parse_cache.keep(target)
     if not results_file.exists():
         lines = console.read_text(errors="replace").strip().splitlines() if console.exists() else []
         raise UserError(f"dbt {args[0]} did not run: {' | '.join(lines[-3:]) or 'no output'}")
