@@ -44,6 +44,8 @@ def private_outputs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DACALL_REPORTS", str(root / "reports"))
         patch.setenv("DACALL_EXTRACTS", str(root / "extracts"))
+        # dbt's kept parse (dacall.dbt_parse_cache): the run's own, not the user's cache.
+        patch.setenv("DACALL_CACHE_DIR", str(root / "cache"))
         patch.delenv("DACALL_PSEUDONYM_KEY_FILE", raising=False)
         patch.setenv("DACALL_PSEUDONYM_KEY", "test-only-key-for-synthetic-data-0123456789")
         # Each partner's age key pair and the force's signing key, made for this run only.

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import STATUSES, query
-from dacall.settings import PROJECT_ROOT
+from dacall.settings import PROJECT_ROOT, dbt_dir
 from dacall.warehouse import connect
 
 
@@ -203,30 +203,49 @@ def test_a_new_warehouse_starts_from_the_parse_another_kept(
     from dacall import dbt_parse_cache
     from dacall.transform import run_dbt
 
+    # A copy of the project, so that a model can change after its parse was kept.
+    project = shutil.copytree(
+        dbt_dir(), tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs")
+    )
+    monkeypatch.setenv("DACALL_DBT_DIR", str(project))
     monkeypatch.setenv("DACALL_CACHE_DIR", str(tmp_path / "cache"))
     command = ["compile", "--select", "int_claims"]
 
-    def compiled_in(target: str) -> str:
-        """dbt's log of compiling in a new target folder (as a new warehouse's first build)."""
+    def compiled_in(target: str) -> tuple[str, str]:
+        """dbt's log of compiling in a new target folder (as a new warehouse's first build),
+        and the SQL it compiled."""
         assert run_dbt(command, sample_warehouse, target_path=tmp_path / target).success
-        assert (tmp_path / target / "compiled").is_dir()
-        return (tmp_path / target / "logs" / "dbt.log").read_text(errors="replace")
+        compiled = next((tmp_path / target / "compiled").rglob("int_claims.sql")).read_text()
+        return (tmp_path / target / "logs" / "dbt.log").read_text(errors="replace"), compiled
 
-    # Nothing kept yet: the whole project is parsed, and that parse is kept.
-    assert "Unable to do partial parsing" in compiled_in("first")
+    # Nothing kept yet: the whole project is parsed, and that parse is kept, owner-only.
+    assert "Unable to do partial parsing" in compiled_in("first")[0]
     kept = list((tmp_path / "cache").rglob(dbt_parse_cache.PARSE_FILE))
     assert len(kept) == 1
     assert kept[0].read_bytes() == (tmp_path / "first" / dbt_parse_cache.PARSE_FILE).read_bytes()
     assert oct(kept[0].stat().st_mode & 0o777) == "0o600"
-    # Another new target folder starts from it, and dbt takes it after checking it.
-    second = compiled_in("second")
-    assert "Partial parsing enabled" in second
-    assert "Unable to do partial parsing" not in second
+    # Another new target folder starts from it, and dbt takes it after checking it: a model
+    # changed since is read again.
+    model = project / "models" / "intermediate" / "int_claims.sql"
+    model.write_text(model.read_text() + "\n-- changed after the parse was kept\n")
+    log, compiled = compiled_in("second")
+    assert "Partial parsing enabled" in log
+    assert "Unable to do partial parsing" not in log
+    assert "changed after the parse was kept" in compiled
     # A kept parse dbt cannot read costs a whole parse, not the build, and is replaced.
+    kept = list((tmp_path / "cache").rglob(dbt_parse_cache.PARSE_FILE))
     kept[0].write_bytes(b"not a parse")
-    third = compiled_in("third")
-    assert "Partial parsing enabled" not in third
+    log, _ = compiled_in("third")
+    assert "Failed to load parsed file from disk" in log
     assert kept[0].read_bytes() == (tmp_path / "third" / dbt_parse_cache.PARSE_FILE).read_bytes()
+    # A cache anyone else may write is not used: dbt would run the code in it.
+    kept[0].parent.chmod(0o777)
+    assert "Unable to do partial parsing" in compiled_in("fourth")[0]
+    # Turned off, or where it cannot be written, builds go on as before.
+    (tmp_path / "a-file").write_text("")
+    for cache in ("off", str(tmp_path / "a-file")):
+        monkeypatch.setenv("DACALL_CACHE_DIR", cache)
+        assert "Unable to do partial parsing" in compiled_in(f"without-{cache[-4:]}")[0]
 
 
 def _declared_not_null() -> set[tuple[str, str, str]]:

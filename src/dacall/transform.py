@@ -77,6 +77,14 @@ def _common_args(target: Path, with_vars: bool = True) -> list[str]:
     ]
 
 
+def _parse_variant(warehouse: Path) -> str:
+    """What else a kept parse must share for dbt to use it: the profile (the warehouse's file
+    name, dacall.transform.dbt_environment) and the variables."""
+    from dacall.governance import dbt_vars
+
+    return json.dumps([Path(warehouse).name, dbt_vars()], sort_keys=True)
+
+
 def parse_request(
     warehouse: Path, target_path: Path | None = None, env: dict[str, str] | None = None
 ) -> dict:
@@ -85,7 +93,8 @@ def parse_request(
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
-    dbt_parse_cache.start_from_kept(target)  # a new warehouse's first parse, as another's last
+    # A new warehouse's first parse starts from the last one kept (dacall.dbt_parse_cache).
+    dbt_parse_cache.start_from_kept(target, _parse_variant(warehouse))
     args = ["parse", *_common_args(target), "--no-write-json"]
     env = env or dbt_environment(warehouse)
     return {
@@ -128,8 +137,8 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
         schedule,
         parse,
     )
-    if parse:
-        dbt_parse_cache.keep(target)
+    if parse and status >= 0:  # not after a kill, which may have cut dbt's writing short
+        dbt_parse_cache.keep(target, _parse_variant(warehouse))
     if not results_file.exists():
         lines = console.read_text(errors="replace").strip().splitlines() if console.exists() else []
         raise UserError(f"dbt {args[0]} did not run: {' | '.join(lines[-3:]) or 'no output'}")
