@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
-import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -33,16 +31,16 @@ from pathlib import Path
 from dacall.settings import UserError, dbt_dir
 
 PARSE_FILE = "partial_parse.msgpack"
-_LEFT_BEHIND_AFTER_SECONDS = 3600  # a copy a killed process did not rename
+_LEFT_BEHIND_AFTER_SECONDS = 3600
 
 
 def cache_dir() -> Path | None:
     """`DACALL_CACHE_DIR` (`off`: no cache), else `$XDG_CACHE_HOME/dacall`, else
     `~/.cache/dacall`; a relative path is not used."""
     value = os.environ.get("DACALL_CACHE_DIR")
-    if value is not None and value.strip().lower() in ("off", ""):
-        return None
-    if value:
+    if value is not None:
+        if value.strip().lower() in ("off", ""):
+            return None
         folder = Path(value).expanduser()
     else:
         xdg = os.environ.get("XDG_CACHE_HOME", "")
@@ -78,51 +76,43 @@ def _private(path: Path) -> bool:
 
 def start_from_kept(target: Path, variant: str) -> None:
     """Give a target folder without a parse of its own the last one kept."""
+    from dacall.warehouse import write_private
+
     mine = Path(target) / PARSE_FILE
     if mine.exists():
         return
     try:
         kept = _kept_parse(variant)
         if kept is not None and kept.exists() and _private(kept):
-            _copy_atomically(kept, mine)
-    except (OSError, RuntimeError, ImportError):  # RuntimeError: no home folder
+            write_private(mine, kept.read_bytes())
+    except (OSError, RuntimeError, ImportError, UserError):  # RuntimeError: no home folder
         pass
 
 
 def keep(target: Path, variant: str) -> None:
     """Keep the target folder's parse, if it differs from the one kept."""
-    from dacall.warehouse import private_dir
+    from dacall.warehouse import private_dir, write_private
 
     mine = Path(target) / PARSE_FILE
     try:
         kept = _kept_parse(variant)
         if kept is None or not mine.exists():
             return
-        if kept.exists() and kept.read_bytes() == mine.read_bytes():
+        parse = mine.read_bytes()
+        if kept.exists() and kept.read_bytes() == parse:
             return
         private_dir(kept.parent)
         if not _private(kept.parent):
             return
         _remove_left_behind(kept.parent)
-        _copy_atomically(mine, kept)
+        write_private(kept, parse)
     except (OSError, RuntimeError, ImportError, UserError):
         pass
 
 
-def _copy_atomically(source: Path, target: Path) -> None:
-    """A reader sees the old file or the new one, never part of one. The copy is a new file
-    only this user can read (mkstemp), never a file someone put there."""
-    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as writing, open(source, "rb") as reading:
-            shutil.copyfileobj(reading, writing)
-        os.replace(partial, target)
-    finally:
-        Path(partial).unlink(missing_ok=True)
-
-
 def _remove_left_behind(folder: Path) -> None:
+    """The copies write_private had not yet renamed when its process was killed."""
     cutoff = time.time() - _LEFT_BEHIND_AFTER_SECONDS
-    for left in folder.glob(f".{PARSE_FILE}.*.tmp"):
+    for left in folder.glob(f".{PARSE_FILE}.*"):
         if left.lstat().st_mtime < cutoff:
             left.unlink(missing_ok=True)
