@@ -280,6 +280,7 @@ def test_no_extract_without_the_partners_key(story, tmp_path, monkeypatch):
 @pytest.fixture(scope="module")
 def requests_answered(story):
     """Subject access and erasure after the second delivery."""
+    from dacall import linkage_pairs, paths
     from dacall.governance.erasure import erase
     from dacall.governance.sar import Subject, subject_access
 
@@ -290,6 +291,8 @@ def requests_answered(story):
         warehouse, folder, Subject("O'NEILL, Jade", date(1986, 11, 21))
     )
     liz, _ = subject_access(warehouse, folder, Subject(ref="VS/25/00422"))
+    kept_pairs = paths.state(warehouse) / linkage_pairs.PAIR_CACHE  # records by id
+    kept_before = kept_pairs.exists()
     withdrawn = erase(warehouse, Subject(ref="VS/25/00500"), erased_by="ig.officer")
     police = erase(warehouse, Subject(ref=MENSAH_CALL), erased_by="ig.officer")
     return {
@@ -298,6 +301,7 @@ def requests_answered(story):
         "liz": liz,
         "withdrawn": withdrawn,
         "police": police,
+        "kept_pairs_before_and_after": (kept_before, kept_pairs.exists()),
         "raw_00500": query(
             warehouse, "select count(*) from raw.partner_vs where vs_ref = ?", ["VS/25/00500"]
         ),
@@ -332,6 +336,8 @@ def test_erasure_does_what_the_rules_allow_and_logs_counts_only(story, requests_
     ]
     assert requests_answered["withdrawn"][0]["rows_deleted"] == 2  # both deliveries
     assert requests_answered["raw_00500"] == [(0,)]
+    # The linkage's kept pairs name the erased record by id: they go with it.
+    assert requests_answered["kept_pairs_before_and_after"] == (True, False)
     assert [
         (x["source"], x["outcome"], x["rows_deleted"]) for x in requests_answered["police"]
     ] == [("cc_incidents", "retained", 0)]

@@ -25,6 +25,7 @@ import duckdb
 
 from compare_warehouses import compare
 from conftest import deliveries_by_night, query
+from dacall import linkage_pairs, paths
 from dacall.pipeline import ingest_step, transform_step
 
 START = date(2025, 3, 1)
@@ -262,6 +263,13 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
             _sentinel(nightly, "SENTINEL")
     # Only the first build read everything; the others read only what was new ...
     assert refreshed == [True, False, False, False]
+    # ... the linkage too: its kept pairs are those of tonight's records (dacall.linkage_pairs).
+    kept = paths.state(nightly) / linkage_pairs.PAIR_CACHE
+    with duckdb.connect(str(kept), read_only=True) as con:
+        assert con.execute("select count(*) from records").fetchall() == query(
+            nightly, "select count(*) from intermediate.int_person_records"
+        )
+        assert con.execute("select count(*) from pairs").fetchall()[0][0] > 0
     # ... so a row no night changed was not read again (the sentinel survived the last build).
     assert _sentinel(nightly, original) == "SENTINEL"
 

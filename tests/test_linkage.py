@@ -201,3 +201,98 @@ def test_linkage_estimate_refuses_too_few_records_in_one_line(tmp_path, capsys):
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "too few" in error
     assert not out.exists()
+
+
+def _force_year_records(warehouse) -> pa.Table:
+    with connect(warehouse, read_only=True) as con:
+        return con.sql("select * from intermediate.int_person_records").to_arrow_table()
+
+
+def _rows(links: pa.Table) -> list[tuple]:
+    return sorted(zip(*(links.column(c).to_pylist() for c in links.column_names), strict=True))
+
+
+def test_pairs_are_weighed_as_splink_weighs_them(force_year, config_copy):
+    """dacall.linkage_pairs adds each pair's prior, field weights and term-frequency
+    adjustments itself (so kept pairs can be weighed again): on a force-year, its weights and
+    probabilities are Splink's own, to the last bit, for every pair above the review floor."""
+    from dacall import linkage, linkage_pairs
+    from dacall.settings import load_yaml
+
+    config = load_yaml("linkage.yml")
+    parameters = linkage.fixed_parameters(config)
+    con, prepared = linkage._open(_force_year_records(force_year[1]), config)
+    table = linkage._register(con, prepared)
+    linker, deterministic = linkage._linker(table, config, parameters)
+    linker = linkage._with_prior_of_these_records(linker, deterministic, table, config, parameters)
+    splink = linker.inference.predict(threshold_match_probability=0.5).physical_name
+    con.execute(f"create table splink_pairs as select * from {splink}")
+    linker.table_management.invalidate_cache()
+    ours, counts = linkage_pairs.score(con, linker, table.db_api, 0.5, None)
+    ((pairs, in_splink, in_ours, weight_differs, probability_differs, key_differs),) = con.execute(
+        f"""
+        select count(*), count(s.record_no_l), count(o.record_no_l),
+               count(*) filter (where s.match_weight is distinct from o.match_weight),
+               count(*) filter (where s.match_probability is distinct from o.match_probability),
+               count(*) filter (where s.match_key is distinct from o.match_key)
+        from splink_pairs as s full join {ours} as o using (record_no_l, record_no_r)
+        """
+    ).fetchall()
+    assert pairs > 1000 and pairs == in_splink == in_ours
+    assert (weight_differs, probability_differs, key_differs) == (0, 0, 0)
+    assert counts["pairs_reused"] == 0 and counts["pairs_compared"] > pairs
+
+
+def test_a_run_from_kept_pairs_links_as_one_that_compares_every_pair(
+    force_year, config_copy, tmp_path
+):
+    """The night before: a month fewer records, some since changed, some since gone. Tonight,
+    from the pairs it kept, only the pairs of new and changed records are compared, and the
+    bridge is the one a run comparing every pair gives, to the last bit; likewise from a
+    damaged cache, and after the model's parameters changed."""
+    import pyarrow.compute as pc
+
+    records = _force_year_records(force_year[1])
+    last = pc.max(records.column("record_date")).as_py()
+    earlier = records.filter(
+        pc.less(records.column("record_date"), date.fromordinal(last.toordinal() - 30))
+    )
+    ids = earlier.column("source_record_id").to_pylist()
+    changed, gone = set(ids[::400]), set(ids[7::900])
+    before = earlier.set_column(
+        earlier.column_names.index("surname_key"),
+        "surname_key",
+        pa.array(
+            [
+                (s or "") + "Q" if r in changed else s
+                for r, s in zip(ids, earlier.column("surname_key").to_pylist(), strict=True)
+            ]
+        ),
+    )
+    tonight = records.filter(
+        pc.invert(pc.is_in(records.column("source_record_id"), pa.array(sorted(gone))))
+    )
+    cache = tmp_path / "kept" / "pairs.duckdb"
+
+    _, night_before = link_records(before, kept_pairs=cache)
+    assert night_before["pairs_reused"] == 0
+    assert cache.stat().st_mode & 0o777 == 0o600
+    kept, from_kept = link_records(tonight, kept_pairs=cache)
+    every, compared_all = link_records(tonight)
+    assert 0 < from_kept["pairs_compared"] < from_kept["pairs_reused"] / 5
+    assert from_kept["pairs_compared"] + from_kept["pairs_reused"] == compared_all["pairs_compared"]
+    assert compared_all["pairs_reused"] == 0
+    assert _rows(kept) == _rows(every)
+    assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] == 0
+
+    cache.write_bytes(b"not a database" * 100)
+    damaged, counts = link_records(tonight, kept_pairs=cache)
+    assert counts["pairs_reused"] == 0 and _rows(damaged) == _rows(every)
+    assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] == 0
+
+    parameters = yaml.safe_load((config_copy / "linkage_parameters.yml").read_text())
+    parameters["comparisons"]["phone"][0]["m"] *= 0.5
+    (config_copy / "linkage_parameters.yml").write_text(yaml.safe_dump(parameters))
+    changed_model, counts = link_records(tonight, kept_pairs=cache)
+    assert counts["pairs_reused"] == 0
+    assert _rows(changed_model) == _rows(link_records(tonight)[0]) != _rows(every)

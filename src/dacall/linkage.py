@@ -19,11 +19,14 @@ import csv
 import hashlib
 import logging
 from functools import lru_cache
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from dacall import linkage_pairs
 from dacall.settings import UserError, config_dir, load_yaml
+from dacall.warehouse import owner_only
 
 OUTPUT_SCHEMA = pa.schema(
     [
@@ -276,13 +279,19 @@ def estimate_parameters(records: pa.Table, config: dict | None = None) -> dict:
 
 
 def link_records(
-    records: pa.Table, config: dict | None = None, decisions: pa.Table | None = None
+    records: pa.Table,
+    config: dict | None = None,
+    decisions: pa.Table | None = None,
+    kept_pairs: Path | str | None = None,
 ) -> tuple[pa.Table, dict]:
     """Cluster person records; returns the bridge rows and a summary (counts only).
 
     decisions (unique_id_l, unique_id_r, decision, decided_at; ids as source|id) are people's
     verdicts on pairs: the latest for a pair wins, "same" links the pair with probability 1 and
     "different" removes its direct link, whatever the model scored.
+
+    kept_pairs: a DuckDB file of the pairs scored by earlier runs (dacall.linkage_pairs); only
+    the pairs of new or changed records are compared, with the same result.
     """
     from splink.internals.exceptions import EMTrainingException
 
@@ -307,18 +316,22 @@ def link_records(
             _train(linker, deterministic, config)
         else:
             linker = _with_prior_of_these_records(linker, deterministic, table, config, parameters)
-        predictions = linker.inference.predict(threshold_match_probability=low)
     except (EMTrainingException, ValueError):
         # Too few records to estimate the parameters from (with `parameters: estimated`: a
         # small landing, or what is left after retention): nobody is linked on a guess, only
         # on people's decisions.
         con.close()
         return _without_model(prepared, decisions), {"records": prepared.num_rows, "pairs": 0}
-    _apply_decisions(con, predictions.physical_name, decisions)
+    with owner_only():  # the kept pairs' file and its write-ahead log
+        predictions, counts = linkage_pairs.score(
+            con, linker, table.db_api, low, Path(kept_pairs) if kept_pairs else None
+        )
+    _apply_decisions(con, predictions, decisions)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=threshold
+        table.db_api.register(predictions, table_name="scored_pairs_input"),
+        threshold_match_probability=threshold,
     )
-    con.execute(f"create table pairs as select * from {predictions.physical_name}")
+    con.execute(f"create table pairs as select * from {predictions}")
     con.execute(f"create table clusters as select * from {clusters.physical_name}")
     # The bridge is made in DuckDB, its person keys (`person_key`, in SQL) included, and handed
     # over as Arrow: a Python list of every record, each key hashed in Python, cost a few tenths
@@ -359,6 +372,7 @@ def link_records(
         "records": prepared.num_rows,
         "pairs_scored_above_review_floor": con.execute("select count(*) from pairs").fetchone()[0],
         "people": con.execute("select count(distinct cluster_id) from clusters").fetchone()[0],
+        **counts,
     }
     # For a reviewer: the pairs nearest the threshold, one per distinct pattern of evidence.
     review = (

@@ -139,7 +139,7 @@ def transform_step(
     `full_refresh` is given or when the code or configuration changed since this phase was
     last built whole (dacall.model_fingerprint).
     """
-    from dacall import model_fingerprint
+    from dacall import linkage_pairs, model_fingerprint
     from dacall.transform import dbt_target, run_dbt
     from dacall.warehouse import owner_only
     from dacall.whole_build import build_in_copy
@@ -164,6 +164,9 @@ def transform_step(
         full_refresh = full_refresh or model_fingerprint.changed_since_last_build(
             build.path, phases, fingerprint
         )
+        if full_refresh and "marts" in phases:
+            # From scratch means the linkage compares every pair again too.
+            linkage_pairs.forget(dbt_target(warehouse).resolve().parent)
         refresh = ["--full-refresh"] if full_refresh else []
         result = run_dbt(args + refresh, build.path, target_path=dbt_target(warehouse))
         if result.success:

@@ -31,15 +31,18 @@ class DbtResult:
     failures: list[str] = field(default_factory=list)
 
 
-def dbt_environment(warehouse: Path) -> dict[str, str]:
+def dbt_environment(warehouse: Path, target: Path) -> dict[str, str]:
     """dbt runs in the warehouse's folder and opens it by its file name: the build copy and the
     warehouse then have the same profile, so dbt's partial parsing (which a changed profile
     defeats) holds across the builds and `docs generate`. How many models dbt builds at once
-    is config/resources.yml's."""
+    is config/resources.yml's. The linkage keeps its scored pairs beside dbt's target folder
+    (the warehouse's state folder, not the build copy's, which goes after the build)."""
     from dacall.config_schema import validate_file
+    from dacall.linkage_pairs import PAIR_CACHE
 
     env = dict(os.environ)
     env["DACALL_WAREHOUSE"] = Path(warehouse).name
+    env["DACALL_LINKAGE_PAIRS"] = str(Path(target).resolve().parent / PAIR_CACHE)
     env["DACALL_BUILD_THREADS"] = str(validate_file("resources.yml")["build_threads"])
     # dbt's static parser runs in threads of its own (Rust), which a fork does not copy: a dbt
     # child of the server (dacall.dbt_server) that parsed after the server had used it waited
@@ -96,7 +99,7 @@ def parse_request(
     # A new warehouse's first parse starts from the last one kept (dacall.dbt_parse_cache).
     dbt_parse_cache.start_from_kept(target, _parse_variant(warehouse))
     args = ["parse", *_common_args(target), "--no-write-json"]
-    env = env or dbt_environment(warehouse)
+    env = env or dbt_environment(warehouse, target)
     return {
         "args": args,
         "env": env,
@@ -112,7 +115,7 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
-    env = dbt_environment(warehouse)
+    env = dbt_environment(warehouse, target)
     parse = parse_request(warehouse, target, env) if args and args[0] in PARSED_COMMANDS else None
     args = [*args, *_common_args(target, with_vars=bool(args) and args[0] in VARS_COMMANDS)]
     results_file = target / "run_results.json"

@@ -17,7 +17,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dacall import paths
+from dacall import linkage_pairs, paths
 from dacall.governance.sar import RAW_ID, Subject, find
 from dacall.settings import UserError, load_yaml
 from dacall.warehouse import connect
@@ -39,8 +39,10 @@ def erase(warehouse: Path | None, subject: Subject, erased_by: str | None = None
     allowed = erasable_sources()
     con = connect(warehouse)
     # A copy a killed build left behind may hold the person: it goes too (a live build holds the
-    # warehouse open, so `connect` above would have refused).
+    # warehouse open, so `connect` above would have refused), and so do the linkage's kept
+    # pairs, which name the person's records by id.
     discard_stale_copy(warehouse)
+    linkage_pairs.forget(paths.state(warehouse))
     lines: list[dict] = []
     try:
         finding = find(con, subject)

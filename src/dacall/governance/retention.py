@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from dacall import paths
+from dacall import linkage_pairs, paths
 from dacall.settings import UserError, load_yaml
 from dacall.warehouse import connect
 
@@ -255,6 +255,9 @@ def apply_retention(
         raise
     finally:
         con.close()
+    if not dry_run and any(line["deleted"] for line in lines):
+        # The linkage's kept pairs name records by id: the removed ones' go now, not next build.
+        linkage_pairs.forget(paths.state(warehouse))
     return lines
 
 

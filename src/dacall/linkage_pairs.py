@@ -1,0 +1,327 @@
+"""Scored pairs kept between runs, so a night compares only the pairs of records that are new or
+changed, and its answer is still the one a full run would give.
+
+Splink scores a candidate pair in two parts. Comparing the two records (string similarities,
+dates) gives each field a match weight that depends only on the two records and the model's m
+and u probabilities: that is nearly all of the cost, and it is what is kept here, per pair, with
+a fingerprint of each record's compared values. The rest depends on all the records and is
+worked out again on every run, for every pair: the prior (the chance that two random records
+are one person) and the term-frequency adjustments (an agreeing name counts for more the rarer
+it is). They are added as Splink adds them (`splink.internals.predict`, `ComparisonLevel.
+_tf_adjustment_sql`): the match weight is the prior's weight plus each field's weight and
+adjustment, in the comparisons' order; `tests/test_linkage.py` checks the sum against Splink's
+own prediction.
+
+A kept pair is used only while both records' compared values, the comparisons and their m and
+u probabilities, Splink and DuckDB are the ones it was scored with; everything else is scored
+again. The cache is a DuckDB file in the warehouse's state folder (`PAIR_CACHE`), readable only
+by its owner: it holds record ids and fingerprints, not names. A full refresh, an erasure and a
+retention run remove it (`forget`); any run removes the pairs of records no longer held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from pathlib import Path
+
+import duckdb
+
+from dacall.settings import UserError
+
+log = logging.getLogger(__name__)
+
+PAIR_CACHE = "linkage_pairs.duckdb"
+# Raised when the way a kept pair is scored changes, so that old caches are not read.
+CACHE_FORMAT = 1
+
+
+def forget(state_dir: Path) -> None:
+    """Remove a warehouse's kept pairs (a full refresh, an erasure, a retention run)."""
+    _remove(Path(state_dir) / PAIR_CACHE)
+
+
+def _remove(cache: Path) -> None:
+    for name in (cache, Path(f"{cache}.wal")):
+        name.unlink(missing_ok=True)
+
+
+def _model_key(model: dict) -> str:
+    """What a kept pair depends on besides its two records: the comparisons and their m and u
+    probabilities (a field's weight) and the blocking rules (which pairs are candidates, and
+    the rule that found each)."""
+    import splink
+
+    parts = [
+        CACHE_FORMAT,
+        splink.__version__,
+        duckdb.__version__,
+        model["comparisons"],
+        model["blocking_rules_to_generate_predictions"],
+    ]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _fields(model: dict) -> list[dict]:
+    """Each comparison's name and, where an exact match is weighed by how common the value is,
+    that level's u probability, adjustment weight and floor."""
+    fields = []
+    for comparison in model["comparisons"]:
+        field = {"name": comparison["output_column_name"], "tf": None}
+        for level in comparison["comparison_levels"]:
+            column = level.get("tf_adjustment_column")
+            if column and level.get("tf_adjustment_weight", 1.0):
+                if level["sql_condition"] != f'"{column}_l" = "{column}_r"':
+                    # _weigh reads "this level" as "the two values are equal"
+                    raise UserError(
+                        f"linkage: term frequencies can adjust only an exact match ({column})"
+                    )
+                field["tf"] = {
+                    "column": level["tf_adjustment_column"],
+                    "u": float(level["u_probability"]),
+                    "weight": float(level.get("tf_adjustment_weight", 1.0)),
+                    "floor": float(level.get("tf_minimum_u_value", 0.0)),
+                }
+        fields.append(field)
+    return fields
+
+
+def _attach(con: duckdb.DuckDBPyConnection, cache: Path | None, model_key: str) -> bool:
+    """The kept pairs as `pair_cache`, emptied if they were scored by another model; False
+    (and nothing kept) when there is no cache or it cannot be opened."""
+    if cache is None:
+        return False
+    from dacall.warehouse import private_dir
+
+    cache = Path(cache)
+    private_dir(cache.parent)
+    try:
+        con.execute("attach ? as pair_cache", [str(cache)])
+    except duckdb.Error as exc:
+        if "Could not set lock" in str(exc):
+            # Another process holds it (two warehouses sharing one state folder): compare
+            # every pair, keep none.
+            log.warning("linkage: kept pairs in use elsewhere; comparing every pair")
+            return False
+        log.warning("linkage: kept pairs unreadable (%s); starting again", type(exc).__name__)
+        _remove(cache)
+        con.execute("attach ? as pair_cache", [str(cache)])
+    for name in (cache, Path(f"{cache}.wal")):
+        if name.exists():
+            name.chmod(0o600)
+    con.execute("create table if not exists pair_cache.model (model_key varchar)")
+    kept_for = con.execute("select model_key from pair_cache.model").fetchall()
+    if kept_for != [(model_key,)]:
+        con.execute("drop table if exists pair_cache.pairs")
+        con.execute("drop table if exists pair_cache.records")
+        con.execute("delete from pair_cache.model")
+        con.execute("insert into pair_cache.model values (?)", [model_key])
+    return True
+
+
+def score(con, linker, db_api, low: float, cache: Path | None) -> tuple[str, dict]:
+    """Every candidate pair of the linker's records with a match probability of at least `low`,
+    as Splink's predict gives them (match_weight, match_probability, record_no_l/_r, each
+    field's mw_ and term-frequency mw_tf_adj_, match_key): the name of a table in `con`, and
+    how many candidate pairs were compared and how many reused. The pairs of records kept
+    unchanged in `cache` are not compared again, and the cache is brought up to date."""
+    from splink.internals.misc import prob_to_match_weight
+
+    model = linker.misc.save_model_to_json()
+    fields = _fields(model)
+    weights = [f"mw_{f['name']}" for f in fields]
+    persistent = _attach(con, cache, _model_key(model))
+    if not persistent:
+        con.execute("attach ':memory:' as pair_cache")
+    _create_cache_tables(con, weights)
+    # Splink's candidate pairs (its blocking), of which only those of a new or changed record
+    # are compared: the cache holds every candidate pair of the records it holds.
+    blocked = linker.inference.compute_blocked_pairs_for_predict().physical_name
+    candidates, to_compare, reused = _select_pairs_to_compare(con, fields, blocked)
+    if reused != candidates - to_compare:
+        # Not the pairs this run's blocking gives for the unchanged records: not used.
+        log.warning("linkage: kept pairs do not match the candidate pairs; comparing every pair")
+        con.execute("delete from pair_cache.pairs")
+        con.execute("delete from pair_cache.records")
+        candidates, to_compare, reused = _select_pairs_to_compare(con, fields, blocked)
+    compared = _compare(linker, db_api)
+    con.execute(
+        f"""
+        create or replace temp table compared_pairs as
+        select l.record_id as record_id_l, r.record_id as record_id_r, c.match_key,
+               {", ".join(f"c.{w}" for w in weights)}
+        from {compared} as c
+        join record_info as l on l.record_no = c.record_no_l
+        join record_info as r on r.record_no = c.record_no_r
+        """
+    )
+    prior = model["probability_two_random_records_match"]
+    scored = _weigh(con, fields, prob_to_match_weight(prior), prob_to_match_weight(low))
+    if persistent:
+        _keep(con)
+    return scored, {"pairs_compared": to_compare, "pairs_reused": candidates - to_compare}
+
+
+def _select_pairs_to_compare(con, fields: list[dict], blocked: str) -> tuple[int, int, int]:
+    """`record_info` (below) and `pairs_to_compare`, the candidate pairs with a new or changed
+    record; how many candidate pairs there are, how many are to be compared, and how many kept
+    pairs join two unchanged records."""
+    _describe_records(con, fields)
+    con.execute(
+        f"""
+        create or replace temp table pairs_to_compare as
+        select * from {blocked} as b
+        where b.join_key_l in (select record_no from record_info where is_new)
+           or b.join_key_r in (select record_no from record_info where is_new)
+        """
+    )
+    ((candidates, to_compare, reused),) = con.execute(
+        f"""
+        select (select count(*) from {blocked}), (select count(*) from pairs_to_compare),
+               (select count(*) from pair_cache.pairs as p
+                join record_info as l on l.record_id = p.record_id_l
+                join record_info as r on r.record_id = p.record_id_r)
+        """
+    ).fetchall()
+    return candidates, to_compare, reused
+
+
+def _create_cache_tables(con, weights: list[str]) -> None:
+    """`records`: each record as it was compared (its values' fingerprint), numbered; `pairs`:
+    every candidate pair of two such records, the blocking rule that found it and its fields'
+    weights."""
+    con.execute(
+        "create table if not exists pair_cache.records "
+        "(record_id bigint, unique_id varchar, fingerprint ubigint)"
+    )
+    columns = ", ".join(f"{w} double" for w in weights)
+    con.execute(
+        "create table if not exists pair_cache.pairs "
+        f"(record_id_l bigint, record_id_r bigint, match_key varchar, {columns})"
+    )
+
+
+def _describe_records(con, fields: list[dict]) -> None:
+    """`record_info`: each record's number in the cache (a new one for a new or changed record,
+    whose old pairs are then no one's) and, for the fields weighed by how common a value is,
+    its value and that value's frequency among these records (as Splink's term frequency
+    tables give it)."""
+    tf_columns = sorted({f["tf"]["column"] for f in fields if f["tf"]})
+    frequencies = "".join(
+        f""",
+        tf_{column} as (
+            select {column} as value,
+                   cast(count(*) as double) / (select count({column}) from prepared_records) as tf
+            from prepared_records where {column} is not null group by {column}
+        )"""
+        for column in tf_columns
+    )
+    # Every prepared value Splink sees but the record's number in this run (which moves as
+    # records are added): a record with the same fingerprint compares as it did.
+    compared = [
+        name
+        for (name, *_rest) in con.execute("describe prepared_records").fetchall()
+        if name != "record_no"
+    ]
+    con.execute(
+        f"""
+        create or replace temp table record_info as
+        with fingerprints as (
+            select record_no, unique_id, hash({", ".join(compared)}) as fingerprint
+                {"".join(f", {c}" for c in tf_columns)}
+            from prepared_records
+        ),
+        known as (
+            select f.*, c.record_id
+            from fingerprints as f
+            left join pair_cache.records as c using (unique_id, fingerprint)
+        ){frequencies}
+        select
+            known.* exclude (record_id),
+            known.record_id is null as is_new,
+            coalesce(known.record_id, (select coalesce(max(record_id), 0) from pair_cache.records)
+                + row_number() over (partition by known.record_id is null order by record_no))
+                as record_id
+            {"".join(f", tf_{c}.tf as tf_{c}" for c in tf_columns)}
+        from known
+        {"".join(f" left join tf_{c} on tf_{c}.value = known.{c}" for c in tf_columns)}
+        """
+    )
+
+
+def _compare(linker, db_api) -> str:
+    """Splink's comparison of the pairs in `pairs_to_compare`; the table's name."""
+    pairs = db_api.register("pairs_to_compare", table_name="pairs_to_compare_input")
+    linker.table_management.register_blocked_pairs_for_predict(pairs)
+    return linker.inference.predict().physical_name
+
+
+def _weigh(con, fields: list[dict], prior_weight: float, threshold_weight: float) -> str:
+    """Each candidate pair's match weight and probability, as Splink adds them: the prior's
+    weight, then each field's weight and, where its values agree and it is weighed by how
+    common they are, the adjustment for this run's frequency of the value. The pairs kept for
+    records still held as they were, and those compared now; those below `threshold_weight`
+    left out."""
+    weights = [f"mw_{f['name']}" for f in fields]
+    adjustments, terms = [], []
+    for field in fields:
+        terms.append(f"mw_{field['name']}")
+        tf = field["tf"]
+        if tf is None:
+            continue
+        column = tf["column"]
+        adjustments.append(
+            f"""case when l.{column} = r.{column} then cast({tf["weight"]!r} as double)
+                * (cast({math.log2(tf["u"])!r} as double)
+                   - log2(greatest(l.tf_{column}, {tf["floor"]!r})))
+                else cast(0 as double) end as mw_tf_adj_{field["name"]}"""
+        )
+        terms.append(f"mw_tf_adj_{field['name']}")
+    weight = f"cast({prior_weight!r} as double) + " + " + ".join(terms)
+    con.execute(
+        f"""
+        create or replace temp table scored_pairs as
+        with pairs as (
+            select * from pair_cache.pairs
+            union all
+            select * from compared_pairs
+        ),
+        adjusted as (
+            select l.record_no as record_no_l, r.record_no as record_no_r, p.match_key,
+                   {", ".join(f"p.{w}" for w in weights)}{"".join(", " + a for a in adjustments)}
+            from pairs as p
+            join record_info as l on l.record_id = p.record_id_l
+            join record_info as r on r.record_id = p.record_id_r
+        )
+        select
+            {weight} as match_weight,
+            case when ({weight}) >= 0 then 1.0 / (1.0 + power(cast(2 as double), -({weight})))
+                else power(cast(2 as double), ({weight}))
+                    / (1.0 + power(cast(2 as double), ({weight})))
+            end as match_probability,
+            *
+        from adjusted
+        where ({weight}) >= {threshold_weight!r}
+        """
+    )
+    return "scored_pairs"
+
+
+def _keep(con) -> None:
+    """The cache holds this run's records as compared and every candidate pair of them."""
+    con.execute("begin transaction")
+    con.execute("delete from pair_cache.records")
+    con.execute(
+        "insert into pair_cache.records select record_id, unique_id, fingerprint from record_info"
+    )
+    con.execute(
+        """
+        delete from pair_cache.pairs
+        where record_id_l not in (select record_id from pair_cache.records)
+           or record_id_r not in (select record_id from pair_cache.records)
+        """
+    )
+    con.execute("insert into pair_cache.pairs select * from compared_pairs")
+    con.execute("commit")
