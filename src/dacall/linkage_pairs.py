@@ -43,8 +43,13 @@ def forget(state_dir: Path) -> None:
     _remove(Path(state_dir) / PAIR_CACHE)
 
 
+def _files(cache: Path) -> tuple[Path, Path]:
+    """The cache's database file and its write-ahead log."""
+    return cache, Path(f"{cache}.wal")
+
+
 def _remove(cache: Path) -> None:
-    for name in (cache, Path(f"{cache}.wal")):
+    for name in _files(cache):
         name.unlink(missing_ok=True)
 
 
@@ -79,7 +84,7 @@ def _fields(model: dict) -> list[dict]:
                         f"linkage: term frequencies can adjust only an exact match ({column})"
                     )
                 field["tf"] = {
-                    "column": level["tf_adjustment_column"],
+                    "column": column,
                     "u": float(level["u_probability"]),
                     "weight": float(level.get("tf_adjustment_weight", 1.0)),
                     "floor": float(level.get("tf_minimum_u_value", 0.0)),
@@ -95,7 +100,6 @@ def _attach(con: duckdb.DuckDBPyConnection, cache: Path | None, model_key: str) 
         return False
     from dacall.warehouse import private_dir
 
-    cache = Path(cache)
     private_dir(cache.parent)
     try:
         con.execute("attach ? as pair_cache", [str(cache)])
@@ -108,7 +112,7 @@ def _attach(con: duckdb.DuckDBPyConnection, cache: Path | None, model_key: str) 
         log.warning("linkage: kept pairs unreadable (%s); starting again", type(exc).__name__)
         _remove(cache)
         con.execute("attach ? as pair_cache", [str(cache)])
-    for name in (cache, Path(f"{cache}.wal")):
+    for name in _files(cache):
         if name.exists():
             name.chmod(0o600)
     con.execute("create table if not exists pair_cache.model (model_key varchar)")

@@ -166,7 +166,7 @@ def transform_step(
         )
         if full_refresh and "marts" in phases:
             # From scratch means the linkage compares every pair again too.
-            linkage_pairs.forget(dbt_target(warehouse).resolve().parent)
+            linkage_pairs.forget(paths.state(warehouse))
         refresh = ["--full-refresh"] if full_refresh else []
         result = run_dbt(args + refresh, build.path, target_path=dbt_target(warehouse))
         if result.success:
