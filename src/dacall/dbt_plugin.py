@@ -150,12 +150,20 @@ def limit_memory(conn: DuckDBPyConnection) -> None:
     conn.execute("set temp_directory = ?", [str(private_dir(paths.state() / "dbt_spill"))])
 
 
+def never_checkpoint(conn: DuckDBPyConnection) -> None:
+    """dbt's commits stay in the write-ahead log until dacall keeps the build whole with one
+    checkpoint (dacall.whole_build): no checkpoint when the log grows, none when dbt closes."""
+    conn.execute("set checkpoint_threshold = '1000TB'")
+    conn.execute("pragma disable_checkpoint_on_shutdown")
+
+
 class Plugin(BasePlugin):
     macros_in_database = True
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         self.macros_in_database = register(conn)
         limit_memory(conn)
+        never_checkpoint(conn)
 
     def configure_cursor(self, cursor) -> None:
         if not self.macros_in_database:

@@ -48,8 +48,10 @@ def current() -> str:
 
 
 def changed_since_last_build(database: Path, phases: list[str], fingerprint: str) -> bool:
-    """Whether any of `phases` was last built with something else (or never recorded)."""
-    with connect(database) as con:
+    """Whether any of `phases` was last built with something else (or never recorded). Read
+    only: the build about to start must find the warehouse's committed state as it was
+    (dacall.whole_build)."""
+    with connect(database, read_only=True) as con:
         recorded = dict(
             con.execute(
                 "select phase, fingerprint from audit.model_builds where phase in "

@@ -129,8 +129,8 @@ def transform_step(
     """`dbt build` (models and their data tests) in one child process: the one writer.
 
     phase "staging" builds staging only (so its gates can run), "marts" the rest; models
-    downstream of a feed or model whose quality gate failed are left out. The build goes into a
-    copy that replaces the warehouse when dbt succeeds (dacall.whole_build): a killed or failed
+    downstream of a feed or model whose quality gate failed are left out. The build is kept
+    whole, by one checkpoint, only when dbt succeeds (dacall.whole_build): a killed or failed
     build changes nothing. dbt's unit tests are not part of a run: they check the SQL against
     fixed inputs, not the night's data, so they run in the test suite (`test_transform.py`), as
     dbt advises.
@@ -142,7 +142,7 @@ def transform_step(
     from dacall import linkage_pairs, model_fingerprint
     from dacall.transform import dbt_target, run_dbt
     from dacall.warehouse import owner_only
-    from dacall.whole_build import build_in_copy
+    from dacall.whole_build import build_whole
 
     warehouse = paths.warehouse_or_configured(warehouse)
     started = _now()
@@ -160,7 +160,7 @@ def transform_step(
     stopped = _stops(stopped_feeds, stopped_models)
     phases = ["staging", "marts"] if phase == "all" else [phase]
     fingerprint = model_fingerprint.current()
-    with owner_only(), build_in_copy(warehouse) as build:
+    with owner_only(), build_whole(warehouse) as build:
         full_refresh = full_refresh or model_fingerprint.changed_since_last_build(
             build.path, phases, fingerprint
         )
@@ -170,9 +170,10 @@ def transform_step(
         refresh = ["--full-refresh"] if full_refresh else []
         result = run_dbt(args + refresh, build.path, target_path=dbt_target(warehouse))
         if result.success:
-            if not stopped:  # a stopped model was not rebuilt: the next build rebuilds it
-                model_fingerprint.record(build.path, phases, fingerprint)
             build.replace_warehouse()
+            if not stopped:  # a stopped model was not rebuilt: the next build rebuilds it
+                # After the build is kept: a kill in between costs the next run a full build.
+                model_fingerprint.record(warehouse, phases, fingerprint)
     summary = {
         "phase": phase,
         "full_refresh": full_refresh,
@@ -476,15 +477,15 @@ def mart_built(marts: dict, name: str) -> bool:
 
 
 def parse_for_builds(warehouse: Path) -> None:
-    """Have the dbt server import dbt and parse the project, as the builds (in the warehouse's
-    build copy, dacall.whole_build) will need it, while the steps before them run. The caller
-    holds the run lock: the parse writes dbt's record of it beside the warehouse."""
+    """Have the dbt server import dbt and parse the project, as the builds (through the
+    warehouse's build name, dacall.whole_build) will need it, while the steps before them run.
+    The caller holds the run lock: the parse writes dbt's record of it beside the warehouse."""
     from dacall import dbt_server
     from dacall.transform import dbt_target, parse_request
-    from dacall.whole_build import copy_folder
+    from dacall.whole_build import build_folder
 
-    build_copy = copy_folder(warehouse) / Path(warehouse).name
-    dbt_server.prepare(parse_request(build_copy, dbt_target(warehouse)))
+    build_name = build_folder(warehouse) / Path(warehouse).name
+    dbt_server.prepare(parse_request(build_name, dbt_target(warehouse)))
 
 
 def run_pipeline(

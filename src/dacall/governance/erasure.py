@@ -21,7 +21,7 @@ from dacall import linkage_pairs, paths
 from dacall.governance.sar import RAW_ID, Subject, find
 from dacall.settings import UserError, load_yaml
 from dacall.warehouse import connect
-from dacall.whole_build import discard_stale_copy
+from dacall.whole_build import discard_stale_build
 
 
 def erasable_sources() -> set[str]:
@@ -38,10 +38,11 @@ def erase(warehouse: Path | None, subject: Subject, erased_by: str | None = None
     warehouse = paths.warehouse_or_configured(warehouse)
     allowed = erasable_sources()
     con = connect(warehouse)
-    # A copy a killed build left behind may hold the person: it goes too (a live build holds the
-    # warehouse open, so `connect` above would have refused), and so do the linkage's kept
-    # pairs, which name the person's records by id.
-    discard_stale_copy(warehouse)
+    # What a killed build left behind (its log may hold the person's rows) goes too: a live
+    # build's dbt holds the warehouse open, so `connect` above would have refused, and a build
+    # whose folder goes between its steps is refused, not kept (dacall.whole_build). So do the
+    # linkage's kept pairs, which name the person's records by id.
+    discard_stale_build(warehouse)
     linkage_pairs.forget(paths.state(warehouse))
     lines: list[dict] = []
     try:
