@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import string
 from datetime import date
@@ -244,12 +245,13 @@ def test_pairs_are_weighed_as_splink_weighs_them(force_year, config_copy):
 
 
 def test_a_run_from_kept_pairs_links_as_one_that_compares_every_pair(
-    force_year, config_copy, tmp_path
+    force_year, config_copy, tmp_path, caplog
 ):
     """The night before: a month fewer records, some since changed, some since gone. Tonight,
     from the pairs it kept, only the pairs of new and changed records are compared, and the
     bridge is the one a run comparing every pair gives, to the last bit; likewise from a
-    damaged cache, and after the model's parameters changed."""
+    damaged cache (whole, or past the pages that open it), from a link in its place (not used),
+    and after the model's parameters changed."""
     import pyarrow.compute as pc
 
     records = _force_year_records(force_year[1])
@@ -289,6 +291,27 @@ def test_a_run_from_kept_pairs_links_as_one_that_compares_every_pair(
     damaged, counts = link_records(tonight, kept_pairs=cache)
     assert counts["pairs_reused"] == 0 and _rows(damaged) == _rows(every)
     assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] == 0
+
+    # Damaged past the pages DuckDB reads to open it: found while reading the pairs.
+    with open(cache, "r+b") as file:
+        file.seek(cache.stat().st_size // 2)
+        file.write(b"\xff" * 65536)
+    with caplog.at_level(logging.WARNING, logger="dacall.linkage_pairs"):
+        damaged_inside, counts = link_records(tonight, kept_pairs=cache)
+    assert "kept pairs unreadable" in caplog.text
+    assert counts["pairs_reused"] == 0 and _rows(damaged_inside) == _rows(every)
+    assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] > 0  # started again
+    assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] == 0
+
+    # A link where the cache should be is neither read nor written through.
+    elsewhere = tmp_path / "elsewhere.duckdb"
+    cache.rename(elsewhere)
+    cache.symlink_to(elsewhere)
+    unchanged = elsewhere.read_bytes()
+    linked, counts = link_records(tonight, kept_pairs=cache)
+    assert counts["pairs_reused"] == 0 and _rows(linked) == _rows(every)
+    assert cache.is_symlink() and elsewhere.read_bytes() == unchanged
+    cache.unlink()
 
     parameters = yaml.safe_load((config_copy / "linkage_parameters.yml").read_text())
     parameters["comparisons"]["phone"][0]["m"] *= 0.5

@@ -323,9 +323,9 @@ def link_records(
         con.close()
         return _without_model(prepared, decisions), {"records": prepared.num_rows, "pairs": 0}
     with owner_only():  # the kept pairs' file and its write-ahead log
-        predictions, counts = linkage_pairs.score(
-            con, linker, table.db_api, low, Path(kept_pairs) if kept_pairs else None
-        )
+        # Estimated m and u change every run, and with them every kept weight: none are kept.
+        keep = Path(kept_pairs) if kept_pairs and parameters is not None else None
+        predictions, counts = linkage_pairs.score(con, linker, table.db_api, low, keep)
     _apply_decisions(con, predictions, decisions)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         table.db_api.register(predictions, table_name="scored_pairs_input"),

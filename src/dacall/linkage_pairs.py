@@ -14,9 +14,14 @@ own prediction.
 
 A kept pair is used only while both records' compared values, the comparisons and their m and
 u probabilities, Splink and DuckDB are the ones it was scored with; everything else is scored
-again. The cache is a DuckDB file in the warehouse's state folder (`PAIR_CACHE`), readable only
-by its owner: it holds record ids and fingerprints, not names. A full refresh, an erasure and a
-retention run remove it (`forget`); any run removes the pairs of records no longer held.
+again. A cache that cannot be read is started again, and the night compares every pair.
+
+The cache is a DuckDB file in the warehouse's state folder (`PAIR_CACHE`), readable only by its
+owner. It holds no names, but it is personal data all the same (pseudonymised): each record's
+id (the source's own reference), a 64-bit hash of its compared values (a guessed identity can
+be checked against it) and each pair's field weights (which records share a surname, a date of
+birth). A full refresh, an erasure and a retention run remove it (`forget`); any run removes
+the pairs of records no longer held.
 """
 
 from __future__ import annotations
@@ -75,13 +80,18 @@ def _fields(model: dict) -> list[dict]:
     fields = []
     for comparison in model["comparisons"]:
         field = {"name": comparison["output_column_name"], "tf": None}
-        for level in comparison["comparison_levels"]:
+        levels = comparison["comparison_levels"]
+        for index, level in enumerate(levels):
             column = level.get("tf_adjustment_column")
             if column and level.get("tf_adjustment_weight", 1.0):
-                if level["sql_condition"] != f'"{column}_l" = "{column}_r"':
-                    # _weigh reads "this level" as "the two values are equal"
+                # _weigh reads "the pair is at this level" as "the two values are equal": true
+                # only of an exact match that no level before it but the null level can take.
+                first = all(earlier.get("is_null_level") for earlier in levels[:index])
+                exact = level["sql_condition"] == f'"{column}_l" = "{column}_r"'
+                if field["tf"] is not None or not (first and exact):
                     raise UserError(
-                        f"linkage: term frequencies can adjust only an exact match ({column})"
+                        "linkage: term frequencies can adjust only one level of a comparison, "
+                        f"an exact match as its first level ({column})"
                     )
                 field["tf"] = {
                     "column": column,
@@ -93,6 +103,18 @@ def _fields(model: dict) -> list[dict]:
     return fields
 
 
+def _owned_file_or_none(cache: Path) -> bool:
+    """Whether `cache` is absent or a plain file of this user's (not a link, not another's)."""
+    import os
+    import stat
+
+    try:
+        found = os.lstat(cache)
+    except FileNotFoundError:
+        return True
+    return stat.S_ISREG(found.st_mode) and found.st_uid == os.getuid()
+
+
 def _attach(con: duckdb.DuckDBPyConnection, cache: Path | None, model_key: str) -> bool:
     """The kept pairs as `pair_cache`, emptied if they were scored by another model; False
     (and nothing kept) when there is no cache or it cannot be opened."""
@@ -101,12 +123,15 @@ def _attach(con: duckdb.DuckDBPyConnection, cache: Path | None, model_key: str) 
     from dacall.warehouse import private_dir
 
     private_dir(cache.parent)
+    if not all(_owned_file_or_none(name) for name in _files(cache)):
+        log.warning("linkage: kept pairs not a file of this user's; comparing every pair")
+        return False
     try:
         con.execute("attach ? as pair_cache", [str(cache)])
     except duckdb.Error as exc:
-        if "Could not set lock" in str(exc):
-            # Another process holds it (two warehouses sharing one state folder): compare
-            # every pair, keep none.
+        if "lock" in str(exc).lower() or "file handle conflict" in str(exc).lower():
+            # Another process or connection holds it (two warehouses sharing one state
+            # folder): compare every pair, keep none.
             log.warning("linkage: kept pairs in use elsewhere; comparing every pair")
             return False
         log.warning("linkage: kept pairs unreadable (%s); starting again", type(exc).__name__)
@@ -131,12 +156,31 @@ def score(con, linker, db_api, low: float, cache: Path | None) -> tuple[str, dic
     field's mw_ and term-frequency mw_tf_adj_, match_key): the name of a table in `con`, and
     how many candidate pairs were compared and how many reused. The pairs of records kept
     unchanged in `cache` are not compared again, and the cache is brought up to date."""
+    model = linker.misc.save_model_to_json()
+    persistent = _attach(con, cache, _model_key(model))
+    if not persistent:
+        return _score(con, linker, db_api, low, model, persistent=False)
+    try:
+        return _score(con, linker, db_api, low, model, persistent=True)
+    except duckdb.Error as exc:
+        # A file that opened but cannot be read through (damage past its first pages, a disk
+        # error): tonight compares every pair and the next night starts the file again.
+        log.warning("linkage: kept pairs unreadable (%s); comparing every pair", type(exc).__name__)
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass  # no transaction was open
+        con.execute("detach pair_cache")
+        _remove(cache)
+        return _score(con, linker, db_api, low, model, persistent=False)
+
+
+def _score(con, linker, db_api, low: float, model: dict, persistent: bool) -> tuple[str, dict]:
+    """score() with the kept pairs attached as `pair_cache` (`persistent`) or none."""
     from splink.internals.misc import prob_to_match_weight
 
-    model = linker.misc.save_model_to_json()
     fields = _fields(model)
     weights = [f"mw_{f['name']}" for f in fields]
-    persistent = _attach(con, cache, _model_key(model))
     if not persistent:
         con.execute("attach ':memory:' as pair_cache")
     _create_cache_tables(con, weights)
