@@ -30,6 +30,8 @@ import hashlib
 import json
 import logging
 import math
+import os
+import stat
 from pathlib import Path
 
 import duckdb
@@ -105,14 +107,11 @@ def _fields(model: dict) -> list[dict]:
 
 def _owned_file_or_none(cache: Path) -> bool:
     """Whether `cache` is absent or a plain file of this user's (not a link, not another's)."""
-    import os
-    import stat
-
     try:
         found = os.lstat(cache)
     except FileNotFoundError:
         return True
-    return stat.S_ISREG(found.st_mode) and found.st_uid == os.getuid()
+    return stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
 
 
 def _attach(con: duckdb.DuckDBPyConnection, cache: Path | None, model_key: str) -> bool:

@@ -482,10 +482,9 @@ def parse_for_builds(warehouse: Path) -> None:
     The caller holds the run lock: the parse writes dbt's record of it beside the warehouse."""
     from dacall import dbt_server
     from dacall.transform import dbt_target, parse_request
-    from dacall.whole_build import build_folder
+    from dacall.whole_build import build_name
 
-    build_name = build_folder(warehouse) / Path(warehouse).name
-    dbt_server.prepare(parse_request(build_name, dbt_target(warehouse)))
+    dbt_server.prepare(parse_request(build_name(warehouse), dbt_target(warehouse)))
 
 
 def run_pipeline(

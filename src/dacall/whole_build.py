@@ -26,8 +26,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
-
 from dacall.settings import UserError
 from dacall.warehouse import connect, private_dir
 
@@ -38,6 +36,11 @@ HEADERS_BYTES = 3 * 4096
 
 def build_folder(warehouse: Path) -> Path:
     return Path(warehouse).resolve().parent / BUILD_FOLDER
+
+
+def build_name(warehouse: Path) -> Path:
+    """The second name of the warehouse's file that a build writes it by."""
+    return build_folder(warehouse) / Path(warehouse).name
 
 
 def discard_stale_build(warehouse: Path) -> None:
@@ -58,7 +61,7 @@ def _checkpoint(connection, database: Path) -> None:
         raise UserError(f"{database.name}: its write-ahead log is still there after a checkpoint")
 
 
-def committed_state(database: Path) -> bytes:
+def _committed_state(database: Path) -> bytes:
     with open(database, "rb") as file:
         return file.read(HEADERS_BYTES)
 
@@ -69,7 +72,7 @@ class Build:
     def __init__(self, warehouse: Path, path: Path) -> None:
         self.warehouse = warehouse
         self.path = path
-        self.found = committed_state(warehouse)
+        self.found = _committed_state(warehouse)
 
     def replace_warehouse(self) -> None:
         """Keep the build: one checkpoint through the build's name (DuckDB writes the file and
@@ -79,13 +82,13 @@ class Build:
                 f"{self.warehouse.name}: the build's name for it was removed while dbt built "
                 "(an erasure, say); nothing was changed: run again"
             )
-        if committed_state(self.warehouse) != self.found or _log_of(self.warehouse).exists():
+        if _committed_state(self.warehouse) != self.found or _log_of(self.warehouse).exists():
             raise UserError(
                 f"{self.warehouse.name} was written by another process while dbt built it, so "
                 "its models may be part old, part new: run again (--full-refresh rebuilds every "
                 "model)"
             )
-        with duckdb.connect(str(self.path)) as con:
+        with connect(self.path) as con:
             _checkpoint(con, self.path)
 
 
@@ -93,13 +96,15 @@ class Build:
 def build_whole(warehouse: Path) -> Iterator[Build]:
     """The warehouse under the name a build writes it by; call `replace_warehouse()` to keep
     what was built. The name and the build's log are gone afterwards either way. The caller
-    holds the run lock: no other dacall process opens the warehouse until the build is kept or
-    discarded."""
+    holds the run lock, which keeps other runs out. Other writers (an erasure, a review outcome)
+    find the warehouse locked by DuckDB while dbt has it open; one that writes in the moments
+    before dbt opens it or after dbt ends makes `replace_warehouse` refuse the build."""
     warehouse = Path(warehouse).resolve()
     discard_stale_build(warehouse)
     with connect(warehouse) as held:
         _checkpoint(held, warehouse)
-    path = private_dir(build_folder(warehouse)) / warehouse.name
+    private_dir(build_folder(warehouse))
+    path = build_name(warehouse)
     os.link(warehouse, path)
     try:
         yield Build(warehouse, path)
