@@ -34,10 +34,8 @@
 
     create or replace temp table {{ keys_unique }} as
     select
-        -- Keys counted by their hash: a collision only makes a unique key look repeated, which
-        -- replaces every row, never the other way round.
-        (select count(*) = count(distinct hash({{ changed_rows_columns(key, 'built') }})) from {{ built }} as built)
-        and (select count(*) = count(distinct hash({{ changed_rows_columns(key, 'kept') }})) from {{ target }} as kept)
+        (select count(*) = count(distinct ({{ changed_rows_columns(key, 'built') }})) from {{ built }} as built)
+        and (select count(*) = count(distinct ({{ changed_rows_columns(key, 'kept') }})) from {{ target }} as kept)
         as keys_unique;
 
     delete from {{ target }}
