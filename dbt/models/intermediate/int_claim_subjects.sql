@@ -1,12 +1,5 @@
 -- Each claim with the subject it is about (claims.md: the incident's, whatever the text says)
 -- and its reconciliation window.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn', 'log_seq', 'system', 'subject_type'],
-    on_schema_change='fail'
-) }}
 
 with
 

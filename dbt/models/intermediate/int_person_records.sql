@@ -1,13 +1,6 @@
 -- Every record of a person the pipeline can link: incident callers and the partners' people,
 -- in one shape (names folded, date of birth, postcode, telephone). Victim Support clients who
 -- did not consent are left out (config/governance.yml), so they are never linked.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['source', 'source_record_id'],
-    on_schema_change='fail'
-) }}
 
 with
 

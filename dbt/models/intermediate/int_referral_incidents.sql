@@ -2,13 +2,6 @@
 -- it happened: what the partner extracts choose from (before the referral for MARAC and MASH,
 -- after it for Victim Support). Days and months are local (Europe/London), as in the marts,
 -- since a referral's day is the partner's local day.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['source', 'source_record_id', 'incident_urn'],
-    on_schema_change='fail'
-) }}
 
 with
 

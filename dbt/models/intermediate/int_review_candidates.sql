@@ -1,13 +1,6 @@
 -- Every incident worth a reviewer's time: a claim without a matching audit entry, or missed
 -- history. Each gets its review signals, scored and banded by config/review.yml (through
 -- int_review_signal_rules), the handler's team and the shift the call came in on.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn'],
-    on_schema_change='fail'
-) }}
 
 with
 

@@ -1,11 +1,3 @@
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['source', 'source_record_id'],
-    on_schema_change='fail'
-) }}
-
 with
 
 links as (

@@ -1,12 +1,5 @@
 -- The claims' reconciliation as int_check_reconciliation decides and explains it; the contract
 -- in _marts.yml fixes the columns users query.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn', 'log_seq', 'system', 'subject_type'],
-    on_schema_change='fail'
-) }}
 
 with
 

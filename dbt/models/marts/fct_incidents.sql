@@ -1,11 +1,3 @@
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn'],
-    on_schema_change='fail'
-) }}
-
 with
 
 incidents as (

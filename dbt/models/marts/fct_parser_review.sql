@@ -1,13 +1,6 @@
 -- Log entries the claims parser was unsure of, each with the reason, for the data team to
 -- label and extend config/claims_vocabulary.yml: entries naming a system or a check word that
 -- gave no claim, and claims that rested on a guessed spelling or on the standard check set.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn', 'log_seq', 'reason'],
-    on_schema_change='fail'
-) }}
 
 with
 

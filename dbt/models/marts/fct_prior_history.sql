@@ -2,13 +2,6 @@
 -- each incident was created: strictly earlier incidents, and partner referrals dated on an
 -- earlier day (a referral's time of day is unknown). History found through the person rests on
 -- probabilistic links: person_link_probability is the weakest link it rests on.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn'],
-    on_schema_change='fail'
-) }}
 
 with
 

@@ -1,12 +1,5 @@
 -- For the review app's case page: every audit entry considered for each claim, what it
 -- searched, and why it does or does not match the claim.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn', 'log_seq', 'system', 'subject_type', 'audit_ref'],
-    on_schema_change='fail'
-) }}
 
 with
 

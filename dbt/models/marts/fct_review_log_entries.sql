@@ -1,11 +1,4 @@
 -- For the review app's case page: the log of every incident a reviewer may open.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['incident_urn', 'log_seq'],
-    on_schema_change='fail'
-) }}
 
 with
 

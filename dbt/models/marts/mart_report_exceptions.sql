@@ -1,13 +1,6 @@
 -- The exception list of the report (exceptions.csv): every claim without a matching audit
 -- entry, with the entry it was read from, and every incident with missed history, with the
 -- history that was visible and how the incident ended. One row per exception.
--- Computed whole, written where it changed (dbt/macros/changed_rows.sql).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='changed_rows',
-    unique_key=['kind', 'incident_urn', 'log_seq', 'system', 'subject_type'],
-    on_schema_change='fail'
-) }}
 
 with
 
