@@ -69,10 +69,14 @@
 
 {% macro delete_records_gone_from(relation, key, kept_key) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} as kept
-        where not exists (
-            select 1 from {{ relation }} as delivered
-            where {{ same_record('kept', kept_key, 'delivered', key) }}
+        {#- By rowid from an anti join: DuckDB plans `not exists` here as a dependent join, which
+            took three times as long over the five-year log. -#}
+        delete from {{ this }}
+        where rowid in (
+            select kept.rowid
+            from {{ this }} as kept
+            anti join {{ relation }} as delivered
+                on {{ same_record('kept', kept_key, 'delivered', key) }}
         )
     {%- endif -%}
 {%- endmacro %}
