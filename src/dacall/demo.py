@@ -110,10 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"report: {paths.reports() / 'report.html'} (exception list: exceptions.csv beside it)")
     print(f"Data Docs: {paths.reports() / 'data_docs' / 'index.html'}")
     print("review queue: `make review` -> http://127.0.0.1:8000/ (log-in demo, printed once)")
-    print(
-        "open the data: duckdb -readonly " + str(paths.warehouse()) + "   (schemas raw, staging,"
-        " intermediate, marts, audit)"
-    )
+    from dacall.review.snapshot import snapshot_path
+
+    # The published snapshot, not the warehouse: a reader of the warehouse would block the
+    # nightly writer (README).
+    print(f"open the marts: duckdb -readonly {snapshot_path(paths.warehouse())}")
     return 0
 
 

@@ -113,10 +113,11 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def add_person_verbs(verbs) -> None:
-    for verb, helper, about in (
+    for verb, helper, line, about in (
         (
             "sar",
             cmd_sar,
+            "write a person's subject access file for the IG team",
             "Write, for the information governance team, a file listing every record held "
             "about a person by source, every claim and exception, the searches of them and "
             "every disclosure of them (partner, date, dataset).",
@@ -124,11 +125,12 @@ def add_person_verbs(verbs) -> None:
         (
             "erase",
             cmd_erase,
+            "erase a person's records where the law allows",
             "Erase a person's records where config/governance.yml and the law allow "
             "(Victim Support referrals); report the rest as retained; log the counts.",
         ),
     ):
-        sub = add_verb(verbs, verb, helper, about.split(",")[0].lower(), about)
+        sub = add_verb(verbs, verb, helper, line, about)
         sub.add_argument("--name", help='"SURNAME, FORENAME"')
         sub.add_argument("--dob", type=iso_date, help="date of birth, YYYY-MM-DD")
         sub.add_argument("--ref", help="an incident URN, Case Ref, referral_id or VS_REF")
