@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from conftest import query
+from dacall import linkage_pairs
 from dacall.cli import main as cli_main
 from dacall.config_schema import validate_all
 from dacall.linkage import link_records
@@ -245,7 +246,7 @@ def test_pairs_are_weighed_as_splink_weighs_them(force_year, config_copy):
 
 
 def test_a_run_from_kept_pairs_links_as_one_that_compares_every_pair(
-    force_year, config_copy, tmp_path, caplog
+    force_year, config_copy, tmp_path, caplog, monkeypatch
 ):
     """The night before: a month fewer records, some since changed, some since gone. Tonight,
     from the pairs it kept, only the pairs of new and changed records are compared, and the
@@ -302,6 +303,22 @@ def test_a_run_from_kept_pairs_links_as_one_that_compares_every_pair(
     assert counts["pairs_reused"] == 0 and _rows(damaged_inside) == _rows(every)
     assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] > 0  # started again
     assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] == 0
+
+    # A read error met only after tonight's pairs were compared (where damage is found depends
+    # on the file's layout): compared again, every pair.
+    weigh, calls = linkage_pairs._weigh, []
+
+    def fails_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise duckdb.IOException("a read error met late (injected)")
+        return weigh(*args, **kwargs)
+
+    monkeypatch.setattr(linkage_pairs, "_weigh", fails_once)
+    late, counts = link_records(tonight, kept_pairs=cache)
+    monkeypatch.setattr(linkage_pairs, "_weigh", weigh)
+    assert len(calls) == 2 and counts["pairs_reused"] == 0 and _rows(late) == _rows(every)
+    assert link_records(tonight, kept_pairs=cache)[1]["pairs_compared"] > 0  # started again
 
     # A link where the cache should be is neither read nor written through.
     elsewhere = tmp_path / "elsewhere.duckdb"

@@ -47,7 +47,11 @@
             from {{ relation }} as delivered
             anti join {{ this }} as kept on {{ same_kept_row('kept', kept_key, 'delivered', key) }}
         ) as changed
-            on {{ same_record('changed', key, 'delivered', key) }}
+            {#- Null-safe: a record without a key (were a feed's key made optional) is ranked
+                every night, as a full build ranks it. #}
+            on {% for column in record_key(key) -%}
+                {{ ' and ' if not loop.first }}changed.{{ column }} is not distinct from delivered.{{ column }}
+            {%- endfor %}
         qualify row_number() over (
             partition by {{ record_key(key) | join(', ') }} order by _file desc, _line desc
         ) = 1

@@ -325,7 +325,11 @@ def link_records(
     with owner_only():  # the kept pairs' file and its write-ahead log
         # Estimated m and u change every run, and with them every kept weight: none are kept.
         keep = Path(kept_pairs) if kept_pairs and parameters is not None else None
-        predictions, counts = linkage_pairs.score(con, linker, table.db_api, low, keep)
+        try:
+            predictions, counts = linkage_pairs.score(con, linker, table.db_api, low, keep)
+        except linkage_pairs.CacheUnreadable:
+            con.close()
+            return link_records(records, config, decisions, kept_pairs=None)
     _apply_decisions(con, predictions, decisions)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         table.db_api.register(predictions, table_name="scored_pairs_input"),

@@ -163,15 +163,15 @@ def score(con, linker, db_api, low: float, cache: Path | None) -> tuple[str, dic
         return _score(con, linker, db_api, low, model, persistent=True)
     except duckdb.Error as exc:
         # A file that opened but cannot be read through (damage past its first pages, a disk
-        # error): tonight compares every pair and the next night starts the file again.
+        # error): the file is started again, and the caller links tonight's records afresh,
+        # comparing every pair (this linker already holds the first attempt's pairs).
         log.warning("linkage: kept pairs unreadable (%s); comparing every pair", type(exc).__name__)
-        try:
-            con.execute("rollback")
-        except duckdb.Error:
-            pass  # no transaction was open
-        con.execute("detach pair_cache")
         _remove(cache)
-        return _score(con, linker, db_api, low, model, persistent=False)
+        raise CacheUnreadable from exc
+
+
+class CacheUnreadable(Exception):
+    """The kept pairs could not be read through: link again without them."""
 
 
 def _score(con, linker, db_api, low: float, model: dict, persistent: bool) -> tuple[str, dict]:
