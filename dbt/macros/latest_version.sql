@@ -39,26 +39,25 @@
   each night was most of this macro's cost at five years.
 #}
 {% macro latest_version_not_kept(relation, key, kept_key) -%}
+    {%- set ranked = relation -%}
+    {%- if is_incremental() -%}
+        {%- set ranked -%}
+            (select delivered.* from {{ relation }} as delivered
+            semi join (
+                select distinct {{ record_key(key) | join(', ') }}
+                from {{ relation }} as delivered
+                anti join {{ this }} as kept on {{ same_kept_row('kept', kept_key, 'delivered', key) }}
+            ) as changed
+                {#- Null-safe: a record without a key (were a feed's key made optional) is
+                    ranked every night, as a full build ranks it. #}
+                on {% for column in record_key(key) -%}
+                    {{ ' and ' if not loop.first }}changed.{{ column }} is not distinct from delivered.{{ column }}
+                {%- endfor %})
+        {%- endset -%}
+    {%- endif %}
+    select latest.* from ({{ latest_version(ranked, key) }}) as latest
     {%- if is_incremental() %}
-    select latest.* from (
-        select delivered.* from {{ relation }} as delivered
-        semi join (
-            select distinct {{ record_key(key) | join(', ') }}
-            from {{ relation }} as delivered
-            anti join {{ this }} as kept on {{ same_kept_row('kept', kept_key, 'delivered', key) }}
-        ) as changed
-            {#- Null-safe: a record without a key (were a feed's key made optional) is ranked
-                every night, as a full build ranks it. #}
-            on {% for column in record_key(key) -%}
-                {{ ' and ' if not loop.first }}changed.{{ column }} is not distinct from delivered.{{ column }}
-            {%- endfor %}
-        qualify row_number() over (
-            partition by {{ record_key(key) | join(', ') }} order by _file desc, _line desc
-        ) = 1
-    ) as latest
     anti join {{ this }} as kept on {{ same_kept_row('kept', kept_key, 'latest', key) }}
-    {%- else %}
-    select latest.* from ({{ latest_version(relation, key) }}) as latest
     {%- endif %}
 {%- endmacro %}
 
