@@ -21,7 +21,7 @@ import pytest
 
 from compare_warehouses import NOT_COMPARED
 from conftest import ingest_in_child, query
-from dacall.csv_out import FORMULA_STARTS, csv_bytes, frame_csv_bytes
+from dacall.csv_out import FORMULA_STARTS, csv_bytes, frame_csv_bytes, write_query_csv
 from dacall.faults import after_step
 from dacall.ingest.loader import ingest
 from dacall.settings import PROJECT_ROOT, UserError
@@ -177,6 +177,37 @@ def test_1_every_formula_start_is_neutralised_and_numbers_are_not(start):
     frame = pd.DataFrame({"ref": [value, "M-2025-0031"], "incidents": [-1, 3]})
     rows = list(csv.reader(io.StringIO(frame_csv_bytes(frame).decode(), newline="")))
     assert rows[1:] == [["'" + value, "-1"], ["M-2025-0031", "3"]]
+
+
+def test_1_a_query_written_by_duckdb_is_the_csv_the_helper_writes(tmp_path):
+    """The exception list is written by DuckDB's CSV writer (write_query_csv): byte for byte what
+    csv_bytes writes, formulas neutralised, whatever the text holds."""
+    import duckdb
+
+    texts = [f"{start}cmd|' /C calc'!A0" for start in FORMULA_STARTS] + [
+        "a, comma",
+        'a "quote"',
+        "two\r\nlines",
+        "",
+        None,
+        "CAD:20250101.csv#106",
+        "'quoted already",
+        " BRONTË ",
+    ]
+    con = duckdb.connect()
+    con.execute("create table t (position integer, text varchar, n integer, seen timestamp)")
+    con.executemany(
+        "insert into t values (?, ?, ?, '2025-03-01 10:00:00')",
+        [[i, text, -i] for i, text in enumerate(texts)],
+    )
+    path = tmp_path / "out.csv"
+    query = 'select text as "=text", n, seen from t where n <= $top order by position'
+    rows = write_query_csv(con, query, {"top": 0}, path)
+    expected = [[t, -i, "2025-03-01 10:00:00"] for i, t in enumerate(texts)]
+    assert rows == len(texts)
+    assert path.read_bytes() == csv_bytes(["=text", "n", "seen"], expected)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
 
 
 def test_1_partner_extract_csv_neutralises_formulas(tmp_path):

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,3 +46,53 @@ def frame_csv_bytes(frame) -> bytes:
             safe[column] = safe[column].map(neutralise)
     safe.columns = [neutralise(str(c)) for c in safe.columns]
     return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _neutralised_sql(column: str) -> str:
+    """neutralise() in DuckDB's SQL, for a text column. An empty text is written as Python's
+    csv writes it, as nothing (DuckDB would write `""`)."""
+    starts = ", ".join(_sql_text(start) for start in FORMULA_STARTS)
+    name = _sql_name(column)
+    quote = _sql_text("'")
+    return (
+        f"case when left({name}, 1) in ({starts}) then {quote} || {name} "
+        f"else nullif({name}, '') end"
+    )
+
+
+def write_query_csv(con, query: str, params: Mapping | None, path: Path) -> int:
+    """The rows of `query` (run on the DuckDB connection `con`) as a UTF-8 CSV at `path`, as
+    csv_bytes() writes them (RFC 4180, CRLF, every text cell neutralised), but by DuckDB's own
+    CSV writer: at five years of history it wrote the exception list in a third of the time
+    Python's took. The file is owner-only and replaces `path` whole; returns the rows."""
+    params = dict(params or {})
+    described = con.execute(f"describe ({query})", params).fetchall()
+    columns = ", ".join(
+        (_neutralised_sql(name) if kind == "VARCHAR" else _sql_name(name))
+        + " as "
+        + _sql_name(neutralise(name))
+        for name, kind, *_rest in described
+    )
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(descriptor)  # created owner-only; DuckDB writes it again
+    try:
+        ((rows,),) = con.execute(
+            f"copy (select {columns} from ({query})) to {_sql_text(temporary)} "
+            r"(format csv, header, new_line '\r\n', comment '')",
+            params,
+        ).fetchall()
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return int(rows)

@@ -27,13 +27,15 @@ class PreparedReport:
     sections: list[Section]
     start: str
     end: str
+    period: tuple[str | None, str | None]  # as asked: None for no bound
 
 
 def prepare_report(
     warehouse: Path, start: str | None = None, end: str | None = None, run_id: str | None = None
 ) -> PreparedReport:
     """Read the figures from the marts and draw the charts: reads the warehouse (read-only) and
-    writes nothing, so it can run while other work reads the warehouse too."""
+    writes nothing, so it can run while other work reads the warehouse too. The exception list
+    is read when it is written (write_report), by DuckDB."""
     data = read_report_data(warehouse, start, end, run_id)
     months = [str(month)[:7] for month in data.monthly["month"]]
     return PreparedReport(
@@ -41,12 +43,13 @@ def prepare_report(
         sections(data),
         start or (months[0] if months else "-"),
         end or (months[-1] if months else "-"),
+        (start, end),
     )
 
 
 def write_report(prepared: PreparedReport, warehouse: Path, out: Path | None = None) -> Path:
     """report.html and exceptions.csv in `out` (default: the reports folder of the warehouse,
-    see `paths.reports_for`)."""
+    see `paths.reports_for`). Reads the exception list from the warehouse (read-only)."""
     from dacall.report.page import publish
 
     with owner_only():
@@ -57,7 +60,7 @@ def write_report(prepared: PreparedReport, warehouse: Path, out: Path | None = N
             prepared.sections,
             prepared.start,
             prepared.end,
-            prepared.data.exceptions,
+            prepared.period,
             prepared.data.origin,
         )
 

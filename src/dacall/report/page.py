@@ -1,5 +1,6 @@
-"""The report's files: report.html from its template, exceptions.csv (through csv_out, so no
-cell runs as a spreadsheet formula) and a copy of the dbt docs, all owner-only."""
+"""The report's files: report.html from its template, exceptions.csv (written from the marts
+through csv_out, so no cell runs as a spreadsheet formula) and a copy of the dbt docs, all
+owner-only."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from dacall.csv_out import csv_bytes
-from dacall.report.queries import EXCEPTION_COLUMNS
+from dacall.csv_out import write_query_csv
+from dacall.report.queries import exceptions_query
 from dacall.report.sections import Section
-from dacall.warehouse import write_private
+from dacall.warehouse import connect, write_private
 
 # Autoescape on whatever the file's name: titles, readings and the origin hold names from
 # the data (teams, statuses, folders), which are hostile until escaped.
@@ -52,15 +53,19 @@ def publish(
     sections: list[Section],
     start: str,
     end: str,
-    exceptions: list[list],
+    period: tuple[str | None, str | None],
     origin: str,
 ) -> Path:
-    write_private(folder / "exceptions.csv", csv_bytes(EXCEPTION_COLUMNS, exceptions))
+    con = connect(warehouse, read_only=True)
+    try:
+        exceptions = write_query_csv(con, *exceptions_query(*period), folder / "exceptions.csv")
+    finally:
+        con.close()
     page = render_page(
         sections,
         start,
         end,
-        len(exceptions),
+        exceptions,
         origin,
         dbt_docs=_copy_dbt_docs(warehouse, folder),
         data_docs=(folder / "data_docs" / "index.html").exists(),

@@ -39,7 +39,6 @@ class ReportData:
     statuses: pd.DataFrame  # status, claims: the claims without a matching audit entry
     parser_review: pd.DataFrame  # reason, entries
     outcomes: pd.DataFrame  # month, outcome, incidents (empty before any review)
-    exceptions: list[list]  # rows of EXCEPTION_COLUMNS
 
 
 def _in_period(start: str | None, end: str | None) -> str:
@@ -53,13 +52,35 @@ def _in_period(start: str | None, end: str | None) -> str:
     return " and ".join(clauses) or "true"
 
 
+# The exception list's times, written to the second in UTC; every other column as the mart holds it.
+_EXCEPTION_TIMES = ("claimed_at", "nearest_audit_at")
+
+
+def exceptions_query(start: str | None, end: str | None) -> tuple[str, dict]:
+    """The query of the period's exception list (EXCEPTION_COLUMNS, in order) and its
+    parameters; written to exceptions.csv by DuckDB (csv_out.write_query_csv)."""
+    columns = ", ".join(
+        f"strftime({c}, '%Y-%m-%d %H:%M:%S') as {c}" if c in _EXCEPTION_TIMES else c
+        for c in EXCEPTION_COLUMNS
+    )
+    return (
+        f"select {columns} from marts.mart_report_exceptions where {_in_period(start, end)} "
+        "order by kind, incident_urn, log_seq, system, subject_type",
+        _period_params(start, end),
+    )
+
+
+def _period_params(start: str | None, end: str | None) -> dict:
+    return {k: v for k, v in (("start", start), ("end", end)) if v}
+
+
 def read_report_data(
     warehouse: Path, start: str | None, end: str | None, run_id: str | None
 ) -> ReportData:
     """The period's figures from the warehouse, opened read-only; a one-line UserError if the
     marts are not built."""
     period = _in_period(start, end)
-    params = {k: v for k, v in (("start", start), ("end", end)) if v}
+    params = _period_params(start, end)
     con = connect(warehouse, read_only=True)
     try:
         origin = _origin(con, warehouse, run_id)
@@ -82,17 +103,6 @@ def read_report_data(
                 f"where {period} group by reason order by entries desc, reason",
                 params,
             ).df()
-            exceptions = con.execute(
-                f"""
-                select kind, incident_urn, log_seq, entry_text, claimed_by,
-                       strftime(claimed_at, '%Y-%m-%d %H:%M:%S'), system, subject_type, status,
-                       reason, nearest_audit_ref, strftime(nearest_audit_at, '%Y-%m-%d %H:%M:%S')
-                from marts.mart_report_exceptions
-                where {period}
-                order by kind, incident_urn, log_seq, system, subject_type
-                """,
-                params,
-            ).fetchall()
         except Exception as exc:  # noqa: BLE001 - the marts are not built yet
             raise UserError(
                 f"the marts are not built in {warehouse}: run `dacall run` first "
@@ -108,7 +118,6 @@ def read_report_data(
         statuses=statuses,
         parser_review=parser_review,
         outcomes=outcomes,
-        exceptions=[list(row) for row in exceptions],
     )
 
 
