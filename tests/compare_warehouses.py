@@ -6,8 +6,10 @@ Used to prove that a change to how the models compute (issue 16: the normalisati
 vectorised) leaves every row the same. Prints one line per table and exits 1 on any difference.
 Tables are compared as multisets (EXCEPT ALL both ways), so row order does not matter. Only
 the columns both hold are compared; a column one side lacks is named (a change may add one).
-`built_at` (when the build that wrote a row started) and `evidence_built_at` (the latest
-`built_at` of a claim's evidence) are left out: they differ between any two builds. Add
+`built_at` (when the build that wrote a row started), `evidence_built_at` (the latest
+`built_at` of a claim's evidence) and the copies of such stamps kept by the models that copy
+rows (`claim_built_at`, `incident_built_at`, `decided_at`, `found_at`) are left out: they
+differ between any two builds. Add
 --all-schemas to compare the marts and exports too.
 """
 
@@ -17,7 +19,14 @@ import sys
 
 import duckdb
 
-NOT_COMPARED = {"built_at", "evidence_built_at"}
+NOT_COMPARED = {
+    "built_at",
+    "evidence_built_at",
+    "claim_built_at",
+    "incident_built_at",
+    "decided_at",
+    "found_at",
+}
 
 
 def _columns(con, database: str, schema: str, table: str) -> dict[str, str]:

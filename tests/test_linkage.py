@@ -245,6 +245,39 @@ def test_pairs_are_weighed_as_splink_weighs_them(force_year, config_copy):
     assert counts["pairs_reused"] == 0 and counts["pairs_compared"] > pairs
 
 
+def test_records_are_grouped_into_people_as_splink_groups_them(force_year, config_copy):
+    """dacall.linkage finds the people (the connected components of the pairs at or above the
+    threshold) with scipy: on a force-year, the same groups as Splink's own clustering."""
+    from dacall import linkage, linkage_pairs
+    from dacall.settings import load_yaml
+
+    config = load_yaml("linkage.yml")
+    threshold = float(config["match_threshold"])
+    parameters = linkage.fixed_parameters(config)
+    con, prepared = linkage._open(_force_year_records(force_year[1]), config)
+    table = linkage._register(con, prepared)
+    linker, deterministic = linkage._linker(table, config, parameters)
+    linker = linkage._with_prior_of_these_records(linker, deterministic, table, config, parameters)
+    scored, _counts = linkage_pairs.score(con, linker, table.db_api, 0.5, None)
+    con.execute(f"create table pairs as select * from {scored}")
+    linkage._cluster(con, prepared.num_rows, threshold)
+    splink = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        table.db_api.register("pairs", table_name="pairs_input"),
+        threshold_match_probability=threshold,
+    ).physical_name
+    ((records, ours, theirs, both, grouped),) = con.execute(
+        f"""
+        select count(*), count(distinct o.cluster_id), count(distinct s.cluster_id),
+               count(distinct (o.cluster_id, s.cluster_id)),
+               count(*) - count(distinct o.cluster_id)
+        from clusters as o join {splink} as s using (record_no)
+        """
+    ).fetchall()
+    assert records == prepared.num_rows
+    assert grouped > 100  # records that joined another's group
+    assert ours == theirs == both
+
+
 def test_a_run_from_kept_pairs_links_as_one_that_compares_every_pair(
     force_year, config_copy, tmp_path, caplog, monkeypatch
 ):

@@ -282,8 +282,10 @@ def serve() -> None:
     import dbt.adapters.duckdb  # noqa: F401 - loaded once here, for every child
     import dbt.cli.main  # noqa: F401
 
-    # And what the Python models import: Splink and dacall's linkage take about 0.3 s more,
-    # on the marts build's critical path every night, where the linkage is.
+    # And what the Python models import: Splink, scipy's graphs (the linkage's clustering)
+    # and dacall's linkage take about 0.6 s more, on the marts build's critical path every
+    # night, where the linkage is.
+    import scipy.sparse.csgraph  # noqa: F401
     import splink  # noqa: F401
 
     import dacall.dbt_plugin  # noqa: F401

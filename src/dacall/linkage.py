@@ -331,12 +331,8 @@ def link_records(
             con.close()
             return link_records(records, config, decisions, kept_pairs=None)
     _apply_decisions(con, predictions, decisions)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        table.db_api.register(predictions, table_name="scored_pairs_input"),
-        threshold_match_probability=threshold,
-    )
     con.execute(f"create table pairs as select * from {predictions}")
-    con.execute(f"create table clusters as select * from {clusters.physical_name}")
+    _cluster(con, prepared.num_rows, threshold)
     # The bridge is made in DuckDB, its person keys (`person_key`, in SQL) included, and handed
     # over as Arrow: a Python list of every record, each key hashed in Python, cost a few tenths
     # of a second at five years of history.
@@ -412,6 +408,37 @@ def link_records(
     summary["review_pairs"] = review
     con.close()
     return bridge.cast(OUTPUT_SCHEMA), summary
+
+
+def _cluster(con, records: int, threshold: float) -> None:
+    """`clusters` (record_no, cluster_id): the records joined by the pairs at or above the
+    threshold, as Splink's cluster_pairwise_predictions_at_threshold joins them (the same
+    groups; tests/test_linkage.py compares the two). Its connected components are found by
+    scipy's in one pass over the pairs, where Splink's joins the pairs again until nothing
+    changes: 0.4 s at five years of history."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = con.execute(
+        "select record_no_l, record_no_r from pairs where match_probability >= $threshold",
+        {"threshold": threshold},
+    ).fetchnumpy()
+    nodes = records + 1  # record_no counts from 1
+    graph = coo_matrix(
+        (
+            np.ones(len(edges["record_no_l"]), dtype=np.int8),
+            (edges["record_no_l"], edges["record_no_r"]),
+        ),
+        shape=(nodes, nodes),
+    )
+    _count, labels = connected_components(graph, directed=False)
+    con.register(
+        "cluster_labels",
+        pa.table({"record_no": np.arange(1, nodes, dtype=np.int64), "cluster_id": labels[1:]}),
+    )
+    con.execute("create table clusters as select * from cluster_labels")
+    con.unregister("cluster_labels")
 
 
 def _without_model(prepared: pa.Table, decisions: pa.Table | None) -> pa.Table:

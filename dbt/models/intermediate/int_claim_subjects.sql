@@ -1,11 +1,25 @@
 -- Each claim with the subject it is about (claims.md: the incident's, whatever the text says)
 -- and its reconciliation window.
+--
+-- Incremental (dbt/macros/copied_rows.sql): a claim's row is made from its reading (int_claims)
+-- and its incident (stg_cc_incidents), each kept with the stamp of the build that wrote it; a
+-- build drops the rows whose reading or incident was written again or is gone, and makes the
+-- rows of the claims it does not hold.
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ delete_rows_restamped(ref('int_claims'), claim_key_columns(), 'claim_built_at') }}",
+        "{{ delete_rows_restamped(ref('stg_cc_incidents'), ['incident_urn'], 'incident_built_at') }}",
+    ]
+) }}
 
 with
 
 claims as (
 
-    select * from {{ ref('int_claims') }}
+    select * from {{ ref('int_claims') }} as claim
+    {{- rows_not_held('claim', claim_key_columns()) }}
 
 ),
 
@@ -45,7 +59,9 @@ joined as (
         case when claims.subject_type = 'ADDRESS' then incidents.building_number end as building_number,
         case when claims.subject_type = 'ADDRESS' then incidents.street_key end as street_key,
         case when claims.subject_type = 'ADDRESS' then incidents.postcode end as postcode,
-        case when claims.subject_type = 'TELEPHONE' then incidents.caller_tel_e164 end as phone_e164
+        case when claims.subject_type = 'TELEPHONE' then incidents.caller_tel_e164 end as phone_e164,
+        claims.built_at as claim_built_at,
+        incidents.built_at as incident_built_at
     from claims
     inner join incidents on claims.incident_urn = incidents.incident_urn
     inner join capabilities

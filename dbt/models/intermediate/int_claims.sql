@@ -19,7 +19,8 @@ final as (
         operator as claimed_by,
         entry_at as claimed_at,
         claim_evidence,
-        claim_doubts
+        claim_doubts,
+        built_at
     from readings
     where reading = 'claim'
 

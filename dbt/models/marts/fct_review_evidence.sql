@@ -1,11 +1,27 @@
 -- For the review app's case page: every audit entry considered for each claim, what it
 -- searched, and why it does or does not match the claim.
+--
+-- Incremental (dbt/macros/copied_rows.sql): a row is made from an audit entry's row of
+-- int_claim_evidence (`found_at`, the stamp of the build that wrote it) and its claim's status
+-- (`decided_at`; a claim whose window moved is decided again). A build drops the rows whose
+-- evidence or status was written again, and makes the rows it does not hold.
+-- depends_on: {{ ref('int_check_reconciliation') }}
+{%- set evidence_key = claim_key_columns() + ['audit_ref'] %}
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook=[
+        "{{ delete_rows_restamped(ref('int_claim_evidence'), claim_key_columns() + ['audit_ref'], 'found_at') }}",
+        "{{ delete_rows_restamped(ref('int_check_reconciliation'), claim_key_columns(), 'decided_at') }}",
+    ]
+) }}
 
 with
 
 evidence as (
 
-    select * from {{ ref('int_claim_evidence') }}
+    select * from {{ ref('int_claim_evidence') }} as evidence
+    {{- rows_not_held('evidence', evidence_key) }}
 
 ),
 
@@ -49,7 +65,9 @@ described as (
                     || case when evidence.audit_at > subjects.window_end then 'after the window closed.' else 'before the window opened.' end
             else
                 'Does not match: the claimant searched another ' || lower(evidence.subject_type) || ' inside the window.'
-        end as verdict
+        end as verdict,
+        evidence.built_at as found_at,
+        claims.decided_at
     from evidence
     inner join claims
         on
