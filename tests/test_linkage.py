@@ -245,6 +245,38 @@ def test_pairs_are_weighed_as_splink_weighs_them(force_year, config_copy):
     assert counts["pairs_reused"] == 0 and counts["pairs_compared"] > pairs
 
 
+def test_the_pairs_of_new_records_are_those_splinks_blocking_gives(force_year, config_copy):
+    """A night blocks only the new and changed records against all (linkage_pairs): on a
+    force-year with every seventh record new, the pairs, each once and by the same rule, that
+    Splink's blocking of every record gives with a new record in them."""
+    from dacall import linkage, linkage_pairs
+    from dacall.settings import load_yaml
+
+    config = load_yaml("linkage.yml")
+    con, prepared = linkage._open(_force_year_records(force_year[1]), config)
+    table = linkage._register(con, prepared)
+    linker, _deterministic = linkage._linker(table, config, linkage.fixed_parameters(config))
+    every = linker.inference.compute_blocked_pairs_for_predict().physical_name
+    con.execute(
+        "create temp table record_info as "
+        "select record_no, record_no % 7 = 0 as is_new from prepared_records"
+    )
+    ours = linkage_pairs._blocked_pairs_with_new_records(linker)
+    expected = f"""
+        select match_key, join_key_l, join_key_r from {every}
+        where join_key_l % 7 = 0 or join_key_r % 7 = 0"""
+    found = f"select match_key, join_key_l, join_key_r from {ours}"
+    ((pairs, missing, extra),) = con.execute(
+        f"""
+        select (select count(*) from ({expected})),
+               (select count(*) from ({expected} except all {found})),
+               (select count(*) from ({found} except all {expected}))
+        """
+    ).fetchall()
+    assert pairs > 1000
+    assert (missing, extra) == (0, 0)
+
+
 def test_records_are_grouped_into_people_as_splink_groups_them(force_year, config_copy):
     """dacall.linkage finds the people (the connected components of the pairs at or above the
     threshold) with scipy: on a force-year, the same groups as Splink's own clustering."""
