@@ -14,7 +14,7 @@ from conftest import query
 from dacall.review import auth, store
 from dacall.review.app import SECURITY_HEADERS, Settings, create_app
 from dacall.review.config import parse, review_config
-from dacall.review.snapshot import publish_snapshot, snapshot_path
+from dacall.review.snapshot import ROW_STAMPS, publish_snapshot, snapshot_path
 from dacall.settings import PROJECT_ROOT, UserError
 
 PASSWORD = "correct horse battery"
@@ -148,6 +148,77 @@ def test_a_reader_of_the_snapshot_never_blocks_the_writer(
         reader.close()
     assert query(first, "select run_id from marts.published") == [("second",)]
     assert not list(first.parent.glob("*.tmp"))
+
+
+def _differing_rows(left, right) -> dict[str, int]:
+    """Each marts table of either file: rows one holds and the other not, both ways."""
+    con = duckdb.connect()
+    con.execute("attach ? as l (read_only)", [str(left)])
+    con.execute("attach ? as r (read_only)", [str(right)])
+    tables = {
+        t
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts' "
+            "and table_name <> 'published'"
+        ).fetchall()
+    }
+    return {
+        t: con.execute(
+            f"select (select count(*) from (select * from l.marts.{t} except all "
+            f"select * from r.marts.{t})) + (select count(*) from (select * from r.marts.{t} "
+            f"except all select * from l.marts.{t}))"
+        ).fetchall()[0][0]
+        for t in sorted(tables)
+    }
+
+
+def test_a_snapshot_made_from_the_last_holds_the_marts_as_they_are_now(tmp_path, monkeypatch):
+    """Each publish starts from the last snapshot and copies again only the rows of stamps whose
+    rows changed in number (and every table without stamps, or whose columns changed): after a
+    night that decided claims again, dropped some, added one, changed a plain table's rows, a
+    table's columns and dropped a table, the snapshot holds exactly the warehouse's marts."""
+    folder = tmp_path / "w"
+    folder.mkdir(mode=0o700)
+    warehouse = folder / "dacall.duckdb"
+    monkeypatch.setenv("DACALL_SNAPSHOT", str(tmp_path / "published" / "snapshot.duckdb"))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.claims as select i as k, 'decided ' || i as v, "
+            "timestamptz '2025-01-01 00:00:00+00' + to_days(i % 3) as decided_at "
+            "from range(30) as t(i)"
+        )
+        con.execute(
+            "create table marts.evidence as select i as k, i % 2 as found_at, "
+            "timestamptz '2025-01-01 00:00:00+00' as decided_at from range(6) as t(i)"
+        )
+        con.execute("create table marts.plain as select i from range(5) as t(i)")
+        con.execute("create table marts.gone as select 1 as i")
+    first, _ = publish_snapshot(warehouse, "first")
+    assert set(_differing_rows(warehouse, first).values()) == {0}
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.claims where k in (1, 4, 9)")
+        con.execute(
+            "insert into marts.claims values "
+            "(1, 'decided again', timestamptz '2025-02-01 00:00:00+00'), "
+            "(100, 'new', timestamptz '2025-02-01 00:00:00+00')"
+        )
+        con.execute("update marts.plain set i = i + 10")
+        con.execute("alter table marts.evidence add column note varchar default 'n'")
+        con.execute("drop table marts.gone")
+    second, tables = publish_snapshot(warehouse, "second")
+    assert second == first and tables == 3
+    assert _differing_rows(warehouse, second) == {"claims": 0, "evidence": 0, "plain": 0}
+    assert query(second, "select run_id from marts.published") == [("second",)]
+    assert stat.S_IMODE(second.stat().st_mode) == 0o600
+
+
+def test_the_snapshot_knows_every_stamp_the_marts_copy_rows_by():
+    marts = (PROJECT_ROOT / "dbt" / "models" / "marts").glob("*.sql")
+    hooks = "".join(path.read_text() for path in marts)
+    # The last argument of each pre-hook: the column holding the stamp.
+    stamps = set(re.findall(r"delete_rows_restamped\(.*'(\w+)'\) \}\}", hooks))
+    assert stamps and stamps <= set(ROW_STAMPS)
 
 
 # -- the app ----------------------------------------------------------------------------------
