@@ -16,7 +16,8 @@ A kept pair is used only while both records' compared values, the comparisons an
 u probabilities, the blocking rules, Splink and DuckDB are the ones it was scored with;
 everything else is scored again. Since whether two records are a candidate pair depends on those
 two alone, a night looks for candidate pairs only with a new or changed record in them (Splink's
-blocking of those records against all), not among every record again. A cache that cannot be read is started again, and the night compares every pair.
+blocking of those records against all), not among every record again. A cache that cannot be
+read is started again, and the night compares every pair.
 
 The cache is a DuckDB file in the warehouse's state folder (`PAIR_CACHE`), readable only by its
 owner. It holds no names, but it is personal data all the same (pseudonymised): each record's
