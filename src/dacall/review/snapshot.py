@@ -49,13 +49,7 @@ def publish_snapshot(warehouse: Path, run_id: str | None = None) -> tuple[Path, 
     temporary.unlink(missing_ok=True)
     old_umask = os.umask(0o077)
     try:
-        if _own_plain_file(target):
-            shutil.copyfile(target, temporary)
-        con = duckdb.connect(str(temporary))
-    except duckdb.Error:
-        # The last snapshot could not be opened: start from nothing.
-        temporary.unlink(missing_ok=True)
-        con = duckdb.connect(str(temporary))
+        con = _start_from_last(target, temporary)
     finally:
         os.umask(old_umask)
     try:
@@ -88,6 +82,27 @@ def publish_snapshot(warehouse: Path, run_id: str | None = None) -> tuple[Path, 
     os.chmod(temporary, 0o600)
     os.replace(temporary, target)
     return target, len(tables)
+
+
+def _start_from_last(target: Path, temporary: Path):
+    """A connection to `temporary`: a copy of the last snapshot where there is one to start
+    from, else an empty file. A copy holding as many free blocks as used ones (rows deleted and
+    tables replaced leave free blocks, which DuckDB reuses but never gives back) is not started
+    from, so the file stays within about twice what it holds."""
+    if _own_plain_file(target):
+        shutil.copyfile(target, temporary)
+        try:
+            con = duckdb.connect(str(temporary))
+            ((used, free),) = con.execute(
+                "select used_blocks, free_blocks from pragma_database_size()"
+            ).fetchall()
+            if free < max(used, 1):
+                return con
+            con.close()
+        except duckdb.Error:  # the last snapshot cannot be opened: start from nothing
+            pass
+        temporary.unlink(missing_ok=True)
+    return duckdb.connect(str(temporary))
 
 
 def _own_plain_file(path: Path) -> bool:
