@@ -34,7 +34,6 @@ import json
 import logging
 import math
 import os
-import stat
 from pathlib import Path
 
 import duckdb
@@ -108,24 +107,15 @@ def _fields(model: dict) -> list[dict]:
     return fields
 
 
-def _owned_file_or_none(cache: Path) -> bool:
-    """Whether `cache` is absent or a plain file of this user's (not a link, not another's)."""
-    try:
-        found = os.lstat(cache)
-    except FileNotFoundError:
-        return True
-    return stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
-
-
 def _attach(con: duckdb.DuckDBPyConnection, cache: Path | None, model_key: str) -> bool:
     """The kept pairs as `pair_cache`, emptied if they were scored by another model; False
     (and nothing kept) when there is no cache or it cannot be opened."""
     if cache is None:
         return False
-    from dacall.warehouse import private_dir
+    from dacall.warehouse import plain_file_of_mine, private_dir
 
     private_dir(cache.parent)
-    if not all(_owned_file_or_none(name) for name in _files(cache)):
+    if not all(not os.path.lexists(name) or plain_file_of_mine(name) for name in _files(cache)):
         log.warning("linkage: kept pairs not a file of this user's; comparing every pair")
         return False
     try:

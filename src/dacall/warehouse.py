@@ -8,6 +8,7 @@ readers use `connect(path, read_only=True)`.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -213,6 +214,15 @@ def owner_only():
         yield
     finally:
         os.umask(previous)
+
+
+def plain_file_of_mine(path: Path) -> bool:
+    """Whether `path` is a plain file of this user's: not a link, not another user's, there."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    return stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
 
 
 def write_private(path: Path, data: bytes) -> None:

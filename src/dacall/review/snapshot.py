@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 from pathlib import Path
 
 import duckdb
 
 from dacall.settings import UserError
-from dacall.warehouse import private_dir
+from dacall.warehouse import plain_file_of_mine, private_dir
 
 SNAPSHOT_NAME = "dacall_marts.duckdb"
 
@@ -89,7 +88,7 @@ def _start_from_last(target: Path, temporary: Path):
     from, else an empty file. A copy holding as many free blocks as used ones (rows deleted and
     tables replaced leave free blocks, which DuckDB reuses but never gives back) is not started
     from, so the file stays within about twice what it holds."""
-    if _own_plain_file(target):
+    if plain_file_of_mine(target):  # the last snapshot, safe to start from
         shutil.copyfile(target, temporary)
         try:
             con = duckdb.connect(str(temporary))
@@ -103,15 +102,6 @@ def _start_from_last(target: Path, temporary: Path):
             pass
         temporary.unlink(missing_ok=True)
     return duckdb.connect(str(temporary))
-
-
-def _own_plain_file(path: Path) -> bool:
-    """A file of this user's, not a link: the last snapshot, safe to start from."""
-    try:
-        found = os.lstat(path)
-    except FileNotFoundError:
-        return False
-    return stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
 
 
 def _columns(con, database: str, table: str) -> list[tuple[str, str]]:
