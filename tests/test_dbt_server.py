@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import threading
 
+import duckdb
 import pytest
 
 from conftest import query
@@ -29,7 +30,7 @@ def _sentinel(project, body: str) -> None:
     (project / "models" / "staging" / "zz_sentinel.sql").write_text(body)
 
 
-def _run_sentinel(warehouse, target, within_seconds: float = 120):
+def _run_sentinel(warehouse, target, within_seconds: float = 120, *options: str):
     """`dbt run` of the sentinel model; a dbt that hangs fails the test (its server is killed,
     and its child with it) rather than the suite."""
     from dacall.transform import run_dbt
@@ -38,7 +39,8 @@ def _run_sentinel(warehouse, target, within_seconds: float = 120):
 
     def run():
         try:
-            outcome["result"] = run_dbt(["run", "--select", "zz_sentinel"], warehouse, target)
+            command = ["run", "--select", "zz_sentinel", *options]
+            outcome["result"] = run_dbt(command, warehouse, target)
         except BaseException as exc:  # noqa: BLE001 - raised again below
             outcome["error"] = exc
 
@@ -92,3 +94,40 @@ def test_a_project_that_does_not_parse_is_reported_and_then_parsed_once_mended(p
     _sentinel(dbt_project, "select 3 as sentinel")
     assert _run_sentinel(warehouse, target).success
     assert query(warehouse, "select sentinel from staging.zz_sentinel") == [(3,)]
+
+
+def test_a_full_build_reads_a_configuration_a_changed_macro_sets(project):
+    """dbt's partial parse can keep a model's configuration as it was parsed though the macro
+    that sets it changed since: with dbt 1.11, when the macro's description changed with it,
+    the models calling it are not parsed again (the staging models' pre-hooks, set by
+    raw_rows_not_yet_staged, stayed as they were). A full build, which any change to the
+    project brings (dacall.model_fingerprint), parses the project anew."""
+    warehouse, target, dbt_project = project
+    setting = dbt_project / "macros" / "zz_sentinel_setting.sql"
+    described = dbt_project / "macros" / "zz_sentinel_setting.yml"
+    described.write_text(
+        "version: 2\nmacros:\n- name: zz_sentinel_setting\n  description: Before.\n"
+    )
+    setting.write_text(
+        "{% macro zz_sentinel_setting(name) %}"
+        '{{ config(pre_hook="{{ zz_hook(\'" ~ name ~ "\') }}") }}select 1 as sentinel'
+        "{% endmacro %}\n"
+        "{% macro zz_hook(name, stamp=none) %}"
+        "create or replace table staging.zz_{{ name }}_{{ stamp }} as select 1 as x"
+        "{% endmacro %}\n"
+    )
+    _sentinel(dbt_project, "{{ zz_sentinel_setting('hooked') }}")
+    assert _run_sentinel(warehouse, target).success
+    assert query(warehouse, "select x from staging.zz_hooked_None") == [(1,)]
+    setting.write_text(setting.read_text().replace("') }}", "', stamp='on') }}"))
+    described.write_text(described.read_text().replace("Before.", "After."))
+    assert _run_sentinel(warehouse, target, 120, "--full-refresh").success
+    assert query(warehouse, "select x from staging.zz_hooked_on") == [(1,)]
+    # And the parse kept for the builds after it is that one.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table staging.zz_hooked_on; drop table staging.zz_hooked_None")
+    assert _run_sentinel(warehouse, target).success
+    assert query(
+        warehouse,
+        "select table_name from information_schema.tables where table_name like 'zz_hooked%'",
+    ) == [("zz_hooked_on",)]

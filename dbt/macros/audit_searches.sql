@@ -42,11 +42,11 @@
 
 
 {% macro audit_rows_staged() -%}
-    {#- The key of every staged audit row int_searches reads (a search of a subject, by the seed
-        ref_search_kinds), of the four systems. -#}
+    {#- The key and stamp (built_at) of every staged audit row int_searches reads (a search of a
+        subject, by the seed ref_search_kinds), of the four systems. -#}
     (
     {%- for audit in audit_search_systems() %}
-        select {% for column in staged_row_key() %}audit.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+        select {% for column in staged_row_key() %}audit.{{ column }}, {% endfor %}audit.built_at
         from {{ ref(audit.model) }} as audit
         inner join {{ ref('ref_search_kinds') }} as search_kinds
             on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
@@ -89,29 +89,37 @@
 {%- endmacro %}
 
 
+{% macro searches_remapped_table(qualified=true) -%}
+    {#- Where delete_searches_of_changed_searchers keeps the searches it drops (their rowid and
+        delivery), for delete_rows_gone_from to read their deliveries again. -#}
+    {{ 'temp.main.' if qualified }}"{{ this.identifier }}__searches_remapped"
+{%- endmacro %}
+
+
 {% macro delete_searches_of_changed_searchers() -%}
     {#- int_searches' pre-hook: drop the searches whose user id's directory rows have changed
-        (or appeared, or gone) since they were read, so that they are mapped again. -#}
+        (or appeared, or gone) since they were read, so that they are mapped again, and keep
+        which they were (searches_remapped_table). -#}
     {%- if is_incremental() -%}
         {#- By rowid from a join to each user id's directory version: a correlated subquery
             here was planned as a dependent join, three times as long at five years. -#}
+        create or replace temp table {{ searches_remapped_table(qualified=false) }} as
+        select kept.rowid as search_rowid, kept.source_file, kept.source_sha256
+        from {{ this }} as kept
+        left join (
+            select system, audit_user, any_value(searcher_rows) as searcher_rows
+            from ({{ searcher_directory_rows() }}) as directory
+            group by system, audit_user
+        ) as directory
+            on directory.system = kept.system and directory.audit_user = kept.audit_user
+        where
+            kept.system in (
+                {%- for audit in audit_search_systems() if audit.directory_user -%}
+                    '{{ audit.system }}'{{ ', ' if not loop.last }}
+                {%- endfor -%}
+            )
+            and kept.searcher_rows is distinct from directory.searcher_rows;
         delete from {{ this }}
-        where rowid in (
-            select kept.rowid
-            from {{ this }} as kept
-            left join (
-                select system, audit_user, any_value(searcher_rows) as searcher_rows
-                from ({{ searcher_directory_rows() }}) as directory
-                group by system, audit_user
-            ) as directory
-                on directory.system = kept.system and directory.audit_user = kept.audit_user
-            where
-                kept.system in (
-                    {%- for audit in audit_search_systems() if audit.directory_user -%}
-                        '{{ audit.system }}'{{ ', ' if not loop.last }}
-                    {%- endfor -%}
-                )
-                and kept.searcher_rows is distinct from directory.searcher_rows
-        )
+        where rowid in (select search_rowid from {{ searches_remapped_table() }})
     {%- endif -%}
 {%- endmacro %}

@@ -37,19 +37,32 @@
     {{ return(dict(zip(key, key))) }}
 {%- endmacro %}
 
-{% macro deliveries_out_of_step(upstream, key, one_row_each=true) -%}
+{% macro deliveries_out_of_step(upstream, key, one_row_each=true, stamp=none, read_again=none) -%}
     {#- The deliveries (source_file, source_sha256) whose rows here and upstream differ in number,
-        as a subquery. -#}
+        or listed in `read_again`, as a subquery. Each says whether it has rows to read
+        (`to_read`): rows only ever leave a delivery once read, so a delivery holds rows not
+        read only when upstream holds more of its rows than here, or when this model dropped
+        some of its rows to read them again (`read_again`, a table of deliveries; there the
+        counts may agree, another row having gone upstream). And the earliest `stamp` of its
+        upstream rows (`first_stamp`), when the upstream rows carry one: every row to read is
+        stamped no earlier than the least of them, a bound DuckDB skips stored rows by. -#}
     {%- set key = as_mapping(key) -%}
     {%- set file, sha = key['source_file'], key['source_sha256'] -%}
     {%- set rest = key.keys() | reject('in', ['source_file', 'source_sha256']) | list -%}
     (select
         coalesce(upstream_rows.source_file, model_rows.source_file) as source_file,
-        coalesce(upstream_rows.source_sha256, model_rows.source_sha256) as source_sha256
+        coalesce(upstream_rows.source_sha256, model_rows.source_sha256) as source_sha256,
+        coalesce(upstream_rows.n, 0) > coalesce(model_rows.n, 0)
+        {%- if read_again %} or again.source_file is not null{% endif %} as to_read,
+        upstream_rows.first_stamp
     from (
-        select {{ file }} as source_file, {{ sha }} as source_sha256, count(*) as n
+        select
+            {{ file }} as source_file,
+            {{ sha }} as source_sha256,
+            count(*) as n,
+            {{ 'min(' ~ stamp ~ ')' if stamp else 'null::timestamp' }} as first_stamp
         from {{ upstream }}
-        group by all
+        group by {{ file }}, {{ sha }}
     ) as upstream_rows
     full outer join (
         select
@@ -61,7 +74,13 @@
     ) as model_rows
         on upstream_rows.source_file = model_rows.source_file
             and upstream_rows.source_sha256 = model_rows.source_sha256
-    where upstream_rows.n is distinct from model_rows.n)
+    {%- if read_again %}
+    left join (select distinct source_file, source_sha256 from {{ read_again }}) as again
+        on again.source_file = coalesce(upstream_rows.source_file, model_rows.source_file)
+            and again.source_sha256 = coalesce(upstream_rows.source_sha256, model_rows.source_sha256)
+    {%- endif %}
+    where upstream_rows.n is distinct from model_rows.n
+    {%- if read_again %} or again.source_file is not null{% endif %})
 {%- endmacro %}
 
 {% macro deliveries_out_of_step_table(qualified=true) -%}
@@ -73,20 +92,23 @@
 {%- endmacro %}
 
 {% macro deliveries_to_read() -%}
-    {#- The body of a CTE naming the deliveries out of step, for a model whose pre-hook is
-        delete_rows_gone_from: it reads what the pre-hook found rather than counting every
-        delivery's rows again. The pre-hook counted before it deleted rows, and a deletion may
-        only bring a delivery back into step, so these include every delivery out of step after
-        it; only_rows_not_yet_read still reads only the rows not kept. A pre-hook that drops rows
-        for them to be read again (int_searches' searches of a changed user id) must run before
-        delete_rows_gone_from, so that their deliveries count as out of step. On a full build, no
-        delivery (every row is read). -#}
+    {#- The body of a CTE naming the deliveries with rows to read, and the earliest stamp of
+        each one's upstream rows, for a model whose pre-hook is delete_rows_gone_from: it reads
+        what the pre-hook found rather than counting every delivery's rows again. The pre-hook
+        counted before it deleted rows, and a deletion only takes rows that are gone upstream,
+        so the deliveries with rows to read are the same after it. A pre-hook that drops rows
+        for them to be read again (int_searches' searches of a changed user id) runs before
+        delete_rows_gone_from and names their deliveries to it (`read_again`). On a full build,
+        no delivery (every row is read). -#}
     {%- if is_incremental() -%}
-        select source_file, source_sha256 from {{ deliveries_out_of_step_table() }}
+        select source_file, source_sha256, first_stamp
+        from {{ deliveries_out_of_step_table() }}
+        where to_read
     {%- else -%}
         select
             null::varchar as source_file,
-            null::varchar as source_sha256
+            null::varchar as source_sha256,
+            null::timestamp as first_stamp
         where false
     {%- endif -%}
 {%- endmacro %}
@@ -99,12 +121,12 @@
     )
 {%- endmacro %}
 
-{% macro delete_rows_gone_from(source_relation, key, one_row_each=true) -%}
+{% macro delete_rows_gone_from(source_relation, key, one_row_each=true, stamp=none, read_again=none) -%}
     {%- set key = as_mapping(key) -%}
     {%- if is_incremental() -%}
         {%- set out_of_step = deliveries_out_of_step_table() -%}
         create or replace temp table {{ deliveries_out_of_step_table(qualified=false) }} as
-        select * from {{ deliveries_out_of_step(source_relation, key, one_row_each) }} as out_of_step;
+        select * from {{ deliveries_out_of_step(source_relation, key, one_row_each, stamp, read_again) }} as out_of_step;
         delete from {{ this }} as kept
         where {{ in_deliveries('kept', out_of_step) }}
             and not exists (
@@ -117,36 +139,67 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro only_rows_not_yet_read(alias, key, out_of_step) -%}
-    {#- `out_of_step`: deliveries_out_of_step() of the relation `alias` reads, as this model reads
-        it (filtered alike), or the name of a CTE holding it. -#}
+{% macro of_deliveries_to_read(alias, key, out_of_step, stamp=none) -%}
+    {#- An incremental model's filter: the upstream rows of the deliveries with rows to read
+        (`out_of_step`: deliveries_to_read() of the relation `alias` reads, as this model reads
+        it, or the name of a CTE holding it). With `stamp`, the upstream rows' stamp column,
+        rows stamped before every such delivery's first are not looked at. Nothing on a full
+        build. -#}
     {%- set key = as_mapping(key) -%}
     {%- if is_incremental() %}
-        where {{ in_deliveries(alias, out_of_step, key['source_file'], key['source_sha256']) }}
-            and not exists (
-                select 1 from {{ this }} as kept
-                where {{ in_deliveries('kept', out_of_step) }}
-                {%- for mine, theirs in key.items() %}
-                    and kept.{{ mine }} = {{ alias }}.{{ theirs }}
-                {%- endfor %}
-            )
+        where
+            {%- if stamp %}
+            {{ alias }}.{{ stamp }} >= (select min(first_stamp) from {{ out_of_step }}) and
+            {%- endif %}
+            {{ in_deliveries(alias, out_of_step, key['source_file'], key['source_sha256']) }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro not_yet_held(alias, key, out_of_step) -%}
+    {#- An incremental model's filter: the rows of `alias` (read by of_deliveries_to_read) whose
+        key this model does not hold yet, looked for only in the deliveries `out_of_step`.
+        Kept apart from of_deliveries_to_read for a model that reads several relations: put
+        after their union, DuckDB still skips the rows their stamps rule out, which it does
+        not when each carries this subquery. Nothing on a full build. -#}
+    {%- if is_incremental() %}
+        where {{ not_held(alias, key, out_of_step) }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro not_held(alias, key, out_of_step) -%}
+    {%- set key = as_mapping(key) -%}
+    not exists (
+            select 1 from {{ this }} as kept
+            where {{ in_deliveries('kept', out_of_step) }}
+            {%- for mine, theirs in key.items() %}
+                and kept.{{ mine }} = {{ alias }}.{{ theirs }}
+            {%- endfor %}
+        )
+{%- endmacro %}
+
+{% macro only_rows_not_yet_read(alias, key, out_of_step, stamp=none) -%}
+    {#- Both filters above, for a model that reads one relation. -#}
+    {{- of_deliveries_to_read(alias, key, out_of_step, stamp) }}
+    {%- if is_incremental() %}
+            and {{ not_held(alias, key, out_of_step) }}
     {%- endif %}
 {%- endmacro %}
 
 {% macro raw_rows_not_yet_staged(feed) -%}
     {#- A staging model of `feed` made incremental: sets its config (with the pre-hook that drops
-        rows whose raw row is gone) and selects the raw rows it has not read yet. -#}
+        rows whose raw row is gone) and selects the raw rows it has not read yet. A raw row's
+        `_loaded_at` is its stamp: when its file was loaded. -#}
     {{ config(
         materialized='incremental',
         on_schema_change='fail',
-        pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key()) }}"
+        pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key(), stamp='_loaded_at') }}"
     ) }}
     with deliveries_to_read as (
         {{ deliveries_to_read() }}
     )
 
     select * from {{ source('raw', feed) }} as delivered
-    {{- only_rows_not_yet_read('delivered', raw_row_key(), 'deliveries_to_read') }}
+    {{- only_rows_not_yet_read('delivered', raw_row_key(), 'deliveries_to_read', stamp='_loaded_at') }}
 {%- endmacro %}
 
 {#

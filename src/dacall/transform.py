@@ -89,16 +89,27 @@ def _parse_variant(warehouse: Path) -> str:
 
 
 def parse_request(
-    warehouse: Path, target_path: Path | None = None, env: dict[str, str] | None = None
+    warehouse: Path,
+    target_path: Path | None = None,
+    env: dict[str, str] | None = None,
+    from_scratch: bool = False,
 ) -> dict:
     """The parse the commands of `run_dbt(..., warehouse, target_path)` start from, as
-    dacall.dbt_server takes it (`env`: their `dbt_environment`, when the caller has it)."""
+    dacall.dbt_server takes it (`env`: their `dbt_environment`, when the caller has it).
+
+    `from_scratch`: the whole project is parsed, not only what changed since the last parse.
+    dbt's partial parse can keep a model's configuration as it was though a macro that sets it
+    changed (dbt 1.11: when the macro's description changed with it, the models calling it are
+    not parsed again), so a full build, which any change to the project brings
+    (dacall.model_fingerprint), asks for this."""
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
     # A new warehouse's first parse starts from the last one kept (dacall.dbt_parse_cache).
     dbt_parse_cache.start_from_kept(target, _parse_variant(warehouse))
     args = ["parse", *_common_args(target), "--no-write-json"]
+    if from_scratch:
+        args.append("--no-partial-parse")
     env = env or dbt_environment(warehouse, target)
     return {
         "args": args,
@@ -116,7 +127,12 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
     env = dbt_environment(warehouse, target)
-    parse = parse_request(warehouse, target, env) if args and args[0] in PARSED_COMMANDS else None
+    full_refresh = "--full-refresh" in args
+    parse = (
+        parse_request(warehouse, target, env, from_scratch=full_refresh)
+        if args and args[0] in PARSED_COMMANDS
+        else None
+    )
     args = [*args, *_common_args(target, with_vars=bool(args) and args[0] in VARS_COMMANDS)]
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
@@ -125,7 +141,6 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     writes = None if args[0] == "docs" else results_file
     # Each node's last time in a build of this kind, and for a full build the tables' rows,
     # order the build (dacall.dbt_schedule).
-    full_refresh = "--full-refresh" in args
     node_seconds = dbt_schedule.record_file(target, full_refresh)
     schedule = None
     if writes:

@@ -6,16 +6,16 @@
 -- Incremental (dbt/macros/incremental.sql): a night reads only the staged audit rows it has not
 -- read, drops the searches whose staged row is gone, and reads again the searches of a PNC or
 -- PND user id whose directory rows changed (searcher_rows), so that they are mapped again.
--- The searches of a changed user id are dropped first: the next hook counts each delivery's
--- searches after that, so their deliveries are out of step and read again. Counted before, a
--- delivery that only lost such searches was taken as in step, and they were missing until the
--- next night.
+-- The searches of a changed user id are dropped first, and their deliveries named to the next
+-- hook as deliveries to read again: its counts alone can miss them (a delivery that lost as
+-- many other searches upstream, to an erasure, holds as many here as staged).
 {{ config(
     materialized='incremental',
     on_schema_change='fail',
     pre_hook=[
         "{{ delete_searches_of_changed_searchers() }}",
-        "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key()) }}",
+        "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key(), stamp='built_at',"
+        " read_again=searches_remapped_table()) }}",
     ]
 ) }}
 
@@ -50,11 +50,11 @@ deliveries_to_read as (
 
 ),
 
-unioned as (
+staged as (
 
-    -- Each system's searches of a subject not read yet, in one shape: a subject column it
-    -- lacks is null. (SQLFluff misplaces the templated columns of this loop's rendered
-    -- variants since the list comes from a macro: its indentation is checked by eye.)
+    -- Each system's searches of a subject in the deliveries to read, in one shape: a subject
+    -- column it lacks is null. (SQLFluff misplaces the templated columns of this loop's
+    -- rendered variants since the list comes from a macro: its indentation is checked by eye.)
     -- noqa: disable=LT02
     {%- for audit in audit_systems %}
 
@@ -83,13 +83,21 @@ unioned as (
         from {{ ref(audit.model) }} as audit
         inner join search_kinds
             on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
-        {{- only_rows_not_yet_read('audit', staged_row_key(), 'deliveries_to_read') }}
+        {{- of_deliveries_to_read('audit', staged_row_key(), 'deliveries_to_read', stamp='built_at') }}
         {%- if not loop.last %}
 
             union all
         {%- endif %}
     {%- endfor %}
     -- noqa: enable=LT02
+
+),
+
+unioned as (
+
+    -- Those not read yet.
+    select * from staged
+    {{- not_yet_held('staged', staged_row_key(), 'deliveries_to_read') }}
 
 ),
 
