@@ -7,9 +7,10 @@ vectorised) leaves every row the same. Prints one line per table and exits 1 on 
 Tables are compared as multisets (EXCEPT ALL both ways), so row order does not matter. Only
 the columns both hold are compared; a column one side lacks is named (a change may add one).
 `built_at` (when the build that wrote a row started), `evidence_built_at` (the latest
-`built_at` of a claim's evidence) and the copies of such stamps kept by the models that copy
-rows (`claim_built_at`, `incident_built_at`, `decided_at`, `found_at`) are left out: they
-differ between any two builds. Add
+`built_at` of a claim's evidence), the copies of such stamps kept by the models that copy
+rows (`claim_built_at`, `incident_built_at`, `decided_at`, `found_at`) and the upstream stamps
+the incremental models hold (`loaded_at`, when the raw row was loaded; `staged_at`) are left
+out: they differ between any two builds. Add
 --all-schemas to compare the marts and exports too.
 """
 
@@ -26,6 +27,8 @@ NOT_COMPARED = {
     "incident_built_at",
     "decided_at",
     "found_at",
+    "loaded_at",
+    "staged_at",
 }
 
 

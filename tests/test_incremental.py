@@ -8,10 +8,11 @@ a Victim Support file resent with a client's consent withdrawn and another clien
 search (a claim's evidence) and a log entry erased from files already read (each file stays,
 one row fewer), so that stored rows must be replaced or dropped, not only added. A fourth night
 brings a staff directory that maps a PNC user id differently, with as many other searches erased
-from a file holding that user id's searches (so that the file's searches kept and staged are as
-many as each other), an incident reopened in a later file with its caller's details put right,
-and another with its caller's number left out: the searches must be mapped again and the claims
-checked again against the new subject, evidence or none. Real ingestion, real dbt.
+from the files holding that user id's searches (so that each file's searches kept and staged,
+and their staging build's, are as many as each other), an incident reopened in a later file
+with its caller's details put right, and another with its caller's number left out: the
+searches must be mapped again and the claims checked again against the new subject, evidence
+or none. Real ingestion, real dbt.
 """
 
 from __future__ import annotations
@@ -183,25 +184,32 @@ def _reassign_busiest_pnc_user(landing: Path, warehouse: Path) -> str:
 
 
 def _erase_as_many_searches_beside(warehouse: Path, user: str) -> list[tuple]:
-    """Erase, from the PNC file holding fewest of `user`'s searches, as many searches of other
-    user ids: after the user's searches are dropped to be mapped again, the file's searches
-    kept and staged are as many as each other, though not the same ones. Returns the
-    erasures."""
-    ((file_name, searches),) = query(
+    """Erase, from each PNC file staged by the staging build that staged fewest of `user`'s
+    searches, as many searches of other user ids as `user` has there: after the user's searches
+    are dropped to be mapped again, each of those files, and that build's stamp, holds as many
+    searches kept as staged, though not the same ones. Returns the erasures."""
+    ((stamp,),) = query(
         warehouse,
-        "select source_file, count(*) from intermediate.int_searches "
-        "where system = 'PNC' and audit_user = ? group by all order by 2, 1 limit 1",
+        "select staged_at from intermediate.int_searches "
+        "where system = 'PNC' and audit_user = ? group by all order by count(*), 1 limit 1",
         [user],
     )
-    others = query(
+    erasures = []
+    for file_name, searches in query(
         warehouse,
-        "select source_line from intermediate.int_searches "
-        "where system = 'PNC' and source_file = ? and audit_user <> ? "
-        "order by source_line limit ?",
-        [file_name, user, searches],
-    )
-    assert len(others) == searches
-    erasures = [(file_name, line, "audit_pnc") for (line,) in others]
+        "select source_file, count(*) from intermediate.int_searches "
+        "where system = 'PNC' and audit_user = ? and staged_at = ? group by all order by 1",
+        [user, stamp],
+    ):
+        others = query(
+            warehouse,
+            "select source_line from intermediate.int_searches "
+            "where system = 'PNC' and source_file = ? and audit_user <> ? "
+            "order by source_line limit ?",
+            [file_name, user, searches],
+        )
+        assert len(others) == searches
+        erasures += [(file_name, line, "audit_pnc") for (line,) in others]
     for erasure in erasures:
         _erase(warehouse, *erasure)
     return erasures
@@ -260,8 +268,8 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         if number == 4:
             # On the last night, so that a search not read again would stay lost to the end.
             reassigned = _reassign_busiest_pnc_user(landing, nightly)
-            # As many other searches erased from a file holding that user id's searches as it
-            # holds: that file's searches here and staged are then as many as each other.
+            # As many other searches erased from the files of one staging build as that user id
+            # has there: their searches here and staged are then as many as each other.
             erasures += _erase_as_many_searches_beside(nightly, reassigned)
             # A first-day incident with searches of its caller's name or number as evidence.
             ((reopened,),) = query(nightly, CALLER_MATCHES + " limit 1")

@@ -104,7 +104,7 @@
         {#- By rowid from a join to each user id's directory version: a correlated subquery
             here was planned as a dependent join, three times as long at five years. -#}
         create or replace temp table {{ searches_remapped_table(qualified=false) }} as
-        select kept.rowid as search_rowid, kept.source_file, kept.source_sha256
+        select kept.rowid as search_rowid, kept.source_file, kept.source_sha256, kept.staged_at
         from {{ this }} as kept
         left join (
             select system, audit_user, any_value(searcher_rows) as searcher_rows

@@ -15,7 +15,7 @@
     pre_hook=[
         "{{ delete_searches_of_changed_searchers() }}",
         "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key(), stamp='built_at',"
-        " read_again=searches_remapped_table()) }}",
+        " held_stamp='staged_at', read_again=searches_remapped_table()) }}",
     ]
 ) }}
 
@@ -68,6 +68,7 @@ staged as (
             audit.source_file,
             audit.source_line,
             audit.source_sha256,
+            audit.built_at as staged_at,
             {%- for column in subject_columns %}
                 {%- if column in audit.subject_columns %}
                     audit.{{ column }},
@@ -165,6 +166,7 @@ mapped as (
         s.source_file,
         s.source_line,
         s.source_sha256,
+        s.staged_at,
         {{ build_stamp() }}
     from unioned as s
     left join searchers on s.audit_ref = searchers.audit_ref

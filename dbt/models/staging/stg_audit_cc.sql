@@ -38,6 +38,7 @@ renamed as (
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256,
+        _loaded_at as loaded_at,
         {{ build_stamp() }}
     from with_subjects
 
