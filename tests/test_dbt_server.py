@@ -30,7 +30,7 @@ def _sentinel(project, body: str) -> None:
     (project / "models" / "staging" / "zz_sentinel.sql").write_text(body)
 
 
-def _run_sentinel(warehouse, target, within_seconds: float = 120, *options: str):
+def _run_sentinel(warehouse, target, within_seconds: float = 120, from_scratch: bool = False):
     """`dbt run` of the sentinel model; a dbt that hangs fails the test (its server is killed,
     and its child with it) rather than the suite."""
     from dacall.transform import run_dbt
@@ -39,8 +39,8 @@ def _run_sentinel(warehouse, target, within_seconds: float = 120, *options: str)
 
     def run():
         try:
-            command = ["run", "--select", "zz_sentinel", *options]
-            outcome["result"] = run_dbt(command, warehouse, target)
+            command = ["run", "--select", "zz_sentinel"]
+            outcome["result"] = run_dbt(command, warehouse, target, parse_from_scratch=from_scratch)
         except BaseException as exc:  # noqa: BLE001 - raised again below
             outcome["error"] = exc
 
@@ -100,8 +100,8 @@ def test_a_full_build_reads_a_configuration_a_changed_macro_sets(project):
     """dbt's partial parse can keep a model's configuration as it was parsed though the macro
     that sets it changed since: with dbt 1.11, when the macro's description changed with it,
     the models calling it are not parsed again (the staging models' pre-hooks, set by
-    raw_rows_not_yet_staged, stayed as they were). A full build, which any change to the
-    project brings (dacall.model_fingerprint), parses the project anew."""
+    raw_rows_not_yet_staged, stayed as they were). The build after any change to the project
+    (dacall.model_fingerprint; tests/test_incremental.py) parses it anew."""
     warehouse, target, dbt_project = project
     setting = dbt_project / "macros" / "zz_sentinel_setting.sql"
     described = dbt_project / "macros" / "zz_sentinel_setting.yml"
@@ -121,7 +121,7 @@ def test_a_full_build_reads_a_configuration_a_changed_macro_sets(project):
     assert query(warehouse, "select x from staging.zz_hooked_None") == [(1,)]
     setting.write_text(setting.read_text().replace("') }}", "', stamp='on') }}"))
     described.write_text(described.read_text().replace("Before.", "After."))
-    assert _run_sentinel(warehouse, target, 120, "--full-refresh").success
+    assert _run_sentinel(warehouse, target, from_scratch=True).success
     assert query(warehouse, "select x from staging.zz_hooked_on") == [(1,)]
     # And the parse kept for the builds after it is that one.
     with duckdb.connect(str(warehouse)) as con:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -83,6 +84,13 @@ def _build(warehouse: Path) -> dict:
     result = transform_step(warehouse, phase="all")
     assert result["success"], result["failures"]
     return result
+
+
+def _files_parsed(warehouse: Path, count: str = "parsed_path_count") -> int:
+    """How many of the project's files dbt's last parse for `warehouse` read."""
+    from dacall.transform import dbt_target
+
+    return json.loads((dbt_target(warehouse) / "perf_info.json").read_text())[count]
 
 
 def _sentinel(warehouse: Path, text: str | None) -> str | None:
@@ -362,10 +370,13 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         == 0
     )
 
-    # A change to the code or configuration rebuilds everything from raw (the fingerprint).
+    # A change to the code or configuration rebuilds everything from raw (the fingerprint),
+    # from a parse of the whole project (a night parses only what changed: here, nothing).
+    assert _files_parsed(nightly) == 0
     _sentinel(nightly, "SENTINEL")
     with duckdb.connect(str(nightly)) as con:
         con.execute("update audit.model_builds set fingerprint = 'an older release'")
     assert _build(nightly)["full_refresh"] is True
     assert _sentinel(nightly, original) == original
+    assert _files_parsed(nightly) == _files_parsed(nightly, "path_count") > 100
     shutil.rmtree(tmp_path / "generated")

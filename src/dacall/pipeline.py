@@ -161,14 +161,19 @@ def transform_step(
     phases = ["staging", "marts"] if phase == "all" else [phase]
     fingerprint = model_fingerprint.current()
     with owner_only(), build_whole(warehouse) as build:
-        full_refresh = full_refresh or model_fingerprint.changed_since_last_build(
-            build.path, phases, fingerprint
-        )
+        changed = model_fingerprint.changed_since_last_build(build.path, phases, fingerprint)
+        full_refresh = full_refresh or changed
         if full_refresh and "marts" in phases:
             # From scratch means the linkage compares every pair again too.
             linkage_pairs.forget(paths.state(warehouse))
         refresh = ["--full-refresh"] if full_refresh else []
-        result = run_dbt(args + refresh, build.path, target_path=dbt_target(warehouse))
+        result = run_dbt(
+            args + refresh,
+            build.path,
+            target_path=dbt_target(warehouse),
+            # dbt's own parse of what changed can miss a change (dacall.transform.parse_request).
+            parse_from_scratch=changed,
+        )
         if result.success:
             build.replace_warehouse()
             if not stopped:  # a stopped model was not rebuilt: the next build rebuilds it

@@ -100,8 +100,8 @@ def parse_request(
     `from_scratch`: the whole project is parsed, not only what changed since the last parse.
     dbt's partial parse can keep a model's configuration as it was though a macro that sets it
     changed (dbt 1.11: when the macro's description changed with it, the models calling it are
-    not parsed again), so a full build, which any change to the project brings
-    (dacall.model_fingerprint), asks for this."""
+    not parsed again), so the build after any change to the project (dacall.model_fingerprint)
+    asks for this; its parse is then the one kept for the builds after it."""
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
@@ -119,17 +119,22 @@ def parse_request(
     }
 
 
-def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -> DbtResult:
-    """`dbt <args>` on the project; results parsed from run_results.json."""
+def run_dbt(
+    args: list[str],
+    warehouse: Path,
+    target_path: Path | None = None,
+    parse_from_scratch: bool = False,
+) -> DbtResult:
+    """`dbt <args>` on the project; results parsed from run_results.json.
+    `parse_from_scratch`: as parse_request's `from_scratch`."""
     # dbt's artifacts (run results, the docs site) live in the state folder of the warehouse
     # they describe, so two warehouses never share them and the dbt project is only read.
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
     env = dbt_environment(warehouse, target)
-    full_refresh = "--full-refresh" in args
     parse = (
-        parse_request(warehouse, target, env, from_scratch=full_refresh)
+        parse_request(warehouse, target, env, from_scratch=parse_from_scratch)
         if args and args[0] in PARSED_COMMANDS
         else None
     )
@@ -141,6 +146,7 @@ def run_dbt(args: list[str], warehouse: Path, target_path: Path | None = None) -
     writes = None if args[0] == "docs" else results_file
     # Each node's last time in a build of this kind, and for a full build the tables' rows,
     # order the build (dacall.dbt_schedule).
+    full_refresh = "--full-refresh" in args
     node_seconds = dbt_schedule.record_file(target, full_refresh)
     schedule = None
     if writes:
