@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import SAMPLES, query
@@ -404,10 +405,12 @@ def test_a_warehouse_folder_others_can_read_is_refused_at_start_up(tmp_path):
 
     folder = tmp_path / "shared"
     folder.mkdir()
+    existing = folder / "existing.duckdb"
+    duckdb.connect(str(existing)).close()
     os.chmod(folder, 0o750)
     dacall = Path(sys.executable).with_name("dacall")
     result = subprocess.run(
-        [dacall, "summary", "--warehouse", folder / "dacall.duckdb"],
+        [dacall, "summary", "--warehouse", existing],
         capture_output=True,
         text=True,
         check=False,

@@ -16,6 +16,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -621,6 +622,7 @@ def test_8_out_naming_a_file_or_an_unwritable_place_is_one_line(tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()  # there, so that the folder is what is named
     line = one_line_error(dacall("report", "--warehouse", warehouse, "--out", a_file))
     assert f"{a_file} exists and is not a folder" in line
     line = one_line_error(dacall("report", "--warehouse", warehouse, "--out", "/proc/no/reports"))
@@ -732,6 +734,23 @@ def test_9_implausible_periods_are_refused(period, tmp_path):
     refused = dacall("report", "--from", period, "--out", tmp_path)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "period" in refused.stderr.splitlines()[-1]
+
+
+def test_9_an_empty_period_and_a_missing_warehouse_are_named(tmp_path):
+    refused = dacall("report", "--from", "2025-03", "--to", "2025-01", "--out", tmp_path)
+    assert "--from 2025-03 is after --to 2025-01" in one_line_error(refused)
+    # A warehouse that is not there is named as such, not refused for its folder (tmp_path's
+    # parent may be readable by others): making the folder private would not bring it.
+    missing = tmp_path / "open" / "dacall.duckdb"
+    missing.parent.mkdir(mode=0o755)
+    missing.parent.chmod(0o755)
+    for verb in (["report", "--out", str(tmp_path / "reports")], ["summary"]):
+        line = one_line_error(dacall(*verb, "--warehouse", missing))
+        assert line.endswith(f"warehouse not found: {missing} (run `dacall run` first)")
+    # A run, which would create it there, is still refused.
+    run = dacall("run", "--landing", tmp_path, "--warehouse", missing)
+    assert "can be read by others" in one_line_error(run)
+    assert list(tmp_path.iterdir()) == [missing.parent] and not missing.exists()
 
 
 # --- 10: messages that show the cause ------------------------------------------------------------

@@ -207,6 +207,8 @@ def _month(text: str) -> str:
 def cmd_report(args: argparse.Namespace) -> int:
     from dacall.report import make_report
 
+    if args.start and args.end and args.start > args.end:
+        raise UserError(f"--from {args.start} is after --to {args.end}: the period holds no month")
     path = make_report(args.warehouse, args.out, args.start, args.end)
     print(f"report: {path}")
     print(f"exception list: {path.with_name('exceptions.csv')}")
@@ -299,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ext.add_argument("--partner", required=True, help="marac, mash, victim_support, home_office")
     ext.add_argument("--period", required=True, help="the month, YYYY-MM")
-    add_warehouse(ext)
+    add_warehouse(ext, must_exist=True)
     add_folder(ext, "--out", "default extracts/")
 
     rep = add_verb(
@@ -309,12 +311,27 @@ def build_parser() -> argparse.ArgumentParser:
         "the HTML report and the exception list",
         "Write report.html (charts, opens offline) and exceptions.csv into OUT (default reports/).",
     )
-    add_warehouse(rep)
+    add_warehouse(rep, must_exist=True)
     add_folder(rep, "--out", "default: the reports folder of the warehouse")
-    rep.add_argument("--from", dest="start", type=_month, default=None, help="first month YYYY-MM")
-    rep.add_argument("--to", dest="end", type=_month, default=None, help="last month YYYY-MM")
+    rep.add_argument(
+        "--from",
+        dest="start",
+        type=_month,
+        default=None,
+        help="first month YYYY-MM (default: the first month the marts hold)",
+    )
+    rep.add_argument(
+        "--to",
+        dest="end",
+        type=_month,
+        default=None,
+        help="last month YYYY-MM (default: the latest month the marts hold)",
+    )
 
-    add_warehouse(add_verb(verbs, "summary", cmd_summary, "headline counts from the warehouse"))
+    add_warehouse(
+        add_verb(verbs, "summary", cmd_summary, "headline counts from the warehouse"),
+        must_exist=True,
+    )
 
     from dacall.linkage_estimate import cmd_linkage_estimate
 
@@ -374,7 +391,10 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, "warehouse", None) is not None:
             from dacall.governance.at_rest import check_warehouse_folder
 
-            check_warehouse_folder(args.warehouse)
+            # A verb that only reads names a missing warehouse as missing, when it opens it,
+            # rather than refusing its folder: making that private would not bring the file.
+            if not getattr(args, "warehouse_must_exist", False) or args.warehouse.exists():
+                check_warehouse_folder(args.warehouse)
         return args.func(args)
     except UserError as exc:
         print(f"dacall: error: {exc}", file=sys.stderr)

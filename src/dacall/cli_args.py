@@ -30,11 +30,16 @@ def add_verb(
     return verb
 
 
-def add_warehouse(verb: argparse.ArgumentParser, about: str | None = None) -> None:
-    """`--warehouse FILE`, by default the configured warehouse (DACALL_WAREHOUSE)."""
+def add_warehouse(
+    verb: argparse.ArgumentParser, about: str | None = None, must_exist: bool = False
+) -> None:
+    """`--warehouse FILE`, by default the configured warehouse (DACALL_WAREHOUSE).
+    `must_exist`: the verb only reads a warehouse, so a missing one is named as missing rather
+    than its folder checked (dacall.cli.main)."""
     from dacall import paths
 
     verb.add_argument("--warehouse", type=Path, default=paths.warehouse(), help=about)
+    verb.set_defaults(warehouse_must_exist=must_exist)
 
 
 def add_folder(verb: argparse.ArgumentParser, option: str, about: str) -> None:
