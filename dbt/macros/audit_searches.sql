@@ -42,17 +42,22 @@
 
 
 {% macro audit_rows_staged() -%}
-    {#- The key and stamp (built_at) of every staged audit row int_searches reads (a search of a
-        subject, by the seed ref_search_kinds), of the four systems. -#}
-    (
-    {%- for audit in audit_search_systems() %}
-        select {% for column in staged_row_key() %}audit.{{ column }}, {% endfor %}audit.built_at
-        from {{ ref(audit.model) }} as audit
-        inner join {{ ref('ref_search_kinds') }} as search_kinds
-            on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
-        {%- if not loop.last %} union all{% endif %}
-    {%- endfor %}
-    )
+    {#- The key and stamp (row_stamps('staged')) of every staged audit row int_searches reads (a
+        search of a subject, by the seed ref_search_kinds), of the four systems: a list of one
+        subquery per system, which deliveries_out_of_step counts apart. -#}
+    {%- set parts = [] -%}
+    {%- for audit in audit_search_systems() -%}
+        {%- set part -%}
+        (
+            select {% for column in staged_row_key() %}audit.{{ column }}, {% endfor %}audit.{{ row_stamps('staged').stamp }}
+            from {{ ref(audit.model) }} as audit
+            inner join {{ ref('ref_search_kinds') }} as search_kinds
+                on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
+        )
+        {%- endset -%}
+        {%- do parts.append(part) -%}
+    {%- endfor -%}
+    {{ return(parts) }}
 {%- endmacro %}
 
 
@@ -104,7 +109,11 @@
         {#- By rowid from a join to each user id's directory version: a correlated subquery
             here was planned as a dependent join, three times as long at five years. -#}
         create or replace temp table {{ searches_remapped_table(qualified=false) }} as
-        select kept.rowid as search_rowid, kept.source_file, kept.source_sha256, kept.staged_at
+        select
+            kept.rowid as search_rowid,
+            kept.source_file,
+            kept.source_sha256,
+            kept.{{ row_stamps('staged').held_stamp }}
         from {{ this }} as kept
         left join (
             select system, audit_user, any_value(searcher_rows) as searcher_rows

@@ -23,6 +23,19 @@
     {{ return({'source_file': '_file', 'source_line': '_line', 'source_sha256': '_sha256'}) }}
 {%- endmacro %}
 
+{% macro row_stamps(rows) -%}
+    {#- The stamp an incremental model reads its upstream rows by (`stamp`, see
+        deliveries_out_of_step) and the column where it keeps each row's stamp (`held_stamp`):
+        `raw`, a raw row's `_loaded_at` (when its file was loaded), kept by staging as
+        `loaded_at`; `staged`, a staged audit row's `built_at`, kept by int_searches as
+        `staged_at`. Named here once, for a model's pre-hook and body to read the same. -#}
+    {%- set stamps = {
+        'raw': {'stamp': '_loaded_at', 'held_stamp': 'loaded_at'},
+        'staged': {'stamp': 'built_at', 'held_stamp': 'staged_at'},
+    } -%}
+    {{ return(stamps[rows]) }}
+{%- endmacro %}
+
 {% macro log_entry_key() -%}
     {#- A log entry as stg_cc_log keeps it: its incident, number and the delivery it came from. -#}
     {{ return(['incident_urn', 'log_seq', 'source_file', 'source_sha256']) }}
@@ -35,6 +48,20 @@
 {% macro as_mapping(key) -%}
     {%- if key is mapping -%}{{ return(key) }}{%- endif -%}
     {{ return(dict(zip(key, key))) }}
+{%- endmacro %}
+
+{% macro upstream_parts(upstream) -%}
+    {#- `upstream` as a list of relations: a relation or subquery alone, or the list given. -#}
+    {%- if upstream is string or upstream is mapping -%}{{ return([upstream]) }}{%- endif -%}
+    {{ return(upstream) }}
+{%- endmacro %}
+
+{% macro union_of(upstream) -%}
+    {#- `upstream` (a relation, subquery or list of them) as one relation. -#}
+    {%- set parts = upstream_parts(upstream) -%}
+    {%- if parts | length == 1 -%}{{ parts[0] }}{%- else -%}
+    ({% for part in parts %}select * from {{ part }} as part{{ ' union all ' if not loop.last }}{% endfor %})
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro deliveries_out_of_step(upstream, key, one_row_each=true, stamp=none, held_stamp=none, read_again=none) -%}
@@ -53,15 +80,27 @@
         model's rows of a stamp are those rows, read together, less those deleted since
         (`read_again`'s stamps aside, counted as out of step): so under a stamp in step, no
         delivery is out of step. Counting by a stamp, one number, costs a fraction of counting
-        by file name and sha256. -#}
+        by file name and sha256.
+
+        `upstream` may be a list of relations, whose rows together are the model's upstream:
+        each is counted apart and the counts added, where counting their union twice (by stamp,
+        then by delivery) would have DuckDB hold the whole union to read it again. -#}
     {%- set key = as_mapping(key) -%}
+    {%- set parts = upstream_parts(upstream) -%}
     {%- set file, sha = key['source_file'], key['source_sha256'] -%}
     {%- set rest = key.keys() | reject('in', ['source_file', 'source_sha256']) | list -%}
     {%- set by_stamp = stamp and held_stamp -%}
     (with
     {%- if by_stamp %}
     upstream_stamps as (
-        select {{ stamp }} as stamp, count(*) as n from {{ upstream }} group by {{ stamp }}
+        select stamp, sum(n) as n
+        from (
+            {%- for part in parts %}
+            select {{ stamp }} as stamp, count(*) as n from {{ part }} as part group by {{ stamp }}
+            {%- if not loop.last %} union all{% endif %}
+            {%- endfor %}
+        ) as counted
+        group by stamp
     ),
     held_stamps as (
         select {{ held_stamp }} as stamp, count(*) as n from {{ this }} group by {{ held_stamp }}
@@ -78,16 +117,23 @@
     ),
     {%- endif %}
     upstream_rows as (
-        select
-            {{ file }} as source_file,
-            {{ sha }} as source_sha256,
-            count(*) as n,
-            {{ 'min(' ~ stamp ~ ')' if stamp else 'null::timestamp' }} as first_stamp
-        from {{ upstream }}
-        {%- if by_stamp %}
-        where {{ stamp }} in (select stamp from stamps_out_of_step)
-        {%- endif %}
-        group by {{ file }}, {{ sha }}
+        select source_file, source_sha256, sum(n) as n, min(first_stamp) as first_stamp
+        from (
+            {%- for part in parts %}
+            select
+                {{ file }} as source_file,
+                {{ sha }} as source_sha256,
+                count(*) as n,
+                {{ 'min(' ~ stamp ~ ')' if stamp else 'null::timestamp' }} as first_stamp
+            from {{ part }} as part
+            {%- if by_stamp %}
+            where {{ stamp }} in (select stamp from stamps_out_of_step)
+            {%- endif %}
+            group by {{ file }}, {{ sha }}
+            {%- if not loop.last %} union all{% endif %}
+            {%- endfor %}
+        ) as counted
+        group by source_file, source_sha256
     ),
     model_rows as (
         select
@@ -166,7 +212,7 @@
         delete from {{ this }} as kept
         where {{ in_deliveries('kept', out_of_step) }}
             and not exists (
-                select 1 from {{ source_relation }} as upstream
+                select 1 from {{ union_of(source_relation) }} as upstream
                 where {{ in_deliveries('upstream', out_of_step, key['source_file'], key['source_sha256']) }}
                 {%- for mine, theirs in key.items() %}
                     and upstream.{{ theirs }} = kept.{{ mine }}
@@ -179,13 +225,16 @@
     {#- An incremental model's filter: the upstream rows of the deliveries with rows to read
         (`out_of_step`: deliveries_to_read() of the relation `alias` reads, as this model reads
         it, or the name of a CTE holding it). With `stamp`, the upstream rows' stamp column,
-        rows stamped before every such delivery's first are not looked at. Nothing on a full
-        build. -#}
+        rows stamped before every such delivery's first are not looked at; a delivery found by
+        a pre-hook given no stamp has no first, and then every stamp is looked at (slower, not
+        wrong). Nothing on a full build. -#}
     {%- set key = as_mapping(key) -%}
     {%- if is_incremental() %}
         where
             {%- if stamp %}
-            {{ alias }}.{{ stamp }} >= (select min(first_stamp) from {{ out_of_step }}) and
+            {{ alias }}.{{ stamp }} >= (
+                select min(coalesce(first_stamp, '-infinity'::timestamp)) from {{ out_of_step }}
+            ) and
             {%- endif %}
             {{ in_deliveries(alias, out_of_step, key['source_file'], key['source_sha256']) }}
     {%- endif %}
@@ -223,19 +272,20 @@
 
 {% macro raw_rows_not_yet_staged(feed) -%}
     {#- A staging model of `feed` made incremental: sets its config (with the pre-hook that drops
-        rows whose raw row is gone) and selects the raw rows it has not read yet. A raw row's
-        `_loaded_at` is its stamp: when its file was loaded. -#}
+        rows whose raw row is gone) and selects the raw rows it has not read yet, by their stamp
+        (row_stamps('raw')). -#}
     {{ config(
         materialized='incremental',
         on_schema_change='fail',
-        pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key(), stamp='_loaded_at', held_stamp='loaded_at') }}"
+        pre_hook="{{ delete_rows_gone_from(source('raw', '" ~ feed ~ "'), raw_row_key(),"
+            " stamp=row_stamps('raw').stamp, held_stamp=row_stamps('raw').held_stamp) }}"
     ) }}
     with deliveries_to_read as (
         {{ deliveries_to_read() }}
     )
 
     select * from {{ source('raw', feed) }} as delivered
-    {{- only_rows_not_yet_read('delivered', raw_row_key(), 'deliveries_to_read', stamp='_loaded_at') }}
+    {{- only_rows_not_yet_read('delivered', raw_row_key(), 'deliveries_to_read', stamp=row_stamps('raw').stamp) }}
 {%- endmacro %}
 
 {#

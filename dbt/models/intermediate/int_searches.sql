@@ -14,8 +14,9 @@
     on_schema_change='fail',
     pre_hook=[
         "{{ delete_searches_of_changed_searchers() }}",
-        "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key(), stamp='built_at',"
-        " held_stamp='staged_at', read_again=searches_remapped_table()) }}",
+        "{{ delete_rows_gone_from(audit_rows_staged(), staged_row_key(),"
+        " stamp=row_stamps('staged').stamp, held_stamp=row_stamps('staged').held_stamp,"
+        " read_again=searches_remapped_table()) }}",
     ]
 ) }}
 
@@ -84,7 +85,7 @@ staged as (
         from {{ ref(audit.model) }} as audit
         inner join search_kinds
             on search_kinds.system = '{{ audit.system }}' and audit.{{ audit.search_kind }} = search_kinds.search_kind
-        {{- of_deliveries_to_read('audit', staged_row_key(), 'deliveries_to_read', stamp='built_at') }}
+        {{- of_deliveries_to_read('audit', staged_row_key(), 'deliveries_to_read', stamp=row_stamps('staged').stamp) }}
         {%- if not loop.last %}
 
             union all
