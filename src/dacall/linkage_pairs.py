@@ -382,18 +382,33 @@ def _weigh(con, fields: list[dict], prior_weight: float, threshold_weight: float
 
 
 def _keep(con) -> None:
-    """The cache holds this run's records as compared and every candidate pair of them."""
+    """The cache holds this run's records as compared and every candidate pair of them. Only
+    what changed is written: the records gone or changed (a changed record has a new number)
+    and their pairs leave, the new records and tonight's pairs come in; rewriting every record
+    and matching every kept pair against them took a fifth of a second at five years."""
     con.execute("begin transaction")
-    con.execute("delete from pair_cache.records")
     con.execute(
-        "insert into pair_cache.records select record_id, unique_id, fingerprint from record_info"
+        """
+        create or replace temp table records_gone as
+        select record_id from pair_cache.records
+        anti join record_info using (record_id)
+        """
     )
     con.execute(
-        """
-        delete from pair_cache.pairs
-        where record_id_l not in (select record_id from pair_cache.records)
-           or record_id_r not in (select record_id from pair_cache.records)
-        """
+        "delete from pair_cache.records where record_id in (select record_id from records_gone)"
+    )
+    ((gone,),) = con.execute("select count(*) from records_gone").fetchall()
+    if gone:
+        con.execute(
+            """
+            delete from pair_cache.pairs
+            where record_id_l in (select record_id from records_gone)
+               or record_id_r in (select record_id from records_gone)
+            """
+        )
+    con.execute(
+        "insert into pair_cache.records "
+        "select record_id, unique_id, fingerprint from record_info where is_new"
     )
     con.execute("insert into pair_cache.pairs select * from compared_pairs")
     con.execute("commit")
