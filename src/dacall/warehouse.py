@@ -256,11 +256,16 @@ def warehouse_folder(path: Path) -> Path:
         raise UserError(f"cannot create the warehouse folder {Path(path).parent}: {why}") from exc
 
 
+def require_warehouse(path: Path | str) -> None:
+    """A warehouse that is only to be read: a missing one is named as missing."""
+    if not Path(path).exists():
+        raise UserError(f"warehouse not found: {path} (run `dacall run` first)")
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if read_only:
-        if not path.exists():
-            raise UserError(f"warehouse not found: {path} (run `dacall run` first)")
+        require_warehouse(path)
         try:
             return duckdb.connect(str(path), read_only=True)
         except duckdb.Error as exc:

@@ -14,8 +14,7 @@ from pathlib import Path
 from dacall import paths
 from dacall.report.queries import EXCEPTION_COLUMNS, ReportData, read_report_data
 from dacall.report.sections import Section, sections
-from dacall.settings import UserError
-from dacall.warehouse import owner_only, private_dir
+from dacall.warehouse import owner_only, private_dir, require_warehouse
 
 __all__ = ["EXCEPTION_COLUMNS", "make_report", "prepare_report", "write_report"]
 
@@ -76,8 +75,7 @@ def make_report(
     """report.html and exceptions.csv in `out` (default: the reports folder of the
     warehouse, see `paths.reports_for`), for the months `start` to `end` (YYYY-MM, local)."""
     warehouse = paths.warehouse_or_configured(warehouse)
-    if not Path(warehouse).exists():  # said before a reports folder is made for nothing
-        raise UserError(f"warehouse not found: {warehouse} (run `dacall run` first)")
+    require_warehouse(warehouse)  # said before a reports folder is made for nothing
     with owner_only():  # a folder that cannot be written is said before the marts are read
         folder = private_dir(Path(out or paths.reports_for(warehouse)))
     return write_report(prepare_report(warehouse, start, end, run_id), warehouse, folder)
