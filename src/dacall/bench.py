@@ -46,6 +46,15 @@ from pathlib import Path
 stage, scale, days, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 start = time.perf_counter()
 result = {}
+
+def step_seconds(warehouse, run_id):
+    # Each step's seconds in the run `run_id`, from the warehouse's record of its runs.
+    import duckdb
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(con.execute(
+            "select step, epoch(finished_at - started_at) from audit.pipeline_runs "
+            "where run_id = ? order by started_at", [run_id]).fetchall())
+
 if stage == "generate":
     from dacall.bench import START
     from dacall.generate import generate
@@ -87,7 +96,6 @@ elif stage == "dbt":
     result = {"success": r["success"], "models": {m["name"]: m["seconds"] for m in r["models"]}}
 elif stage == "nightly":
     import shutil
-    import duckdb
     from dacall.pipeline import run_pipeline
     # First the night before, with nothing new: a night finds what the previous one left (the
     # gates' results, the docs site), not a warehouse that was only built. Its time is kept
@@ -105,11 +113,8 @@ elif stage == "nightly":
         started = time.perf_counter()
         r = run_pipeline(out / "landing", out / "warehouse" / "dacall.duckdb")
         seconds = time.perf_counter() - started
-        with duckdb.connect(str(out / "warehouse" / "dacall.duckdb"), read_only=True) as con:
-            steps = con.execute(
-                "select step, epoch(finished_at - started_at) from audit.pipeline_runs "
-                "where run_id = ? order by started_at", [r["run_id"]]).fetchall()
-        nights.append({"seconds": seconds, "steps": dict(steps), "delivered": delivered,
+        steps = step_seconds(out / "warehouse" / "dacall.duckdb", r["run_id"])
+        nights.append({"seconds": seconds, "steps": steps, "delivered": delivered,
                        "full_refresh": r["transform"]["full_refresh"]})
     median = sorted(nights, key=lambda night: night["seconds"])[(len(nights) - 1) // 2]
     result = {
@@ -125,13 +130,8 @@ elif stage == "end-to-end":
     from dacall.pipeline import run_pipeline
     shutil.rmtree(out / "end-to-end", ignore_errors=True)
     r = run_pipeline(out / "landing", out / "end-to-end" / "dacall.duckdb")
-    import duckdb
-    with duckdb.connect(str(out / "end-to-end" / "dacall.duckdb"), read_only=True) as con:
-        steps = con.execute(
-            "select step, epoch(finished_at - started_at) from audit.pipeline_runs "
-            "where run_id = ? order by started_at", [r["run_id"]]).fetchall()
+    result = {"steps": step_seconds(out / "end-to-end" / "dacall.duckdb", r["run_id"])}
     shutil.rmtree(out / "end-to-end")
-    result = {"steps": dict(steps)}
 result.setdefault("seconds", time.perf_counter() - start)
 import resource
 from dacall import dbt_server
@@ -148,16 +148,16 @@ STAGES = ("generate", "floor", "ingest", "dbt", "nightly", "end-to-end")
 def hold_back_last_days(out: Path, last_day, nights: int) -> int:
     """Move the files of the last `nights` business days out of the landing (into
     out/held/<day>) for the nightly stage to deliver, a day a night; returns how many."""
+    days = [last_day - timedelta(days=back) for back in range(nights)]
+    stamps = {stamp: day for day in days for stamp in (f"{day:%Y%m%d}", f"{day:%Y-%m-%d}")}
     held = 0
-    for back in range(nights):
-        day = last_day - timedelta(days=back)
-        stamps = (f"{day:%Y%m%d}", f"{day:%Y-%m-%d}")
-        for path in sorted((out / "landing").glob("*/*")):
-            if any(stamp in path.name for stamp in stamps):
-                folder = out / "held" / f"{day:%Y-%m-%d}" / path.parent.name
-                folder.mkdir(parents=True, exist_ok=True)
-                path.rename(folder / path.name)
-                held += 1
+    for path in sorted((out / "landing").glob("*/*")):
+        day = next((day for stamp, day in stamps.items() if stamp in path.name), None)
+        if day is not None:
+            folder = out / "held" / f"{day:%Y-%m-%d}" / path.parent.name
+            folder.mkdir(parents=True, exist_ok=True)
+            path.rename(folder / path.name)
+            held += 1
     return held
 
 
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.nights < 1:
         parser.error("--nights must be at least 1")
     print("| scale | days | stage | seconds | peak MiB | detail |\n|---|---|---|---|---|---|")
-    nights: dict[tuple[float, int], float] = {}
+    night_seconds: dict[tuple[float, int], float] = {}
     for scale in args.scales:
         for days in args.days:
             out = args.out / f"scale-{scale:g}-days-{days}"
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                 if stage == "floor":
                     floor = r["seconds"]
                 if stage == "nightly":
-                    nights[scale, days] = r["seconds"]
+                    night_seconds[scale, days] = r["seconds"]
                 detail = _detail(stage, r, floor, out, days, args.nights)
                 seconds = (
                     r["seconds"]
@@ -279,12 +279,16 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
     for scale in args.scales:
-        measured = [(days, nights[scale, days]) for days in args.days if (scale, days) in nights]
+        measured = [
+            (days, night_seconds[scale, days])
+            for days in args.days
+            if (scale, days) in night_seconds
+        ]
         if len(measured) > 1:
             (first_days, first), (last_days, last) = measured[0], measured[-1]
             print(
                 f"\nnightly increment at scale {scale:g} (median of {args.nights} nights): "
-                f"{first:.0f} s with {first_days} days of history, {last:.0f} s with {last_days} "
+                f"{first:.1f} s with {first_days} days of history, {last:.1f} s with {last_days} "
                 f"days ({last / first:.2f}x)"
             )
     return 0
