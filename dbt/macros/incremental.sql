@@ -93,14 +93,7 @@
     (with
     {%- if by_stamp %}
     upstream_stamps as (
-        select stamp, sum(n) as n
-        from (
-            {%- for part in parts %}
-            select {{ stamp }} as stamp, count(*) as n from {{ part }} as part group by {{ stamp }}
-            {%- if not loop.last %} union all{% endif %}
-            {%- endfor %}
-        ) as counted
-        group by stamp
+        {{ counted_across(parts, {'stamp': stamp}) }}
     ),
     held_stamps as (
         select {{ held_stamp }} as stamp, count(*) as n from {{ this }} group by {{ held_stamp }}
@@ -117,23 +110,12 @@
     ),
     {%- endif %}
     upstream_rows as (
-        select source_file, source_sha256, sum(n) as n, min(first_stamp) as first_stamp
-        from (
-            {%- for part in parts %}
-            select
-                {{ file }} as source_file,
-                {{ sha }} as source_sha256,
-                count(*) as n,
-                {{ 'min(' ~ stamp ~ ')' if stamp else 'null::timestamp' }} as first_stamp
-            from {{ part }} as part
-            {%- if by_stamp %}
-            where {{ stamp }} in (select stamp from stamps_out_of_step)
-            {%- endif %}
-            group by {{ file }}, {{ sha }}
-            {%- if not loop.last %} union all{% endif %}
-            {%- endfor %}
-        ) as counted
-        group by source_file, source_sha256
+        {{ counted_across(
+            parts,
+            {'source_file': file, 'source_sha256': sha},
+            where=stamp ~ ' in (select stamp from stamps_out_of_step)' if by_stamp else none,
+            least=stamp
+        ) }}
     ),
     model_rows as (
         select
@@ -163,6 +145,31 @@
     {%- endif %}
     where upstream_rows.n is distinct from model_rows.n
     {%- if read_again %} or again.source_file is not null{% endif %})
+{%- endmacro %}
+
+{% macro counted_across(parts, columns, where=none, least=none) -%}
+    {#- The rows of the relations `parts` counted by `columns` (a mapping: each output column to
+        its expression), each relation counted apart and the counts added (`n`). With `least`, a
+        column of the rows, their least value too (`first_stamp`, else null). Rows counted where
+        `where` holds, when given. -#}
+    select {{ columns.keys() | join(', ') }}, sum(n) as n, min(first_stamp) as first_stamp
+    from (
+        {%- for part in parts %}
+        select
+            {%- for name, expression in columns.items() %}
+            {{ expression }} as {{ name }},
+            {%- endfor %}
+            count(*) as n,
+            {{ 'min(' ~ least ~ ')' if least else 'null::timestamp' }} as first_stamp
+        from {{ part }} as part
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
+        group by {{ columns.values() | join(', ') }}
+        {%- if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    ) as counted
+    group by {{ columns.keys() | join(', ') }}
 {%- endmacro %}
 
 {% macro deliveries_out_of_step_table(qualified=true) -%}
