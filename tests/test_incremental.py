@@ -5,14 +5,14 @@ the first (which is a full build).
 Six generated days arrive over three nightly builds, with a day delivered late (two builds
 after it was due), a day resent with a row removed, a log file resent with its entries changed,
 a Victim Support file resent with a client's consent withdrawn and another client gone, and a
-search (a claim's evidence) and a log entry erased from files already read (each file stays,
-one row fewer), so that stored rows must be replaced or dropped, not only added. A fourth night
-brings a staff directory that maps a PNC user id differently, with as many other searches erased
-from the files holding that user id's searches (so that each file's searches kept and staged,
-and their staging build's, are as many as each other), an incident reopened in a later file
-with its caller's details put right, and another with its caller's number left out: the
-searches must be mapped again and the claims checked again against the new subject, evidence
-or none. Real ingestion, real dbt.
+search (a claim's evidence), a log entry and an incident's older version erased from files
+already read (each file stays, one row fewer), so that stored rows must be replaced or dropped,
+not only added. A fourth night brings a staff directory that maps a PNC user id differently,
+with as many other searches erased from the files holding that user id's searches (so that each
+file's searches kept and staged, and their staging build's, are as many as each other), an
+incident reopened in a later file with its caller's details put right, and another with its
+caller's number left out: the searches must be mapped again and the claims checked again
+against the new subject, evidence or none. Real ingestion, real dbt.
 """
 
 from __future__ import annotations
@@ -47,6 +47,15 @@ CALLER_MATCHES = (
     "and incident_urn in (select incident_urn from staging.stg_cc_incidents "
     "where source_file = 'cc_incidents_20250301.csv') "
     "group by incident_urn order by count(*) desc, incident_urn"
+)
+# The older raw row of an incident delivered in two versions (the newer one kept), and its
+# incident: the first such by file and line.
+AN_OLDER_VERSION = (
+    "select raw._file, raw._line, raw.urn from raw.cc_incidents as raw "
+    "inner join staging.stg_cc_incidents as kept on raw.urn = kept.incident_urn "
+    "where kept.version_count = 2 "
+    "and (raw._file, raw._line) <> (kept.source_file, kept.source_line) "
+    "order by raw._file, raw._line limit 1"
 )
 # Incidents with a telephone check claimed and no evidence for it at all: nothing but the
 # incident itself can change that claim's status.
@@ -243,6 +252,14 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
                 _deliver(landing, feed, name, source.read_bytes())
         if number == 2:
             _resend_changed(landing)
+            # A first-day incident updated in a later file (its grade only): two versions, the
+            # older of which the third night erases.
+            ((updated,),) = query(
+                nightly,
+                "select min(incident_urn) from staging.stg_cc_incidents "
+                "where source_file = 'cc_incidents_20250301.csv'",
+            )
+            _reopen_incident(landing, updated, caller_name=None, caller_tel=None)
             # The month's Victim Support file, due after the month, arrives early here.
             (victims,) = (generated / "landing" / "partner_vs").iterdir()
             _deliver(landing, "partner_vs", victims.name, victims.read_bytes())
@@ -273,6 +290,10 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
                 "order by _line limit 1",
             )
             _erase(nightly, "cc_log_20250302.csv", erased_entry_line, "cc_log")
+            # An incident's older version erased, its latest kept: none of its raw rows is new,
+            # but the versions it counts fall, and its kept row must follow.
+            ((older_file, older_line, fewer_versions),) = query(nightly, AN_OLDER_VERSION)
+            _erase(nightly, older_file, older_line, "cc_incidents")
         if number == 4:
             # On the last night, so that a search not read again would stay lost to the end.
             reassigned = _reassign_busiest_pnc_user(landing, nightly)
@@ -303,6 +324,7 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
             erasures += [
                 ("audit_rms_20250302.csv", erased_line),
                 ("cc_log_20250302.csv", erased_entry_line, "cc_log"),
+                (older_file, older_line, "cc_incidents"),
             ]
             assert _sentinel(nightly, original) == "SENTINEL"
             _assert_equals_one_full_build(nightly, landing, erasures, tmp_path / "at-night-3")
@@ -330,6 +352,11 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
         "select count(*) from staging.stg_cc_log where incident_urn || '/' || log_seq = ?",
         [erased_entry],
     ) == [(0,)]
+    assert query(
+        nightly,
+        "select version_count from staging.stg_cc_incidents where incident_urn = ?",
+        [fewer_versions],
+    ) == query(nightly, "select count(*) from raw.cc_incidents where urn = ?", [fewer_versions])
     assert query(
         nightly,
         "select count(*) from staging.stg_audit_rms where source_file = 'audit_rms_20250301.csv'",

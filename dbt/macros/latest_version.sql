@@ -41,24 +41,32 @@
 {% macro latest_version_not_kept(relation, key, kept_key) -%}
     {%- set ranked = relation -%}
     {%- if is_incremental() -%}
-        {%- set ranked -%}
-            (select delivered.* from {{ relation }} as delivered
-            semi join (
-                select distinct {{ record_key(key) | join(', ') }}
-                from {{ relation }} as delivered
-                anti join {{ this }} as kept on {{ same_kept_row('kept', kept_key, 'delivered', key) }}
-            ) as changed
-                {#- Null-safe: a record without a key (were a feed's key made optional) is
-                    ranked every night, as a full build ranks it. #}
-                on {% for column in record_key(key) -%}
-                    {{ ' and ' if not loop.first }}changed.{{ column }} is not distinct from delivered.{{ column }}
-                {%- endfor %})
-        {%- endset -%}
+        {%- set ranked = rows_of_records(relation, key, records_not_kept(relation, key, kept_key)) -%}
     {%- endif %}
     select latest.* from ({{ latest_version(ranked, key) }}) as latest
     {%- if is_incremental() %}
     anti join {{ this }} as kept on {{ same_kept_row('kept', kept_key, 'latest', key) }}
     {%- endif %}
+{%- endmacro %}
+
+{% macro records_not_kept(relation, key, kept_key) -%}
+    {#- The records (their keys, as a query) with a row in `relation` that is not the row this
+        model keeps for them: a new version, an older one superseded, or any row of a record
+        whose kept row the pre-hook dropped. -#}
+    select distinct {{ record_key(key) | join(', ') }}
+    from {{ relation }} as delivered
+    anti join {{ this }} as kept on {{ same_kept_row('kept', kept_key, 'delivered', key) }}
+{%- endmacro %}
+
+{% macro rows_of_records(relation, key, records) -%}
+    {#- Every row of `relation` of the records in the query `records` (their keys), as a subquery.
+        Null-safe: a record without a key (were a feed's key made optional) is read every night,
+        as a full build reads it. -#}
+    (select delivered.* from {{ relation }} as delivered
+    semi join ({{ records }}) as changed
+        on {% for column in record_key(key) -%}
+            {{ ' and ' if not loop.first }}changed.{{ column }} is not distinct from delivered.{{ column }}
+        {%- endfor %})
 {%- endmacro %}
 
 {% macro same_kept_row(kept, kept_key, raw, key) -%}

@@ -1,8 +1,9 @@
 -- Incremental by incident: a night normalises only the incidents whose latest version (the raw
 -- row it is read from, and how many versions there are) is not the one kept, and drops the
--- incidents no longer in raw. The latest version is picked from every raw row each night (a
--- small table); the costly part, the Python normalisation of names, numbers and addresses, is
--- done once per version that becomes the latest. Each row is stamped with the build that wrote
+-- incidents no longer in raw. The latest version is picked among the raw rows of the incidents
+-- that can have a new one (ranking every version of all history took most of a five-year
+-- night's build of this model); the normalisation of names, numbers and addresses is done once
+-- per version that becomes the latest. Each row is stamped with the build that wrote
 -- it (built_at): int_claim_evidence redoes the claims of the incidents written since it last ran.
 {{ config(
     materialized='incremental',
@@ -16,7 +17,26 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'cc_incidents') }}
+    {%- if is_incremental() %}
+        -- Only the versions of the incidents that can have a new latest version: those with a
+        -- raw row that is not the row kept, or whose kept row counts other versions than raw
+        -- holds (a version erased). Every other incident's one raw row is its kept row.
+        {%- set incidents_to_rank %}
+            {{ records_not_kept(source('raw', 'cc_incidents'), 'urn', 'incident_urn') }}
+            union
+            select counted.urn
+            from (
+                select urn, count(*) as versions
+                from {{ source('raw', 'cc_incidents') }}
+                group by urn
+            ) as counted
+            inner join {{ this }} as kept on counted.urn = kept.incident_urn
+            where counted.versions <> kept.version_count
+        {%- endset %}
+        select * from {{ rows_of_records(source('raw', 'cc_incidents'), 'urn', incidents_to_rank) }}
+    {%- else %}
+        select * from {{ source('raw', 'cc_incidents') }}
+    {%- endif %}
 
 ),
 
