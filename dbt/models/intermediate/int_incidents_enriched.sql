@@ -1,7 +1,4 @@
 -- Incidents with the measures analysts and the prior-history model need.
--- A view: its two readers (fct_incidents, fct_prior_history) each read only their columns; as a
--- table, all 45 columns of every incident were written again each night (0.84 s at five years).
-{{ config(materialized='view') }}
 
 with
 
