@@ -173,10 +173,12 @@ def _differing_rows(left, right) -> dict[str, int]:
 
 
 def test_a_snapshot_made_from_the_last_holds_the_marts_as_they_are_now(tmp_path, monkeypatch):
-    """Each publish starts from the last snapshot and copies again only the rows of stamps whose
-    rows changed in number (and every table without stamps, or whose columns changed): after a
-    night that decided claims again, dropped some, added one, changed a plain table's rows, a
-    table's columns and dropped a table, the snapshot holds exactly the warehouse's marts."""
+    """Each publish starts from the last snapshot and copies again only the groups of rows
+    whose rows changed in number (by stamps, or by the whole row where a table has none), and
+    every table whose columns changed: after a night that decided claims again, dropped some,
+    added one, changed one column of one row of a plain table and dropped one of its twin
+    rows, changed a table's columns and dropped a table, the snapshot holds exactly the
+    warehouse's marts."""
     folder = tmp_path / "w"
     folder.mkdir(mode=0o700)
     warehouse = folder / "dacall.duckdb"
@@ -192,7 +194,10 @@ def test_a_snapshot_made_from_the_last_holds_the_marts_as_they_are_now(tmp_path,
             "create table marts.evidence as select i as k, i % 2 as found_at, "
             "timestamptz '2025-01-01 00:00:00+00' as decided_at from range(6) as t(i)"
         )
-        con.execute("create table marts.plain as select i from range(5) as t(i)")
+        con.execute(
+            'create table marts.plain as select i, i % 2 as "a ""grp"" column" '
+            "from range(5) as t(i) union all select 4, 0"
+        )
         con.execute("create table marts.gone as select 1 as i")
     first, _ = publish_snapshot(warehouse, "first")
     assert set(_differing_rows(warehouse, first).values()) == {0}
@@ -203,7 +208,8 @@ def test_a_snapshot_made_from_the_last_holds_the_marts_as_they_are_now(tmp_path,
             "(1, 'decided again', timestamptz '2025-02-01 00:00:00+00'), "
             "(100, 'new', timestamptz '2025-02-01 00:00:00+00')"
         )
-        con.execute("update marts.plain set i = i + 10")
+        con.execute('update marts.plain set "a ""grp"" column" = 7 where i = 2')
+        con.execute("delete from marts.plain where rowid = (select max(rowid) from marts.plain)")
         con.execute("alter table marts.evidence add column note varchar default 'n'")
         con.execute("drop table marts.gone")
     second, tables = publish_snapshot(warehouse, "second")
