@@ -1,4 +1,6 @@
--- Incidents with the measures analysts and the prior-history model need.
+-- Incidents with the measures analysts and the prior-history model need. Written only where
+-- its rows changed (dbt/macros/changed_rows.sql): its query costs a tenth of writing it whole.
+{{ config(materialized='changed_rows') }}
 
 with
 

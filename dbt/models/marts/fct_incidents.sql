@@ -1,3 +1,6 @@
+-- Written only where its rows changed (dbt/macros/changed_rows.sql).
+{{ config(materialized='changed_rows') }}
+
 with
 
 incidents as (
