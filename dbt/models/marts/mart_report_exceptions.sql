@@ -1,8 +1,6 @@
 -- The exception list of the report (exceptions.csv): every claim without a matching audit
 -- entry, with the entry it was read from, and every incident with missed history, with the
--- history that was visible and how the incident ended. One row per exception. Written only
--- where its rows changed (dbt/macros/changed_rows.sql).
-{{ config(materialized='changed_rows') }}
+-- history that was visible and how the incident ended. One row per exception.
 
 with
 
