@@ -15,7 +15,8 @@
   The table is built whole, as dbt's `table` materialization builds it (a contract enforced on
   its columns), on a first build, a full refresh, or when the query's columns are not the
   table's. The query's values are hashed as the table's types, so a column a contract casts
-  compares as stored.
+  compares as stored. The review app's snapshot is kept the same way, from the warehouse to its
+  copy (src/dacall/review/snapshot.py).
 #}
 
 {% materialization changed_rows, adapter='duckdb', supported_languages=['sql'] %}

@@ -19,7 +19,9 @@ snapshot hold different numbers of its rows:
   change missed would need a changed row to hash as its old value, one chance in 2**64).
 A group is known by one number, a hash of its stamps or of its row. Hashing both copies' rows
 costs a fraction of writing a table whole: at five years of history, the six marts dbt rebuilds
-whole every night took 0.5 s to publish against 1.75 s copied whole.
+whole every night took 0.4-0.6 s to publish against 1.75 s copied whole. The dbt build writes
+int_incidents_enriched and fct_incidents the same way (dbt/macros/changed_rows.sql), within one
+database where this works across two.
 """
 
 from __future__ import annotations
