@@ -14,9 +14,11 @@
 
   The table is built whole, as dbt's `table` materialization builds it (a contract enforced on
   its columns), on a first build, a full refresh, or when the query's columns are not the
-  table's. The query's values are hashed as the table's types, so a column a contract casts
-  compares as stored. The review app's snapshot is kept the same way, from the warehouse to its
-  copy (src/dacall/review/snapshot.py).
+  table's, by name, order or type: a column whose type changed is never kept as it was (with a
+  contract, dbt has already checked that the query's types are the contract's). When no group
+  changed, nothing is deleted or inserted and the query is not read a second time.
+  tests/test_changed_rows.py builds a small project with it. The review app's snapshot is kept
+  the same way, from the warehouse to its copy (src/dacall/review/snapshot.py).
 #}
 
 {% materialization changed_rows, adapter='duckdb', supported_languages=['sql'] %}
@@ -36,14 +38,22 @@
     {%- if existing_relation is not none and existing_relation.is_table and not should_full_refresh() -%}
         {%- set held = adapter.get_columns_in_relation(existing_relation) -%}
         {%- set queried = get_column_schema_from_query(sql) -%}
-        {%- if held | map(attribute='name') | list == queried | map(attribute='name') | list -%}
+        {%- if changed_rows_layout(held) == changed_rows_layout(queried) -%}
             {%- set columns = held -%}
         {%- endif -%}
     {%- endif -%}
 
     {%- if columns -%}
+        {%- set changed = target_relation.identifier ~ '__changed_groups' -%}
+        {% call statement('changed_groups', fetch_result=True) -%}
+            {{ changed_rows_groups(changed, target_relation, sql, columns) }}
+        {%- endcall %}
+        {%- set changed_groups = load_result('changed_groups')['data'][0][0] -%}
         {% call statement('main') -%}
-            {{ changed_rows_written(target_relation, sql, columns) }}
+            {%- if changed_groups > 0 %}
+            {{ changed_rows_written(changed, target_relation, sql, columns) }};
+            {%- endif %}
+            drop table {{ changed }}
         {%- endcall %}
     {%- else -%}
         {% call statement('main') -%}
@@ -63,30 +73,40 @@
     {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
-{% macro changed_rows_written(relation, query, columns) -%}
-    {#- The statements that bring `relation` (holding `columns`, as adapter.get_columns_in_relation
-        gives them) to the rows of `query`: the groups of whole-row hashes whose counts differ,
-        then their rows deleted and inserted. hash() is never null, so the changed groups' rows
-        are found by `in`, a hash join. -#}
-    {%- set changed = relation.identifier ~ '__changed_groups' -%}
-    {%- set held_row -%}
-        hash({% for column in columns %}rows.{{ adapter.quote(column.name) }}{{ ', ' if not loop.last }}{% endfor %})
-    {%- endset -%}
-    {%- set queried_row -%}
-        hash({% for column in columns %}cast(rows.{{ adapter.quote(column.name) }} as {{ column.data_type }}){{ ', ' if not loop.last }}{% endfor %})
-    {%- endset -%}
+{% macro changed_rows_layout(columns) -%}
+    {#- Columns as name and type, in order: the table's and the query's must be the same for the
+        table to be kept. -#}
+    {%- set layout = [] -%}
+    {%- for column in columns %}{% do layout.append(column.name ~ ' ' ~ column.dtype) %}{% endfor -%}
+    {{ return(layout) }}
+{%- endmacro %}
+
+{% macro changed_rows_hash(columns) -%}
+    {#- One row's value as one hash (never null); the query's and the table's columns are of
+        one type, so a row hashes the same on both sides. -#}
+    hash({% for column in columns %}rows.{{ adapter.quote(column.name) }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro changed_rows_groups(changed, relation, query, columns) -%}
+    {#- The groups of whole-row hashes whose counts differ between `query` and `relation`, into
+        the temporary table `changed`, and how many there are. -#}
+    create or replace temp table {{ changed }} as
+    select coalesce(queried.grp, held.grp) as grp
+    from (select {{ changed_rows_hash(columns) }} as grp, count(*) as n from ({{ query }}) as rows group by all) as queried
+    full outer join (select {{ changed_rows_hash(columns) }} as grp, count(*) as n from {{ relation }} as rows group by all) as held
+        on queried.grp = held.grp
+    where queried.n is distinct from held.n;
+    select count(*) from {{ changed }}
+{%- endmacro %}
+
+{% macro changed_rows_written(changed, relation, query, columns) -%}
+    {#- The changed groups' rows deleted from `relation` and inserted from `query`, found by `in`
+        on the hash (a hash join). -#}
     {%- set listed -%}
         {% for column in columns %}{{ adapter.quote(column.name) }}{{ ', ' if not loop.last }}{% endfor %}
     {%- endset -%}
-    create or replace temp table {{ changed }} as
-    select coalesce(queried.grp, held.grp) as grp
-    from (select {{ queried_row }} as grp, count(*) as n from ({{ query }}) as rows group by all) as queried
-    full outer join (select {{ held_row }} as grp, count(*) as n from {{ relation }} as rows group by all) as held
-        on queried.grp = held.grp
-    where queried.n is distinct from held.n;
-    delete from {{ relation }} as rows where {{ held_row }} in (select grp from {{ changed }});
+    delete from {{ relation }} as rows where {{ changed_rows_hash(columns) }} in (select grp from {{ changed }});
     insert into {{ relation }} ({{ listed }})
     select {{ listed }} from ({{ query }}) as rows
-    where {{ queried_row }} in (select grp from {{ changed }});
-    drop table {{ changed }}
+    where {{ changed_rows_hash(columns) }} in (select grp from {{ changed }})
 {%- endmacro %}
