@@ -6,20 +6,16 @@ The copy is written under a temporary name and swapped in with os.replace: a rea
 old file or the new one, never half of one, and an open reader keeps the old file until it
 closes.
 
-The new copy starts from the last one, and only the rows that differ are written again. A
-table's rows are grouped, and a group is copied again only where the warehouse and the last
-snapshot hold different numbers of its rows:
-- a mart that copies rows with stamps (dbt/macros/copied_rows.sql: `decided_at`, `found_at`)
-  writes a row again only with new stamps and otherwise only deletes rows, so its rows are
-  grouped by their stamps: rows sharing a set of stamps were written by one build and since
-  then only lost rows (at five years of history, two tables of 400,000 rows each where a night
-  changes a few thousand);
-- every other mart is grouped by a hash of each whole row, so that a group is one row's value:
-  a row added, removed or changed in any column changes the count of its value's group (a
-  change missed would need a changed row to hash as its old value, one chance in 2**64).
-A group is known by one number, a hash of its stamps or of its row. Hashing both copies' rows
-costs a fraction of writing a table whole: at five years of history, the six marts dbt rebuilds
-whole every night took 0.4-0.6 s to publish against 1.75 s copied whole. The dbt build writes
+The new copy starts from the last one, and only the rows that differ are written again. Each
+table's rows are grouped by a hash of the whole row, so that a group is one row's value, and a
+group is copied again only where the warehouse and the last snapshot hold different numbers of
+its rows: a row added, removed or changed in any column changes the count of its value's group
+(a change missed would need a changed row to hash as its old value, one chance in 2**64).
+Hashing both copies' rows costs a fraction of writing a table whole. Grouping the marts that
+copy rows with stamps (dbt/macros/copied_rows.sql) by their stamps alone was cheaper to hash but
+wrote far more: a night deletes a few of the rows a full build stamped, and their group was
+every row of that build (at five years of history, fct_check_reconciliation's 432,767 rows
+written again for 123 deleted: 0.6-0.8 s against 0.4 s). The dbt build writes
 int_incidents_enriched and fct_incidents the same way (dbt/macros/changed_rows.sql), within one
 database where this works across two.
 """
@@ -36,10 +32,6 @@ from dacall.settings import UserError
 from dacall.warehouse import plain_file_of_mine, private_dir
 
 SNAPSHOT_NAME = "dacall_marts.duckdb"
-
-# The stamps dbt/macros/copied_rows.sql keeps beside the rows a mart copies (its models name
-# them in their delete_rows_restamped pre-hooks; tests/test_review.py holds the two together).
-ROW_STAMPS = ("found_at", "decided_at")
 
 
 def snapshot_path(warehouse: Path) -> Path:
@@ -128,7 +120,7 @@ def _drop_tables_not_in(con, names: list[str]) -> None:
         [current],
     ).fetchall():
         if table not in names:
-            con.execute(f'drop table marts."{table}"')
+            con.execute(f"drop table marts.{_quoted(table)}")
 
 
 def _database_name(con) -> str:
@@ -137,39 +129,43 @@ def _database_name(con) -> str:
 
 def _publish_table(con, table: str) -> None:
     """The warehouse's table in the snapshot: only the groups of rows that changed in number
-    (by stamps, or by a hash of the whole row), or copied whole where the last snapshot's copy
-    has other columns."""
+    (by a hash of the whole row), or copied whole where the last snapshot's copy has other
+    columns or most of its rows changed."""
     columns = _columns(con, "warehouse", table)
+    name = _quoted(table)
     if _columns(con, _database_name(con), table) != columns:
-        con.execute(
-            f'create or replace table marts."{table}" as select * from warehouse.marts."{table}"'
-        )
+        con.execute(f"create or replace table marts.{name} as select * from warehouse.marts.{name}")
         return
-    # A row's group as one number, the hash of its stamps or of the whole row: hash() is never
-    # null, so the rows of changed groups are found by `in`, a hash join (a join of the stamps
-    # themselves, null where a row has none, took ten times longer).
-    stamps = [name for name, _type in columns if name in ROW_STAMPS]
-    grouped = ", ".join(f"rows.{_quoted(name)}" for name in stamps or [n for n, _t in columns])
-    group = f"hash({grouped})"
+    # hash() is never null, so the rows of changed groups are found by `in`, a hash join (a
+    # join of the columns themselves, null where a row has none, took ten times longer).
+    group = "hash(" + ", ".join(f"rows.{_quoted(column)}" for column, _type in columns) + ")"
     con.execute(
         f"""
         create or replace temp table changed as
         select coalesce(now.grp, before.grp) as grp
         from (select {group} as grp, count(*) as n
-              from warehouse.marts."{table}" as rows group by all) as now
+              from warehouse.marts.{name} as rows group by all) as now
         full join (select {group} as grp, count(*) as n
-              from marts."{table}" as rows group by all) as before
+              from marts.{name} as rows group by all) as before
             on now.grp = before.grp
         where now.n is distinct from before.n
         """
     )
-    if not con.execute("select count(*) from changed").fetchone()[0]:
+    ((changed, rows),) = con.execute(
+        f"select (select count(*) from changed), (select count(*) from warehouse.marts.{name})"
+    ).fetchall()
+    if not changed:
+        return
+    if changed > rows:
+        # More than about half the rows written again (the bridge of people, whose match
+        # probabilities all move a little with each night's records; the review queue, whose
+        # positions move down with each new case): copied whole, in half the time.
+        con.execute(f"create or replace table marts.{name} as select * from warehouse.marts.{name}")
         return
     changed_rows = f"where {group} in (select grp from changed)"
-    con.execute(f'delete from marts."{table}" as rows {changed_rows}')
+    con.execute(f"delete from marts.{name} as rows {changed_rows}")
     con.execute(
-        f'insert into marts."{table}" select * from warehouse.marts."{table}" as rows '
-        f"{changed_rows}"
+        f"insert into marts.{name} select * from warehouse.marts.{name} as rows {changed_rows}"
     )
 
 
