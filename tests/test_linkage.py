@@ -412,3 +412,45 @@ def test_a_run_from_kept_pairs_links_as_one_that_compares_every_pair(
     changed_model, counts = link_records(tonight, kept_pairs=cache)
     assert counts["pairs_reused"] == 0
     assert _rows(changed_model) == _rows(link_records(tonight)[0]) != _rows(every)
+
+
+def _probabilities(records: pa.Table, config_copy, decimals: int) -> dict[tuple, float]:
+    settings = yaml.safe_load((config_copy / "linkage.yml").read_text())
+    settings["probability_decimals"] = decimals
+    (config_copy / "linkage.yml").write_text(yaml.safe_dump(settings))
+    links = link_records(records)[0]
+    columns = (links.column(c).to_pylist() for c in links.column_names)
+    return {(s, r, k): p for s, r, k, p in zip(*columns, strict=True)}
+
+
+def test_probabilities_are_published_cut_down_and_hold_still_from_night_to_night(
+    force_year, config_copy
+):
+    """Each night's prior moves every probability below 1 in its last places. Published to
+    probability_decimals places, cut down (never rounded up, so a threshold on them answers as
+    on the model's), the records already linked keep their probabilities when a day's records
+    arrive; in full, most of them move."""
+    import pyarrow.compute as pc
+
+    tonight = _force_year_records(force_year[1])
+    last = pc.max(tonight.column("record_date")).as_py()
+    last_night = tonight.filter(pc.less(tonight.column("record_date"), last))
+    full, cut = (_probabilities(tonight, config_copy, places) for places in (12, 3))
+    assert full.keys() == cut.keys()
+    linked = [row for row, probability in full.items() if probability < 1]
+    assert len(linked) > 1000
+    assert sum(cut[row] != full[row] for row in linked) > len(linked) / 2
+    assert all(
+        cut[row] <= full[row] < cut[row] + 0.001
+        and abs(cut[row] * 1000 - round(cut[row] * 1000)) < 1e-6
+        for row in full
+    )
+
+    full_before, cut_before = (
+        _probabilities(last_night, config_copy, places) for places in (12, 3)
+    )
+    kept = [row for row in linked if row in full_before]
+    moved = sum(full_before[row] != full[row] for row in kept)
+    moved_cut = sum(cut_before[row] != cut[row] for row in kept)
+    assert moved > len(kept) / 2
+    assert moved_cut < len(kept) / 50

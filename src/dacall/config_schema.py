@@ -117,6 +117,7 @@ SCHEMAS: dict[str, dict] = {
             "review_band": {"type": "array", "items": _SHARE, "minItems": 2, "maxItems": 2},
             "memory_limit": _MEMORY,
             "parameters": {"enum": ["fixed", "estimated"]},
+            "probability_decimals": {"type": "integer", "minimum": 1, "maximum": 12},
         }
     ),
     "linkage_parameters.yml": _mapping(

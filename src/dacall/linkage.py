@@ -361,12 +361,19 @@ def link_records(
             split_part(m.unique_id, '|', 1) as source,
             substr(m.unique_id, strpos(m.unique_id, '|') + 1) as source_record_id,
             $person || left(sha256($salt || f.first_id), $digits) as person_key,
-            coalesce(b.match_probability, 1.0)::double as match_probability
+            -- Floored, never rounded up: a published probability is never above the model's,
+            -- so a threshold on it (an extract's, an analyst's) holds as on the model's own.
+            (floor(coalesce(b.match_probability, 1.0)::decimal(18, 12) * $scale) / $scale)::double
+                as match_probability
         from members m
         join first_member f using (cluster_id)
         left join best b using (unique_id)
         """,
-        params={"threshold": threshold, **PERSON_KEY_SQL},
+        params={
+            "threshold": threshold,
+            "scale": 10 ** int(config["probability_decimals"]),
+            **PERSON_KEY_SQL,
+        },
     ).to_arrow_table()
     summary = {
         "records": prepared.num_rows,
