@@ -307,6 +307,13 @@ def _until_let_go(warehouse: Path) -> None:
             time.sleep(0.1)
 
 
+def _results_without_pages(reports: Path) -> set[Path]:
+    """The GX results stored under a reports folder whose Data Docs page was never built."""
+    stored, pages = reports / "gx_validations", reports / "data_docs" / "validations"
+    results = {result.relative_to(stored) for result in stored.rglob("*.json")}
+    return {result for result in results if not (pages / result).with_suffix(".html").exists()}
+
+
 @pytest.fixture(scope="module")
 def killed_after_and_inside_each_step(sample_warehouse, samples, tmp_path_factory):
     root = tmp_path_factory.mktemp("kills")
@@ -336,6 +343,7 @@ def killed_after_and_inside_each_step(sample_warehouse, samples, tmp_path_factor
             "build_left": (folder / ".building").exists(),
             "layers": _layers(warehouse),
             "report": report.read_bytes(),
+            "results_without_pages": len(_results_without_pages(folder / "reports")),
             "steps": query(
                 warehouse,
                 "select step, status from audit.pipeline_runs where run_id = "
@@ -366,7 +374,11 @@ def killed_after_and_inside_each_step(sample_warehouse, samples, tmp_path_factor
         "warehouse": warehouse,
         "before": before,
         "kills": kills,
-        "after": {"layers": _layers(warehouse), "report": report.read_bytes()},
+        "after": {
+            "layers": _layers(warehouse),
+            "report": report.read_bytes(),
+            "results_without_pages": len(_results_without_pages(folder / "reports")),
+        },
         "last": (last.returncode, out, err),
         "second": second,
         "second_seconds": second_seconds,
@@ -410,6 +422,10 @@ def test_the_run_after_the_kills_completes_and_the_ledger_balances(
     assert query(
         warehouse, "select count(*) from raw.audit_rms where _file = 'audit_rms_20250710.csv'"
     ) == [(1,)]
+    # `dacall run` builds its Data Docs once, after its last step: a run killed before then
+    # left results without pages, and the next run built them.
+    assert max(kill["results_without_pages"] for kill in chain["kills"].values()) >= 10
+    assert chain["after"]["results_without_pages"] == 0
 
 
 def test_a_second_run_in_the_gap_between_steps_is_refused_in_one_line(

@@ -213,9 +213,12 @@ def transform_step(
     return summary
 
 
-def _validate(warehouse: Path, run_id: str, work, reports: Path | None, step: str) -> list:
+def _validate(
+    warehouse: Path, run_id: str, work, reports: Path | None, step: str, data_docs: bool
+) -> list:
     """Run the suites of step `step` on the warehouse; their results and Data Docs go to the
-    reports folder of that warehouse, readable only by its owner."""
+    reports folder of that warehouse, readable only by its owner. Without `data_docs` the
+    pages are left to data_docs_step, once for a whole run."""
     from dacall.validation.run import Validator
     from dacall.warehouse import connect, owner_only
 
@@ -225,7 +228,8 @@ def _validate(warehouse: Path, run_id: str, work, reports: Path | None, step: st
             validator = Validator(con, run_id, reports or paths.reports_for(warehouse))
             verdicts = work(validator)
             fault_point(f"{step}:recorded")  # its results are in, its Data Docs not yet built
-            validator.build_docs()
+            if data_docs:
+                validator.build_docs()
             return verdicts
         finally:
             con.close()
@@ -237,6 +241,7 @@ def gate_step(
     up_to: date | None = None,
     reports: Path | None = None,
     full_refresh: bool = False,
+    data_docs: bool = True,
 ) -> dict:
     """Quality gates on the raw feeds (and freshness): which feeds must not flow on. They gate
     the files not gated yet; `full_refresh` gates every row again."""
@@ -253,6 +258,7 @@ def gate_step(
         lambda v: (raw_gates(v, everything=full_refresh), freshness(v, up_to)),
         reports,
         "raw_gates",
+        data_docs,
     )
     stopped = sorted(v.target.removeprefix("raw.") for v in gates if not v.success)
     lines = [v.line() for v in gates + fresh]
@@ -263,14 +269,22 @@ def gate_step(
 
 
 def staging_gate_step(
-    warehouse: Path | None = None, run_id: str | None = None, reports: Path | None = None
+    warehouse: Path | None = None,
+    run_id: str | None = None,
+    reports: Path | None = None,
+    data_docs: bool = True,
 ) -> dict:
     from dacall.alerts import alert
     from dacall.validation.run import staging_gates
 
     warehouse = paths.warehouse_or_configured(warehouse)
     verdicts = _validate(
-        warehouse, run_id or str(uuid.uuid4()), staging_gates, reports, "staging_gates"
+        warehouse,
+        run_id or str(uuid.uuid4()),
+        staging_gates,
+        reports,
+        "staging_gates",
+        data_docs,
     )
     stopped = sorted(v.target.removeprefix("staging.") for v in verdicts if not v.success)
     failed = [v.line() for v in verdicts if not v.success]
@@ -284,6 +298,7 @@ def compliance_step(
     run_id: str | None = None,
     reports: Path | None = None,
     full_refresh: bool = False,
+    data_docs: bool = True,
 ) -> dict:
     """The compliance suite: a failure is a finding to report, not a reason to stop. It
     validates the claims that are new or changed since it last ran; `full_refresh`, every
@@ -298,6 +313,7 @@ def compliance_step(
         lambda validator: [compliance(validator, everything=full_refresh)],
         reports,
         "compliance",
+        data_docs,
     )
     exceptions = len(verdict.unexpected_rows)
     if exceptions:
@@ -310,6 +326,16 @@ def compliance_step(
             wait=False,
         )
     return {"verdicts": [verdict.line()], "exceptions": exceptions}
+
+
+def data_docs_step(warehouse: Path | None = None, reports: Path | None = None) -> None:
+    """The Data Docs of a run whose validating steps left them (dacall.steps.run_steps)."""
+    from dacall.validation.run import build_run_data_docs
+    from dacall.warehouse import owner_only
+
+    warehouse = paths.warehouse_or_configured(warehouse)
+    with owner_only():
+        build_run_data_docs(warehouse, Path(reports or paths.reports_for(warehouse)))
 
 
 def summary(warehouse: Path | None = None) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +35,9 @@ class RunContext:
     up_to: date | None = None
     progress: pipeline.Progress | None = None
     full_refresh: bool = False  # rebuild the incremental models and gate every raw row again
+    # Each validating step builds its Data Docs (an Airflow task); run_steps builds them once,
+    # after its last step.
+    data_docs_per_step: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Step:
     # "stopped" list.
     skip_reason: Callable[[Results], str | None] = field(default=lambda _results: None)
     outlet: str | None = None  # the Airflow asset its success updates
+    validates: bool = False  # records GX results (and builds their Data Docs, in Airflow)
 
 
 def _needs_marts(results: Results) -> str | None:
@@ -73,14 +77,17 @@ def _validates_or_reports(
     needs: tuple[str, ...],
     skip_reason: Callable[[Results], str | None] = Step.skip_reason,
     reads_only_what_is_new: bool = False,
+    validates: bool = True,
 ) -> Step:
     """A transform step that reads the warehouse and writes to the run's reports folder (the
     gates, the compliance suite, the report): `step_function(warehouse, run_id, reports)`. A
-    step that `reads_only_what_is_new` reads all history when the run is a full refresh."""
+    step that `reads_only_what_is_new` reads all history when the run is a full refresh; one
+    that `validates` builds its Data Docs or leaves them to the run (RunContext)."""
 
     def run(c: RunContext, _r: Results) -> dict:
         everything = {"full_refresh": c.full_refresh} if reads_only_what_is_new else {}
-        return step_function(c.warehouse, c.run_id, reports=c.reports, **everything)
+        docs = {"data_docs": c.data_docs_per_step} if validates else {}
+        return step_function(c.warehouse, c.run_id, reports=c.reports, **everything, **docs)
 
     return Step(
         name,
@@ -89,6 +96,7 @@ def _validates_or_reports(
         run,
         needs=needs,
         skip_reason=skip_reason,
+        validates=validates,
     )
 
 
@@ -156,6 +164,7 @@ STEPS: tuple[Step, ...] = (
         pipeline.report_step,
         needs=("compliance",),
         skip_reason=_needs_compliance,
+        validates=False,
     ),
 )
 
@@ -202,15 +211,25 @@ def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS)
     results: Results = {}
     say = context.progress or (lambda _m: None)
     warehouse = pipeline.paths.warehouse_or_configured(context.warehouse)
+    context = replace(context, data_docs_per_step=False)
     with run_lock(warehouse, context.run_id):
         if any(step.name.startswith("build_") for step in steps):
             pipeline.parse_for_builds(warehouse)  # dbt is ready when its first build comes
-        for step in steps:
-            reason = step.skip_reason(results)
-            if reason is None:
-                say(step.says)
-            results[step.name] = run_step(step, context, results)
-            fault_point(after_step(step.name))
+        validated = False
+        try:
+            for step in steps:
+                reason = step.skip_reason(results)
+                if reason is None:
+                    say(step.says)
+                    validated |= step.validates
+                results[step.name] = run_step(step, context, results)
+                fault_point(after_step(step.name))
+        finally:
+            # Also when a step failed: the results recorded before it are then what the Data
+            # Docs are read for.
+            if validated:
+                say("validate: Data Docs of the run's results")
+                pipeline.data_docs_step(warehouse, context.reports)
     wait_for_emails()  # the steps' alerts, sent meanwhile
     return results
 

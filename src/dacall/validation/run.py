@@ -149,12 +149,10 @@ class Validator:
         return verdict
 
     def build_docs(self) -> None:
-        """The pages of the results this validator recorded and of every suite, and the index.
-        The pages of earlier steps and runs are built already: rendering every stored result
-        again, as GX does by default, would make each night slower than the one before."""
-        from dacall.validation.data_docs import make_offline
-
-        started = time.time()
+        """The pages of the results this validator recorded, and the index (a step run on its
+        own, as an Airflow task). The pages of earlier steps and runs are built already:
+        rendering every stored result again, as GX does by default, would make each night
+        slower than the one before."""
         # This run's results only, listed by their folders (suite, then run): listing every
         # stored result, as the store's list_keys does, grows with every night kept.
         store = self.context.validation_results_store
@@ -163,30 +161,63 @@ class Validator:
             for suite in sorted(self.suites_validated)
             for key in store.store_backend.list_keys((suite, self.run_id))
         ]
-        site = self.reports / DATA_DOCS_FOLDER
-        suites = self.context.expectations_store.list_keys()  # every suite, a fixed number
-        rendered = site / SUITE_PAGES_FINGERPRINT
-        current = _suite_pages_fingerprint()
-        if _suite_pages_current(site, suites, rendered, current):
-            suites = []  # as they were rendered: only the index and this step's results change
-        else:
-            rendered.unlink(missing_ok=True)  # a build that fails leaves no claim of being current
-        # An empty list would mean every page of every result: the index is rebuilt anyway.
-        self.context.build_data_docs(resource_identifiers=[*results, *suites] or [None])
-        # A file's time can lag the clock by a tick: a second's margin rewrites a page twice at
-        # worst, which changes nothing.
-        make_offline(site, changed_since=started - 1)
-        if suites:
-            from dacall.warehouse import write_private
+        build_data_docs(self.context, self.reports, results)
 
-            write_private(rendered, current.encode())
-        archive_results_beyond_index(
-            self.reports / RESULTS_FOLDER,
-            self.reports / RESULTS_ARCHIVE,
-            self.context.variables.data_docs_sites["local_site"]["site_index_builder"][
-                "validation_results_limit"
-            ],
-        )
+
+def build_run_data_docs(warehouse: Path, reports: Path) -> None:
+    """Data Docs once for a whole run of every step (`dacall run`), rather than after each of
+    its three validating steps (each build reads the results the index lists: 0.5 s of a
+    five-year night's 0.8 s): the pages of the stored results that have none (the run's own,
+    and those of a run killed before its Data Docs were built), and the index."""
+    from dacall import paths
+    from dacall.validation.context import get_context
+
+    context = get_context(paths.state(warehouse), reports)
+    store = context.validation_results_store
+    stored, pages = reports / RESULTS_FOLDER, reports / DATA_DOCS_FOLDER / "validations"
+    # The store keeps only the results the index shows (archive_results_beyond_index), so
+    # this looks at a few hundred files at most.
+    kept = [result.relative_to(stored) for result in stored.rglob("*.json")]
+    results = [
+        store.tuple_to_key(result.with_suffix("").parts)
+        for result in kept
+        if len(result.parts) == 4  # suite, run, run time, batch
+        and not (pages / result).with_suffix(".html").exists()
+    ]
+    build_data_docs(context, reports, results)
+
+
+def build_data_docs(context, reports: Path, results: list) -> None:
+    """The pages of `results` (keys of GX's results store), of every suite when they are
+    missing or the suites changed, and the index; then the results the index no longer shows
+    are archived."""
+    from dacall.validation.data_docs import make_offline
+
+    started = time.time()
+    site = reports / DATA_DOCS_FOLDER
+    suites = context.expectations_store.list_keys()  # every suite, a fixed number
+    rendered = site / SUITE_PAGES_FINGERPRINT
+    current = _suite_pages_fingerprint()
+    if _suite_pages_current(site, suites, rendered, current):
+        suites = []  # as they were rendered: only the index and these results change
+    else:
+        rendered.unlink(missing_ok=True)  # a build that fails leaves no claim of being current
+    # An empty list would mean every page of every result: the index is rebuilt anyway.
+    context.build_data_docs(resource_identifiers=[*results, *suites] or [None])
+    # A file's time can lag the clock by a tick: a second's margin rewrites a page twice at
+    # worst, which changes nothing.
+    make_offline(site, changed_since=started - 1)
+    if suites:
+        from dacall.warehouse import write_private
+
+        write_private(rendered, current.encode())
+    archive_results_beyond_index(
+        reports / RESULTS_FOLDER,
+        reports / RESULTS_ARCHIVE,
+        context.variables.data_docs_sites["local_site"]["site_index_builder"][
+            "validation_results_limit"
+        ],
+    )
 
 
 SUITE_PAGES_FINGERPRINT = "suite_pages.fingerprint"
