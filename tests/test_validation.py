@@ -171,6 +171,20 @@ def test_a_night_gates_only_new_files_and_still_sees_the_whole_table(
     assert everything["stopped_feeds"] == ["audit_rms", "cc_log"]
     assert rms_gate("full")["expect_column_values_to_be_unique"] == (False, in_table + 2, 2)
 
+    # The day's file delivered again, mended: its new delivery is gated, and only it.
+    (landing / "audit_rms" / "audit_rms_20250710.csv").write_bytes(
+        b"AUDIT_ID,USER_ID,ACTION,TIMESTAMP,SEARCH_TEXT,RECORD_ID\r\n"
+        b"5690998,S10455,LOGIN,2025-07-10 08:00:00,,\r\n"
+    )
+    ingest(landing, warehouse)
+    gate_step(warehouse, "night-4")
+    assert rms_gate("night-4")["expect_column_values_to_be_unique"] == (True, 1, 0)
+    assert query(
+        warehouse,
+        "select count(*), count(distinct sha256) from audit.gated_files "
+        "where feed = 'audit_rms' and file_name = 'audit_rms_20250710.csv'",
+    ) == [(1, 1)]
+
 
 def test_a_missing_day_is_reported_by_feed_and_date(generated, tmp_path, monkeypatch):
     from dacall.ingest.loader import ingest
@@ -402,7 +416,7 @@ def test_the_gates_frames_are_the_frames_duckdb_gives_pandas(sample_warehouse, t
                 sorted({f'"{e.column}"' for e in expectations if hasattr(e, "column")})
             )
             rules = _rules_fingerprint(f"gate_raw_{feed}", [])
-            everything = _ungated_rows(con, feed, expectations, rules, everything=True)
+            everything, _files = _ungated_rows(con, feed, expectations, rules, everything=True)
             expected = con.execute(f"select {columns} from raw.{feed}").df()
             assert len(everything) > 0
             pd.testing.assert_frame_equal(everything, expected)
@@ -413,7 +427,13 @@ def test_the_gates_frames_are_the_frames_duckdb_gives_pandas(sample_warehouse, t
                 f"now() from raw.{feed} where _file <> ?",
                 [feed, rules, first_file],
             )
-            night = _ungated_rows(con, feed, expectations, rules, everything=False)
+            night, files = _ungated_rows(con, feed, expectations, rules, everything=False)
+            assert (
+                files
+                == con.execute(
+                    f"select distinct _file, _sha256 from raw.{feed} where _file = ?", [first_file]
+                ).fetchall()
+            )
             expected = con.execute(
                 f"select {columns} from raw.{feed} where _file = ?", [first_file]
             ).df()
