@@ -36,7 +36,7 @@ class RunContext:
     progress: pipeline.Progress | None = None
     full_refresh: bool = False  # rebuild the incremental models and gate every raw row again
     # Each validating step builds its Data Docs (an Airflow task); run_steps builds them once,
-    # after its last step.
+    # after its last validating step.
     data_docs_per_step: bool = True
 
 
@@ -215,23 +215,33 @@ def run_steps(context: RunContext, steps: list[Step] | tuple[Step, ...] = STEPS)
     with run_lock(warehouse, context.run_id):
         if any(step.name.startswith("build_") for step in steps):
             pipeline.parse_for_builds(warehouse)  # dbt is ready when its first build comes
-        validated = False
+        # The Data Docs are built once, after the last validating step: before the report,
+        # which links to them.
+        last_validating = max((i for i, s in enumerate(steps) if s.validates), default=-1)
+        validated = docs_built = False
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
                 reason = step.skip_reason(results)
                 if reason is None:
                     say(step.says)
                     validated |= step.validates
                 results[step.name] = run_step(step, context, results)
+                if validated and index == last_validating:
+                    docs_built = True  # tried once: a failed build is not tried again below
+                    _build_data_docs(say, warehouse, context.reports)
                 fault_point(after_step(step.name))
         finally:
             # Also when a step failed: the results recorded before it are then what the Data
             # Docs are read for.
-            if validated:
-                say("validate: Data Docs of the run's results")
-                pipeline.data_docs_step(warehouse, context.reports)
+            if validated and not docs_built:
+                _build_data_docs(say, warehouse, context.reports)
     wait_for_emails()  # the steps' alerts, sent meanwhile
     return results
+
+
+def _build_data_docs(say: Callable[[str], None], warehouse: Path, reports: Path | None) -> None:
+    say("validate: Data Docs of the run's results")
+    pipeline.data_docs_step(warehouse, reports)
 
 
 def new_run_id() -> str:

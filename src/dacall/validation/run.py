@@ -165,10 +165,11 @@ class Validator:
 
 
 def build_run_data_docs(warehouse: Path, reports: Path) -> None:
-    """Data Docs once for a whole run of every step (`dacall run`), rather than after each of
-    its three validating steps (each build reads the results the index lists: 0.5 s of a
-    five-year night's 0.8 s): the pages of the stored results that have none (the run's own,
-    and those of a run killed before its Data Docs were built), and the index."""
+    """Data Docs once for a whole run of every step (`dacall run`, after its last validating
+    step), rather than after each of its three validating steps (each build reads the results
+    the index lists: 0.5 s of a five-year night's 0.8 s): the pages of the stored results that
+    have none (the run's own, and those of a run killed before its Data Docs were built), and
+    the index."""
     from dacall import paths
     from dacall.validation.context import get_context
 
