@@ -304,12 +304,17 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value
 
 
+# Each file of feed $feed as the raw table holds it: its latest delivery in the load ledger.
+LATEST_DELIVERIES = """
+    select * from audit.files_loaded
+    where feed = $feed
+    qualify row_number() over (partition by file_name order by delivery desc) = 1
+"""
+
+
 def _ledger_rows(con, feed: str) -> int:
     return con.execute(
-        "select coalesce(sum(rows_loaded), 0) from (select * from audit.files_loaded "
-        "where feed = ? qualify row_number() over (partition by file_name order by delivery "
-        "desc) = 1)",
-        [feed],
+        f"select coalesce(sum(rows_loaded), 0) from ({LATEST_DELIVERIES})", {"feed": feed}
     ).fetchall()[0][0]
 
 
@@ -373,12 +378,8 @@ def _ungated_rows(con, feed: str, expectations: list, rules: str, everything: bo
     # Then their rows by file name: rows are stored a file at a time, so DuckDB skips the rest
     # of history by the names' ranges.
     files = con.execute(
-        """
-        with delivered as (
-            select file_name, sha256, rows_loaded from audit.files_loaded
-            where feed = $feed
-            qualify row_number() over (partition by file_name order by delivery desc) = 1
-        )
+        f"""
+        with delivered as ({LATEST_DELIVERIES})
         select delivered.file_name, delivered.sha256, gated.file_name is not null
         from delivered
         left join (
