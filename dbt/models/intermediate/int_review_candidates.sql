@@ -197,7 +197,7 @@ scored as (
 with_team as (
 
     -- The handler's team on the day the call came in.
-    {{ with_staff_team('candidates', 'candidates.handler', 'cast(candidates.created_local as date)', ['incident_urn']) }}
+    {{ with_staff_team('candidates', 'candidates.handler', 'cast(candidates.created_local as date)') }}
 
 ),
 

@@ -12,7 +12,8 @@ with_month as (
 
     select
         *,
-        cast(date_trunc('month', {{ local_date_of('claimed_at') }}) as date) as month
+        {{ local_date_of('claimed_at') }} as claimed_day,
+        cast(date_trunc('month', claimed_day) as date) as month
     from claims
 
 ),
@@ -20,7 +21,7 @@ with_month as (
 with_team as (
 
     -- The claimant's team on the day of the claim.
-    {{ with_staff_team('with_month', 'with_month.claimed_by', local_date_of('with_month.claimed_at'), ['incident_urn', 'log_seq', 'system', 'subject_type']) }}
+    {{ with_staff_team('with_month', 'with_month.claimed_by', 'with_month.claimed_day') }}
 
 ),
 
