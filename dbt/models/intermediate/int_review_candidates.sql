@@ -177,20 +177,44 @@ signals as (
 
 ),
 
-scored as (
+weighed_signals as (
 
     select
         signals.incident_urn,
-        cast(sum(rules.weight) as bigint) as priority_score,
-        min(rules.band) as band,
-        string_agg(
-            replace(rules.reason, '{count}', cast(signals.claims as varchar)), ' '
-            order by rules.weight desc, rules.signal asc
-        ) as reasons,
-        string_agg(signals.signal, ',' order by rules.weight desc, rules.signal asc) as signals
+        rules.weight,
+        rules.band,
+        rules.signal,
+        replace(rules.reason, '{count}', cast(signals.claims as varchar)) as reason
     from signals
     inner join rules on signals.signal = rules.signal
-    group by signals.incident_urn
+
+),
+
+scored as (
+
+    -- Each incident's signals in order of weight (heaviest first, then by name), as a list
+    -- sorted once per incident: an ordered string_agg, one sort per aggregate and group, took
+    -- three times as long over five years of incidents.
+    select
+        incident_urn,
+        cast(sum(weight) as bigint) as priority_score,
+        min(band) as band,
+        list_sort(list(struct_pack(heaviest_first := -weight, signal := signal, reason := reason)))
+            as ordered_signals
+    from weighed_signals
+    group by incident_urn
+
+),
+
+scored_texts as (
+
+    select
+        scored.incident_urn,
+        scored.priority_score,
+        scored.band,
+        array_to_string(list_transform(scored.ordered_signals, lambda s: s.reason), ' ') as reasons,
+        array_to_string(list_transform(scored.ordered_signals, lambda s: s.signal), ',') as signals
+    from scored
 
 ),
 
@@ -241,12 +265,12 @@ final as (
         with_shift.claims,
         with_shift.exceptions,
         with_shift.exception_systems,
-        scored.signals,
-        scored.priority_score,
-        scored.band,
-        scored.reasons
+        scored_texts.signals,
+        scored_texts.priority_score,
+        scored_texts.band,
+        scored_texts.reasons
     from with_shift
-    left join scored on with_shift.incident_urn = scored.incident_urn
+    left join scored_texts on with_shift.incident_urn = scored_texts.incident_urn
 
 )
 
