@@ -222,6 +222,9 @@ described as (
             else 0
         end as seconds_outside_window,
         abs(epoch(searches.searched_at) - epoch(claims.claimed_at)) as seconds_from_claim,
+        -- How many searches there were at this build, for the next build to tell whether any is
+        -- gone since (dbt/macros/claims_to_redo.sql, searches_gone_since_last_build).
+        (select count(*) from {{ ref('int_searches') }}) as searches_held,
         {{ build_stamp() }}
     from evidence
     inner join claims
