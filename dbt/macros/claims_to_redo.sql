@@ -83,14 +83,10 @@
         held. -#}
     {%- if not execute -%}{{ return(true) }}{%- endif -%}
     {%- set counted -%}
-        with latest as (
-            select max(built_at) as built_at, arg_max(searches_held, built_at) as searches_held
-            from {{ this }}
-        )
         select coalesce(
-            (select searches_held from latest) <> (
+            (select arg_max(searches_held, built_at) from {{ this }}) <> (
                 select count(*) from {{ ref('int_searches') }}
-                where built_at <= (select built_at from latest)
+                where built_at <= {{ last_built() }}
             ),
             true
         )
