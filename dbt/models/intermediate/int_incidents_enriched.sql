@@ -6,7 +6,8 @@ with
 
 incidents as (
 
-    select * from {{ ref('stg_cc_incidents') }}
+    -- Without the staging model's marks of raw, its own bookkeeping.
+    select * exclude (raw_rows_held, raw_loaded_until) from {{ ref('stg_cc_incidents') }}
 
 ),
 

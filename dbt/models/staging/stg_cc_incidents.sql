@@ -13,6 +13,8 @@
     pre_hook="{{ delete_records_gone_from(source('raw', 'cc_incidents'), 'urn', 'incident_urn') }}"
 ) }}
 
+{%- set read_until = raw_read_until(source('raw', 'cc_incidents')) %}
+
 with
 
 source as (
@@ -20,9 +22,11 @@ source as (
     {%- if is_incremental() %}
         -- Only the versions of the incidents that can have a new latest version: those with a
         -- raw row that is not the row kept, or whose kept row counts other versions than raw
-        -- holds (a version erased). Every other incident's one raw row is its kept row.
+        -- holds (a version erased). Every other incident's one raw row is its kept row. Where
+        -- no raw row read by the last build is gone (read_until), those with a row loaded since.
         {%- set incidents_to_rank %}
-            {{ records_not_kept(source('raw', 'cc_incidents'), 'urn', 'incident_urn') }}
+            {{ records_not_kept(source('raw', 'cc_incidents'), 'urn', 'incident_urn', read_until) }}
+            {%- if not read_until %}
             union
             select counted.urn
             from (
@@ -32,6 +36,7 @@ source as (
             ) as counted
             inner join {{ this }} as kept on counted.urn = kept.incident_urn
             where counted.versions <> kept.version_count
+            {%- endif %}
         {%- endset %}
         select * from {{ rows_of_records(source('raw', 'cc_incidents'), 'urn', incidents_to_rank) }}
     {%- else %}
@@ -118,6 +123,7 @@ renamed as (
         _file as source_file,
         _line as source_line,
         _sha256 as source_sha256,
+        {{ raw_marks(source('raw', 'cc_incidents')) }},
         {{ build_stamp() }}
     from not_kept
 

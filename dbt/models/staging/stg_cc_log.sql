@@ -1,6 +1,7 @@
 -- Incremental by entry (dbt/macros/latest_version.sql): an entry is redelivered with every
 -- delivery of its incident and the latest file wins; a night converts and writes only the
--- entries whose latest version is not the row kept, and drops the entries raw no longer holds.
+-- entries whose latest version is not the row kept, and drops the entries raw no longer holds;
+-- where no raw row it read is gone, it looks only at the entries with a row loaded since.
 -- Rebuilding every entry of all history each night was most of a five-year night's staging.
 {{ config(
     materialized='incremental',
@@ -10,11 +11,13 @@
     pre_hook="{{ delete_records_gone_from(source('raw', 'cc_log'), ['urn', 'seq'], ['incident_urn', 'log_seq']) }}"
 ) }}
 
+{%- set read_until = raw_read_until(source('raw', 'cc_log')) %}
+
 with
 
 latest as (
 
-    {{ latest_version_not_kept(source('raw', 'cc_log'), ['urn', 'seq'], ['incident_urn', 'log_seq']) }}
+    {{ latest_version_not_kept(source('raw', 'cc_log'), ['urn', 'seq'], ['incident_urn', 'log_seq'], read_until) }}
 
 ),
 
@@ -29,7 +32,8 @@ renamed as (
         text as entry_text,
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ raw_marks(source('raw', 'cc_log')) }}
     from latest
 
 )

@@ -8,11 +8,13 @@
     pre_hook="{{ delete_records_gone_from(source('raw', 'partner_marac'), 'case_ref', 'case_ref') }}"
 ) }}
 
+{%- set read_until = raw_read_until(source('raw', 'partner_marac')) %}
+
 with
 
 latest as (
 
-    {{ latest_version_not_kept(source('raw', 'partner_marac'), 'case_ref', 'case_ref') }}
+    {{ latest_version_not_kept(source('raw', 'partner_marac'), 'case_ref', 'case_ref', read_until) }}
 
 ),
 
@@ -34,7 +36,8 @@ renamed as (
         normalise_fold(split_part(trim(victim_forename), ' ', 1)) as forename_key,
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ raw_marks(source('raw', 'partner_marac')) }}
     from latest
 
 )

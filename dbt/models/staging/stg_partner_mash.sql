@@ -8,11 +8,13 @@
     pre_hook="{{ delete_records_gone_from(source('raw', 'partner_mash'), 'referral_id', 'referral_id') }}"
 ) }}
 
+{%- set read_until = raw_read_until(source('raw', 'partner_mash')) %}
+
 with
 
 latest as (
 
-    {{ latest_version_not_kept(source('raw', 'partner_mash'), 'referral_id', 'referral_id') }}
+    {{ latest_version_not_kept(source('raw', 'partner_mash'), 'referral_id', 'referral_id', read_until) }}
 
 ),
 
@@ -34,7 +36,8 @@ renamed as (
         normalise_street_key(address) as street_key,
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ raw_marks(source('raw', 'partner_mash')) }}
     from latest
 
 )

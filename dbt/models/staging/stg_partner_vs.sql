@@ -8,11 +8,13 @@
     pre_hook="{{ delete_records_gone_from(source('raw', 'partner_vs'), 'vs_ref', 'vs_ref') }}"
 ) }}
 
+{%- set read_until = raw_read_until(source('raw', 'partner_vs')) %}
+
 with
 
 latest as (
 
-    {{ latest_version_not_kept(source('raw', 'partner_vs'), 'vs_ref', 'vs_ref') }}
+    {{ latest_version_not_kept(source('raw', 'partner_vs'), 'vs_ref', 'vs_ref', read_until) }}
 
 ),
 
@@ -31,7 +33,8 @@ renamed as (
         normalise_first_forename(client_name) as forename_key,
         _file as source_file,
         _line as source_line,
-        _sha256 as source_sha256
+        _sha256 as source_sha256,
+        {{ raw_marks(source('raw', 'partner_vs')) }}
     from latest
 
 )
