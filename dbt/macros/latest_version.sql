@@ -83,6 +83,7 @@
     {%- set found = run_query(asked).rows -%}
     {{ return(found[0][0] if found | length > 0 else none) }}
 {%- endmacro %}
+
 {% macro latest_version_not_kept(relation, key, kept_key, read_until=none) -%}
     {#- `read_until`: raw_read_until(relation), asked by the model itself (so that a unit test
         can set it). -#}
