@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import STATUSES, query
-from dacall.settings import PROJECT_ROOT, dbt_dir
+from dacall.settings import PROJECT_ROOT, UserError, dbt_dir
 from dacall.warehouse import connect
 
 
@@ -297,6 +297,68 @@ def test_a_null_where_a_mart_declares_none_fails_its_build(sample_warehouse, tmp
     assert failure.startswith("model fct_incidents: error") and "NOT NULL" in failure
     assert "created_at" in failure
     assert query(warehouse, "select count(*) from marts.fct_incidents") == [before]
+
+
+def test_a_models_column_tests_run_as_one_and_name_the_rules_broken(sample_warehouse, tmp_path):
+    """The pipeline's builds run a model's not_null and accepted_values tests as its one
+    column_rules test (dbt's own work on each test node is most of a test's time). Seeded
+    defects: the build fails, its line names each rule broken and how many rows break it (a
+    hostile value is never shown), and the column tests run alone fail exactly where it says."""
+    from dacall.pipeline import transform_step
+    from dacall.transform import column_rule_tests, run_dbt
+
+    assert column_rule_tests() == ["not_null", "accepted_values"]
+    warehouse = shutil.copytree(sample_warehouse.parent, tmp_path / "copy") / sample_warehouse.name
+    hostile = '=HYPERLINK("x")<b>'
+    with connect(warehouse) as con:
+        first, second = (
+            row[0]
+            for row in con.execute(
+                "select incident_urn from staging.stg_cc_incidents order by 1 limit 2"
+            ).fetchall()
+        )
+        con.execute(
+            "update staging.stg_cc_incidents set channel = ? where incident_urn in (?, ?)",
+            [hostile, first, second],
+        )
+        con.execute(
+            "update staging.stg_cc_incidents set init_grade = 9 where incident_urn = ?", [first]
+        )
+        con.execute(
+            "update staging.stg_cc_incidents set created_at = null where incident_urn = ?", [second]
+        )
+
+    with pytest.raises(UserError) as raised:
+        transform_step(warehouse, phase="staging")
+
+    failure = str(raised.value)
+    assert (
+        "1 node(s) failed; first: test column_rules_stg_cc_incidents_: fail Got 3 results"
+        in failure
+    )
+    assert failure.endswith(
+        ": channel accepted_values (2 rows); created_at not_null (1 row); "
+        "init_grade accepted_values (1 row)"
+    )
+    assert "HYPERLINK" not in failure
+
+    alone = run_dbt(
+        [
+            "test",
+            "--select",
+            "stg_cc_incidents,test_name:not_null",
+            "stg_cc_incidents,test_name:accepted_values",
+        ],
+        warehouse,
+        target_path=tmp_path / "target",
+    )
+    failed = {n["name"].split("__")[0] for n in alone.nodes if n["status"] == "fail"}
+    assert failed == {
+        "accepted_values_stg_cc_incidents_channel",
+        "not_null_stg_cc_incidents_created_at",
+        "accepted_values_stg_cc_incidents_init_grade",
+    }
+    assert len(alone.nodes) > len(failed)  # the rules not broken ran too, and passed
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,9 @@ class DbtResult:
     statuses: Counter = field(default_factory=Counter)
     nodes: list[dict] = field(default_factory=list)  # name, type, status, seconds, failures
     failures: list[str] = field(default_factory=list)
+    # The query of each column_rules test that failed, by the test's name: run again on the
+    # build it failed in, it names the rules broken (name_broken_column_rules).
+    broken_column_rules: dict[str, str] = field(default_factory=dict)
 
 
 def dbt_environment(warehouse: Path, target: Path) -> dict[str, str]:
@@ -51,6 +54,16 @@ def dbt_environment(warehouse: Path, target: Path) -> dict[str, str]:
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env.setdefault("DO_NOT_TRACK", "1")
     return env
+
+
+def column_rule_tests() -> list[str]:
+    """The kinds of column test (not_null, accepted_values) that the pipeline's builds run
+    together, in one test per model (the generic test column_rules), instead of one node each:
+    dbt_project.yml's variable column_rule_tests."""
+    import yaml
+
+    project = yaml.safe_load((dbt_dir() / "dbt_project.yml").read_text())
+    return list(project["vars"]["column_rule_tests"])
 
 
 def dbt_target(warehouse: Path) -> Path:
@@ -193,7 +206,41 @@ def parse_run_results(results: dict, success: bool) -> DbtResult:
         if status in ("error", "fail"):
             message = " ".join((item.get("message") or "").split())[:400]
             outcome.failures.append(f"{kind} {name}: {status} {message}")
+        if status == "fail" and name.startswith("column_rules_") and item.get("compiled_code"):
+            outcome.broken_column_rules[name] = item["compiled_code"]
     return outcome
+
+
+def name_broken_column_rules(result: DbtResult, database: Path) -> None:
+    """Each failed column_rules test's line, which from dbt says only how many rules it found
+    broken, with those rules: its own query run again, read-only, on the database it failed on
+    (a build's, before the build is thrown away). Columns, rules and counts: never a value."""
+    import duckdb
+
+    if not result.broken_column_rules:
+        return
+    named = {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        for test, query in result.broken_column_rules.items():
+            try:
+                rows = con.execute(query).fetchall()
+            except duckdb.Error:
+                continue  # its line stays dbt's
+            named[test] = "; ".join(
+                f"{column} {rule} ({count} row{'' if count == 1 else 's'})"
+                for column, rule, count in sorted(rows)
+            )
+    result.failures = [
+        next(
+            (
+                f"{line}: {rules}"
+                for test, rules in named.items()
+                if line.startswith(f"test {test}:")
+            ),
+            line,
+        )
+        for line in result.failures
+    ]
 
 
 def build(warehouse: Path, select: str | None = None) -> DbtResult:

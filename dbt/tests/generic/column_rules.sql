@@ -1,0 +1,31 @@
+{% test column_rules(model) %}
+{#- Every column test of this model whose kind is in the variable column_rule_tests (`not_null`,
+    `accepted_values`), in one query over the model: a row for each rule some row breaks, with
+    how many rows break it. dbt spends 60-90 ms of its own on each test node, whose query here
+    takes milliseconds, so the pipeline's builds run these instead of the column tests one by
+    one (dacall.pipeline; docs/benchmarks.md, 2026-12-07). The rules are the column tests
+    themselves, written on the columns in the .yml files and read here from dbt's graph: `dbt
+    test` still runs each alone. -#}
+{%- set rules = column_rules_of(model) if execute else [] %}
+{%- if rules %}
+with counted as (
+
+    select
+        {%- for rule in rules %}
+        count(*) filter (where {{ rule.broken_where }}) as rule_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ model }}
+
+)
+{%- for rule in rules %}
+select
+    '{{ rule.column }}' as column_name,
+    '{{ rule.kind }}' as rule,
+    rule_{{ loop.index }} as breaking_rows
+from counted where rule_{{ loop.index }} > 0
+{{ 'union all' if not loop.last }}
+{%- endfor %}
+{%- else %}
+select null as column_name, null as rule, 0 as breaking_rows where false
+{%- endif %}
+{% endtest %}
