@@ -299,6 +299,32 @@ def test_a_null_where_a_mart_declares_none_fails_its_build(sample_warehouse, tmp
     assert query(warehouse, "select count(*) from marts.fct_incidents") == [before]
 
 
+def test_every_model_with_column_tests_runs_them_as_its_column_rules():
+    """The pipeline's builds leave the not_null and accepted_values tests out, for each model's
+    column_rules test to run them: a model with such a test and no column_rules would have it
+    never run in a build."""
+    from dacall.transform import column_rule_tests
+
+    kinds = set(column_rule_tests())
+    with_rules, without = [], []
+    for spec in sorted((PROJECT_ROOT / "dbt").glob("*/**/_*.yml")):
+        document = yaml.safe_load(spec.read_text()) or {}
+        for model in document.get("models", []) + document.get("seeds", []):
+            column_tests = {
+                test if isinstance(test, str) else next(iter(test))
+                for column in model.get("columns", [])
+                for test in column.get("data_tests", [])
+            }
+            if column_tests & kinds:
+                declared = {
+                    test if isinstance(test, str) else next(iter(test))
+                    for test in model.get("data_tests", [])
+                }
+                (with_rules if "column_rules" in declared else without).append(model["name"])
+    assert without == []
+    assert len(with_rules) == 39
+
+
 def test_a_models_column_tests_run_as_one_and_name_the_rules_broken(sample_warehouse, tmp_path):
     """The pipeline's builds run a model's not_null and accepted_values tests as its one
     column_rules test (dbt's own work on each test node is most of a test's time). Seeded

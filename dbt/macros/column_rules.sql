@@ -13,6 +13,13 @@
     {%- endif -%}
     {%- set owners = graph.nodes.values() | selectattr('relation_name', 'equalto', model | string)
         | map(attribute='unique_id') | list -%}
+    {%- if not owners -%}
+        {#- Else it would find no rule and pass whatever the rows: a `where` on column_rules,
+            say, makes `model` a query, not a model. -#}
+        {{ exceptions.raise_compiler_error(
+            "column_rules: " ~ model ~ " is not a model or seed of this project"
+        ) }}
+    {%- endif -%}
     {%- set rules = [] -%}
     {%- for node in graph.nodes.values()
         if node.resource_type == 'test' and node.attached_node in owners
@@ -43,5 +50,11 @@
         {%- endif -%}
         {%- do rules.append({'column': column, 'kind': node.test_metadata.name, 'broken_where': broken}) -%}
     {%- endfor -%}
+    {%- if not rules -%}
+        {{ exceptions.raise_compiler_error(
+            "column_rules on " ~ model ~ ": it has no " ~ kinds | join(' or ')
+            ~ " test to run; remove column_rules from it"
+        ) }}
+    {%- endif -%}
     {{ return(rules | sort(attribute='kind') | sort(attribute='column')) }}
 {%- endmacro %}

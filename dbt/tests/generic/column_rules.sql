@@ -6,8 +6,8 @@
     one (dacall.pipeline; docs/benchmarks.md, 2026-12-07). The rules are the column tests
     themselves, written on the columns in the .yml files and read here from dbt's graph: `dbt
     test` still runs each alone. -#}
-{%- set rules = column_rules_of(model) if execute else [] %}
-{%- if rules %}
+{%- if execute %}
+{%- set rules = column_rules_of(model) %}
 with counted as (
 
     select
@@ -26,6 +26,7 @@ from counted where rule_{{ loop.index }} > 0
 {{ 'union all' if not loop.last }}
 {%- endfor %}
 {%- else %}
+{#- Parsing: dbt's graph is read only when the test runs. #}
 select null as column_name, null as rule, 0 as breaking_rows where false
 {%- endif %}
 {% endtest %}
