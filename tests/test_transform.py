@@ -305,21 +305,20 @@ def test_every_model_with_column_tests_runs_them_as_its_column_rules():
     never run in a build."""
     from dacall.transform import column_rule_tests
 
+    def kinds_of(tests: list) -> set[str]:
+        """The kinds of test of a `data_tests` list: a name alone, or a name with arguments."""
+        return {test if isinstance(test, str) else next(iter(test)) for test in tests}
+
     kinds = set(column_rule_tests())
     with_rules, without = [], []
     for spec in sorted((PROJECT_ROOT / "dbt").glob("*/**/_*.yml")):
         document = yaml.safe_load(spec.read_text()) or {}
         for model in document.get("models", []) + document.get("seeds", []):
-            column_tests = {
-                test if isinstance(test, str) else next(iter(test))
-                for column in model.get("columns", [])
-                for test in column.get("data_tests", [])
-            }
+            column_tests = set().union(
+                *(kinds_of(column.get("data_tests", [])) for column in model.get("columns", []))
+            )
             if column_tests & kinds:
-                declared = {
-                    test if isinstance(test, str) else next(iter(test))
-                    for test in model.get("data_tests", [])
-                }
+                declared = kinds_of(model.get("data_tests", []))
                 (with_rules if "column_rules" in declared else without).append(model["name"])
     assert without == []
     assert len(with_rules) == 39

@@ -178,7 +178,7 @@ def transform_step(
         )
         if not result.success:
             name_broken_column_rules(result, build.path)
-        if result.success:
+        else:
             build.replace_warehouse()
             if not stopped:  # a stopped model was not rebuilt: the next build rebuilds it
                 # After the build is kept: a kill in between costs the next run a full build.

@@ -60,10 +60,9 @@ def column_rule_tests() -> list[str]:
     """The kinds of column test (not_null, accepted_values) that the pipeline's builds run
     together, in one test per model (the generic test column_rules), instead of one node each:
     dbt_project.yml's variable column_rule_tests."""
-    import yaml
+    from dacall.rules import dbt_var
 
-    project = yaml.safe_load((dbt_dir() / "dbt_project.yml").read_text())
-    return list(project["vars"]["column_rule_tests"])
+    return list(dbt_var("column_rule_tests"))
 
 
 def dbt_target(warehouse: Path) -> Path:
