@@ -131,3 +131,70 @@ def test_a_full_build_reads_a_configuration_a_changed_macro_sets(project):
         warehouse,
         "select table_name from information_schema.tables where table_name like 'zz_hooked%'",
     ) == [("zz_hooked_on",)]
+
+
+def _macro_setting_a_hook(dbt_project, stamp: str) -> None:
+    """A macro that sets the sentinel's pre-hook, changed (with its description) between runs:
+    the change dbt's partial parse misses (the test above)."""
+    (dbt_project / "macros" / "zz_sentinel_setting.yml").write_text(
+        f"version: 2\nmacros:\n- name: zz_sentinel_setting\n  description: {stamp}.\n"
+    )
+    (dbt_project / "macros" / "zz_sentinel_setting.sql").write_text(
+        "{% macro zz_sentinel_setting(name) %}"
+        f"{{{{ config(pre_hook=\"{{{{ zz_hook('\" ~ name ~ \"', stamp='{stamp}') }}}}\") }}}}"
+        "select 1 as sentinel{% endmacro %}\n"
+        "{% macro zz_hook(name, stamp) %}"
+        "create or replace table staging.zz_{{ name }}_{{ stamp }} as select 1 as x"
+        "{% endmacro %}\n"
+    )
+
+
+def _parsed_from_scratch(target) -> bool:
+    log = (target / "logs" / "dbt.log").read_text(errors="replace")
+    return "Partial parsing not enabled" in log
+
+
+def test_a_build_asked_to_parse_anew_starts_from_a_whole_parse_of_the_same_files(
+    project, tmp_path, monkeypatch
+):
+    """A new warehouse's first build would parse the project from scratch: it starts instead
+    from the kept parse (dacall.dbt_parse_cache) when that is recorded as a whole parse of the
+    project's files exactly as they are, and from scratch again once a file has changed."""
+    monkeypatch.setenv("DACALL_CACHE_DIR", str(tmp_path / "cache"))
+    warehouse, _, dbt_project = project
+    _macro_setting_a_hook(dbt_project, "first")
+    _sentinel(dbt_project, "{{ zz_sentinel_setting('hooked') }}")
+    assert _run_sentinel(warehouse, tmp_path / "first", from_scratch=True).success
+    assert _parsed_from_scratch(tmp_path / "first")
+    # A second warehouse's target folder starts from the whole parse the first one kept.
+    assert _run_sentinel(warehouse, tmp_path / "second", from_scratch=True).success
+    assert not _parsed_from_scratch(tmp_path / "second")
+    assert "Partial parsing enabled" in (tmp_path / "second" / "logs" / "dbt.log").read_text()
+    # The macro changed: the kept parse is of other files, so the project is parsed anew and
+    # the model's new configuration is read.
+    _macro_setting_a_hook(dbt_project, "second")
+    assert _run_sentinel(warehouse, tmp_path / "third", from_scratch=True).success
+    assert _parsed_from_scratch(tmp_path / "third")
+    assert query(
+        warehouse,
+        "select table_name from information_schema.tables where table_name like 'zz_hooked%' "
+        "order by 1",
+    ) == [("zz_hooked_first",), ("zz_hooked_second",)]
+
+
+def test_a_run_parses_ahead_the_parse_its_first_build_asks_for(project):
+    """The run's parse, made while ingestion runs (dacall.pipeline.parse_for_builds), is the one
+    its first build starts from: from scratch where the project changed since the staging models
+    were built, so that build does not parse it again."""
+    from dacall import pipeline
+    from dacall.transform import dbt_target
+
+    warehouse, _, dbt_project = project
+    _sentinel(dbt_project, "select 1 as sentinel")  # the project changed since its last build
+    log_file = dbt_target(warehouse) / "logs" / "dbt.log"
+    earlier = log_file.stat().st_size if log_file.exists() else 0  # the sample's own builds
+    pipeline.parse_for_builds(warehouse)
+    assert pipeline.transform_step(warehouse, phase="staging")["success"]
+    log = log_file.read_bytes()[earlier:].decode(errors="replace")
+    assert log.count("Command `dbt parse` succeeded") == 1
+    assert "Partial parsing not enabled" in log

@@ -14,7 +14,7 @@ import pytest
 
 from dacall.dbt_plugin import never_checkpoint
 from dacall.settings import UserError
-from dacall.whole_build import build_folder, build_whole
+from dacall.whole_build import build_folder, build_whole, keep_in_place
 
 
 @pytest.fixture
@@ -144,3 +144,33 @@ def test_a_build_whose_name_was_removed_is_refused(warehouse):
             os.unlink(build.path)
             build.replace_warehouse()
     assert _rows(warehouse) == 100000
+
+
+def test_the_process_that_wrote_the_build_keeps_it_through_its_own_connection(warehouse):
+    """As dbt's process does (dacall.dbt_server): no other process reads the log again."""
+    with build_whole(warehouse) as build:
+        with _as_dbt(build.path) as con:
+            _write_a_layer(con)
+            assert keep_in_place(con, build.keep_request())
+            assert not os.path.exists(f"{build.path}.wal")
+        build.replace_warehouse()  # it finds the build kept: nothing more to do
+    assert _rows(warehouse) == 50000
+    assert not build_folder(warehouse).exists()
+
+
+def test_the_writer_keeps_no_build_the_checks_refuse(warehouse):
+    with pytest.raises(UserError, match="written by another process while dbt built"):
+        with build_whole(warehouse) as build:
+            with duckdb.connect(str(build.path)) as con:  # a connection that checkpoints
+                _write_a_layer(con)
+            with _as_dbt(build.path) as con:
+                con.execute("create table w as select 1 as built")
+                assert not keep_in_place(con, build.keep_request())
+            build.replace_warehouse()
+    with pytest.raises(UserError, match="name for it was removed"):
+        with build_whole(warehouse) as build:
+            with _as_dbt(build.path) as con:
+                con.execute("create table x as select 1 as built")
+                os.unlink(build.path)
+                assert not keep_in_place(con, build.keep_request())
+            build.replace_warehouse()

@@ -13,6 +13,14 @@ The file holds the project's code and descriptions and hashes of the variables a
 data, no secret. dbt runs a kept parse's code, so the cache is used only if this user owns it
 and nobody else can write it.
 
+A parse made whole (not partially from an older one) is recorded as such beside it
+(`whole_parse_of`), with a hash of the project's files and of the parse: the first build of a
+new warehouse, which would otherwise parse the project from scratch in case dbt's partial parse
+misses a change (dacall.transform.parse_request), starts from a parse recorded whole of the
+project exactly as it is, as a build after a night does. The record goes with the parse into
+and out of the cache. A partial parse from a parse recorded whole of the same files is whole
+too; any other parse leaves no record.
+
 `DACALL_CACHE_DIR=off` turns it off (the fix for a dbt partial-parsing bug that would otherwise
 follow into new warehouses); `rm -r ~/.cache/dacall/dbt-parse` empties it. Where the cache
 folder cannot be written (a read-only home in a container), nothing is kept and dbt parses as
@@ -22,6 +30,7 @@ before.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 import time
@@ -31,6 +40,8 @@ from pathlib import Path
 from dacall.settings import UserError, dbt_dir
 
 PARSE_FILE = "partial_parse.msgpack"
+# Beside a parse: the hash of the project files it is a whole parse of, and the parse's own hash.
+WHOLE_FILE = "partial_parse.whole.json"
 _LEFT_BEHIND_AFTER_SECONDS = 3600
 
 
@@ -85,6 +96,9 @@ def start_from_kept(target: Path, variant: str) -> None:
         kept = _kept_parse(variant)
         if kept is not None and kept.exists() and _private(kept):
             write_private(mine, kept.read_bytes())
+            record = kept.with_name(WHOLE_FILE)
+            if record.exists() and _private(record):
+                write_private(mine.with_name(WHOLE_FILE), record.read_bytes())
     except (OSError, RuntimeError, ImportError, UserError):  # RuntimeError: no home folder
         pass
 
@@ -99,20 +113,71 @@ def keep(target: Path, variant: str) -> None:
         if kept is None or not mine.exists():
             return
         parse = mine.read_bytes()
+        record = kept.with_name(WHOLE_FILE)
+        whole = whole_parse_of(Path(target))
         if kept.exists() and kept.read_bytes() == parse:
+            noted = mine.with_name(WHOLE_FILE).read_bytes() if whole else None
+            if noted and (not record.exists() or record.read_bytes() != noted):
+                write_private(record, noted)
             return
         private_dir(kept.parent)
         if not _private(kept.parent):
             return
         _remove_left_behind(kept.parent)
+        # The parse first: a reader between the two writes finds a record that is not its.
         write_private(kept, parse)
+        if whole:
+            write_private(record, mine.with_name(WHOLE_FILE).read_bytes())
+        else:
+            record.unlink(missing_ok=True)
     except (OSError, RuntimeError, ImportError, UserError):
+        pass
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def whole_parse_of(target: Path) -> str | None:
+    """The hash of the project files (dacall.dbt_server.project_digest) of which the target
+    folder's parse is a whole parse, if it is recorded as one and is still that parse."""
+    record, parse = Path(target) / WHOLE_FILE, Path(target) / PARSE_FILE
+    try:
+        noted = json.loads(record.read_text())
+        if noted["parse_sha256"] == _sha256(parse):
+            return noted["project"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def note_parse(whole: dict) -> None:
+    """After a parse into the folder `whole["target"]`: record it as a whole parse of the
+    project files hashed `whole["project"]` (the project in `whole["project_dir"]` when the parse
+    was asked for; None: it may not be whole), if they are still those files."""
+    from dacall.dbt_server import project_digest
+    from dacall.warehouse import write_private
+
+    target = Path(whole["target"])
+    record, parse = target / WHOLE_FILE, target / PARSE_FILE
+    try:
+        if (
+            whole.get("project")
+            and parse.exists()
+            and project_digest(Path(whole["project_dir"])) == whole["project"]
+        ):
+            noted = {"project": whole["project"], "parse_sha256": _sha256(parse)}
+            write_private(record, json.dumps(noted).encode())
+        else:
+            record.unlink(missing_ok=True)
+    except (OSError, UserError):
         pass
 
 
 def _remove_left_behind(folder: Path) -> None:
     """The copies write_private had not yet renamed when its process was killed."""
     cutoff = time.time() - _LEFT_BEHIND_AFTER_SECONDS
-    for left in folder.glob(f".{PARSE_FILE}.*"):
-        if left.lstat().st_mtime < cutoff:
-            left.unlink(missing_ok=True)
+    for name in (PARSE_FILE, WHOLE_FILE):
+        for left in folder.glob(f".{name}.*"):
+            if left.lstat().st_mtime < cutoff:
+                left.unlink(missing_ok=True)

@@ -40,6 +40,9 @@ import traceback
 from functools import partial
 from pathlib import Path
 
+# What a command's console says when it kept the build it wrote (`_keep_build`).
+KEPT_BY_DBT = "dacall: the build was kept by dbt's own process"
+
 _server: subprocess.Popen | None = None
 _unanswered = 0  # requests whose replies the next command reads first (`prepare`)
 _lock = threading.RLock()
@@ -76,14 +79,21 @@ def warm_up() -> subprocess.Popen:
         return _server
 
 
-def parse_key(args: list[str], env: dict[str, str], project: Path) -> str:
-    """What a parse of `project` by `dbt <args>` depends on: the command line (the variables
-    and paths it gives), the environment, and every file of the project but dbt's own output."""
-    digest = hashlib.sha256(json.dumps([args, sorted(env.items())]).encode())
+def project_digest(project: Path) -> str:
+    """Every file of the dbt project `project` but dbt's own output, as one hash."""
+    digest = hashlib.sha256()
     for path in sorted(project.rglob("*")):
         relative = path.relative_to(project)
         if path.is_file() and relative.parts[0] not in ("target", "logs", "dbt_packages"):
             digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def parse_key(args: list[str], env: dict[str, str], project: Path) -> str:
+    """What a parse of `project` by `dbt <args>` depends on: the command line (the variables
+    and paths it gives), the environment, and every file of the project but dbt's own output."""
+    digest = hashlib.sha256(json.dumps([args, sorted(env.items())]).encode())
+    digest.update(project_digest(project).encode())
     return digest.hexdigest()
 
 
@@ -110,9 +120,12 @@ def run(
     results: Path | None = None,
     schedule: dict | None = None,
     parse: dict | None = None,
+    keep: dict | None = None,
 ) -> int:
     """`dbt <args>` in folder `cwd` with environment `env`, its console output written to
     `console`; dbt's exit status (negative: killed by that signal). One command at a time.
+    With `keep` (dacall.whole_build.Build.keep_request), a command that succeeds keeps the
+    build it wrote.
     With `results`, dbt writes its run results there and no other JSON artifact. With
     `schedule` ({"record": dacall.dbt_schedule's record file, "rows": its table_rows or
     nothing}), dbt starts the longest chain first. With `parse` (as `prepare` takes it), the
@@ -126,6 +139,8 @@ def run(
         request["schedule"] = schedule
     if parse:
         request["parse"] = parse
+    if keep:
+        request["keep"] = keep
     with _lock:
         server = warm_up()
         try:
@@ -190,12 +205,27 @@ def _child(request: dict, server: int, manifest=None) -> int:
             schedule = request["schedule"]
             dbt_schedule.install(dbt_schedule.read(Path(schedule["record"])), schedule.get("rows"))
         code = _dbt(request["args"], request.get("results"), manifest)
+        if code == 0 and request.get("keep"):
+            _keep_build(request["keep"])
     except BaseException:  # noqa: BLE001 - reported in the console file, the status says it
         traceback.print_exc()
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
     return code
+
+
+def _keep_build(keep: dict) -> None:
+    """The build dbt has just written kept through the database dbt still has open
+    (dacall.whole_build.keep_in_place), rather than by the run, which would read its whole log
+    again first. Where it cannot be, the run keeps it, or says why it will not."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    from dacall.whole_build import keep_in_place
+
+    connection = getattr(DuckDBConnectionManager._ENV, "conn", None)
+    if connection is not None and keep_in_place(connection, keep):
+        print(KEPT_BY_DBT, flush=True)
 
 
 def _dbt(args: list[str], results: str | None, manifest=None) -> int:
@@ -264,6 +294,10 @@ def _parse(parse: dict):
         manifest, parsed = _invoke(parse["args"])
         if parsed and manifest is not None:
             _parsed.update(key=parse["key"], manifest=manifest)
+            if parse.get("whole"):
+                from dacall import dbt_parse_cache
+
+                dbt_parse_cache.note_parse(parse["whole"])
     except BaseException:  # noqa: BLE001 - in the console file; the command parses again
         traceback.print_exc()
     finally:

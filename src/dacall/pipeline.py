@@ -175,6 +175,7 @@ def transform_step(
             target_path=dbt_target(warehouse),
             # dbt's own parse of what changed can miss a change (dacall.transform.parse_request).
             parse_from_scratch=changed,
+            keep=build.keep_request(),
         )
         if not result.success:
             name_broken_column_rules(result, build.path)
@@ -514,12 +515,26 @@ def mart_built(marts: dict, name: str) -> bool:
 def parse_for_builds(warehouse: Path) -> None:
     """Have the dbt server import dbt and parse the project, as the builds (through the
     warehouse's build name, dacall.whole_build) will need it, while the steps before them run.
-    The caller holds the run lock: the parse writes dbt's record of it beside the warehouse."""
-    from dacall import dbt_server
+    The caller holds the run lock: the parse writes dbt's record of it beside the warehouse.
+    It is the parse the first build will ask for: from scratch where the project changed since
+    the staging models were last built (transform_step), so a new warehouse's whole parse is
+    made here, not in front of its first build."""
+    import duckdb
+
+    from dacall import dbt_server, model_fingerprint
     from dacall.transform import dbt_target, parse_request
     from dacall.whole_build import build_name
 
-    dbt_server.prepare(parse_request(build_name(warehouse), dbt_target(warehouse)))
+    warehouse = Path(warehouse)
+    try:
+        changed = not warehouse.exists() or model_fingerprint.changed_since_last_build(
+            warehouse, ["staging"], model_fingerprint.current()
+        )
+    except (duckdb.Error, UserError):  # the first build reports what is wrong with it
+        changed = True
+    dbt_server.prepare(
+        parse_request(build_name(warehouse), dbt_target(warehouse), from_scratch=changed)
+    )
 
 
 def run_pipeline(

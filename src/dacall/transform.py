@@ -69,6 +69,10 @@ def dbt_target(warehouse: Path) -> Path:
     return paths.state(warehouse) / "dbt_target"
 
 
+# (target folder, project hash) pairs this process has asked to parse from scratch
+# (parse_request).
+_ASKED_FROM_SCRATCH: set[tuple[str, str]] = set()
+
 # dbt commands that start from the parsed project, which the dbt server can keep for them.
 PARSED_COMMANDS = {"build", "run", "test", "compile", "docs", "show", "seed"}
 
@@ -113,12 +117,22 @@ def parse_request(
     dbt's partial parse can keep a model's configuration as it was though a macro that sets it
     changed (dbt 1.11: when the macro's description changed with it, the models calling it are
     not parsed again), so the build after any change to the project (dacall.model_fingerprint)
-    asks for this; its parse is then the one kept for the builds after it."""
+    asks for this; its parse is then the one kept for the builds after it. Asked of a target
+    folder whose parse is recorded as a whole parse of the project's files exactly as they are
+    (dacall.dbt_parse_cache.whole_parse_of: a new warehouse's, from the cache), it starts from
+    that parse instead: nothing has changed since for dbt to miss. Once asked for a target and
+    project in this process, it is asked again, so the builds of one run share the parse."""
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
     # A new warehouse's first parse starts from the last one kept (dacall.dbt_parse_cache).
     dbt_parse_cache.start_from_kept(target, _parse_variant(warehouse))
+    project = dbt_server.project_digest(dbt_dir())
+    whole = dbt_parse_cache.whole_parse_of(target) == project
+    asked = (str(target), project)
+    from_scratch = from_scratch and (asked in _ASKED_FROM_SCRATCH or not whole)
+    if from_scratch:
+        _ASKED_FROM_SCRATCH.add(asked)
     args = ["parse", *_common_args(target), "--no-write-json"]
     if from_scratch:
         args.append("--no-partial-parse")
@@ -128,6 +142,12 @@ def parse_request(
         "env": env,
         "console": str(private_dir(target / "logs") / "parse.log"),
         "key": dbt_server.parse_key(args, env, dbt_dir()),
+        # What the server records of its parse (dacall.dbt_parse_cache.note_parse).
+        "whole": {
+            "target": str(target),
+            "project_dir": str(dbt_dir()),
+            "project": project if from_scratch or whole else None,
+        },
     }
 
 
@@ -136,9 +156,11 @@ def run_dbt(
     warehouse: Path,
     target_path: Path | None = None,
     parse_from_scratch: bool = False,
+    keep: dict | None = None,
 ) -> DbtResult:
     """`dbt <args>` on the project; results parsed from run_results.json.
-    `parse_from_scratch`: as parse_request's `from_scratch`."""
+    `parse_from_scratch`: as parse_request's `from_scratch`. `keep`: as dacall.dbt_server.run's
+    (the build, kept by dbt's process if dbt succeeds)."""
     # dbt's artifacts (run results, the docs site) live in the state folder of the warehouse
     # they describe, so two warehouses never share them and the dbt project is only read.
     from dacall.warehouse import private_dir
@@ -172,6 +194,7 @@ def run_dbt(
         writes,
         schedule,
         parse,
+        keep,
     )
     if parse and status >= 0:  # not after a kill, which may have cut dbt's writing short
         dbt_parse_cache.keep(target, _parse_variant(warehouse))
