@@ -28,8 +28,9 @@ import duckdb
 
 from compare_warehouses import compare
 from conftest import deliveries_by_night, query
-from dacall import linkage_pairs, paths
+from dacall import dbt_parse_cache, linkage_pairs, paths
 from dacall.pipeline import ingest_step, transform_step
+from dacall.transform import dbt_target
 
 START = date(2025, 3, 1)
 LATE = ("audit_cc", "audit_cc_20250302.csv")  # due on the second night, delivered on the last
@@ -97,8 +98,6 @@ def _build(warehouse: Path) -> dict:
 
 def _files_parsed(warehouse: Path, count: str = "parsed_path_count") -> int:
     """How many of the project's files dbt's last parse for `warehouse` read."""
-    from dacall.transform import dbt_target
-
     return json.loads((dbt_target(warehouse) / "perf_info.json").read_text())[count]
 
 
@@ -398,12 +397,19 @@ def test_nights_built_incrementally_equal_one_full_build(tmp_path):
     )
 
     # A change to the code or configuration rebuilds everything from raw (the fingerprint),
-    # from a parse of the whole project (a night parses only what changed: here, nothing).
+    # from a parse of the whole project (a night parses only what changed: here, nothing) ...
     assert _files_parsed(nightly) == 0
     _sentinel(nightly, "SENTINEL")
+    (dbt_target(nightly) / dbt_parse_cache.WHOLE_FILE).unlink(missing_ok=True)
     with duckdb.connect(str(nightly)) as con:
         con.execute("update audit.model_builds set fingerprint = 'an older release'")
     assert _build(nightly)["full_refresh"] is True
     assert _sentinel(nightly, original) == original
     assert _files_parsed(nightly) == _files_parsed(nightly, "path_count") > 100
+    # ... unless the parse kept is recorded as a whole parse of the dbt project's files as they
+    # are, as that one now is (dacall.dbt_parse_cache): here no file of the project changed.
+    with duckdb.connect(str(nightly)) as con:
+        con.execute("update audit.model_builds set fingerprint = 'an older release'")
+    assert _build(nightly)["full_refresh"] is True
+    assert _files_parsed(nightly) == 0
     shutil.rmtree(tmp_path / "generated")

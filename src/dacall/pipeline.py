@@ -533,7 +533,9 @@ def parse_for_builds(warehouse: Path) -> None:
     except (duckdb.Error, UserError):  # the first build reports what is wrong with it
         changed = True
     dbt_server.prepare(
-        parse_request(build_name(warehouse), dbt_target(warehouse), from_scratch=changed)
+        parse_request(
+            build_name(warehouse), dbt_target(warehouse), from_scratch=changed, ahead=True
+        )
     )
 
 

@@ -69,9 +69,9 @@ def dbt_target(warehouse: Path) -> Path:
     return paths.state(warehouse) / "dbt_target"
 
 
-# (target folder, project hash) pairs this process has asked to parse from scratch
-# (parse_request).
-_ASKED_FROM_SCRATCH: set[tuple[str, str]] = set()
+# The parse last asked for ahead of a run's builds, by target folder: (project hash, whether
+# from scratch). parse_request.
+_AHEAD: dict[str, tuple[str, bool]] = {}
 
 # dbt commands that start from the parsed project, which the dbt server can keep for them.
 PARSED_COMMANDS = {"build", "run", "test", "compile", "docs", "show", "seed"}
@@ -109,6 +109,7 @@ def parse_request(
     target_path: Path | None = None,
     env: dict[str, str] | None = None,
     from_scratch: bool = False,
+    ahead: bool = False,
 ) -> dict:
     """The parse the commands of `run_dbt(..., warehouse, target_path)` start from, as
     dacall.dbt_server takes it (`env`: their `dbt_environment`, when the caller has it).
@@ -120,8 +121,9 @@ def parse_request(
     asks for this; its parse is then the one kept for the builds after it. Asked of a target
     folder whose parse is recorded as a whole parse of the project's files exactly as they are
     (dacall.dbt_parse_cache.whole_parse_of: a new warehouse's, from the cache), it starts from
-    that parse instead: nothing has changed since for dbt to miss. Once asked for a target and
-    project in this process, it is asked again, so the builds of one run share the parse."""
+    that parse instead: nothing has changed since for dbt to miss. `ahead`: the parse a run
+    asks for before its builds (dacall.pipeline.parse_for_builds); a build that asks to parse
+    from scratch after one was made so ahead asks for that same parse, which the server has."""
     from dacall.warehouse import private_dir
 
     target = private_dir(Path(target_path or dbt_target(warehouse)))
@@ -129,10 +131,10 @@ def parse_request(
     dbt_parse_cache.start_from_kept(target, _parse_variant(warehouse))
     project = dbt_server.project_digest(dbt_dir())
     whole = dbt_parse_cache.whole_parse_of(target) == project
-    asked = (str(target), project)
-    from_scratch = from_scratch and (asked in _ASKED_FROM_SCRATCH or not whole)
-    if from_scratch:
-        _ASKED_FROM_SCRATCH.add(asked)
+    made_ahead = _AHEAD.get(str(target)) == (project, True)
+    from_scratch = from_scratch and (made_ahead or not whole)
+    if ahead:
+        _AHEAD[str(target)] = (project, from_scratch)
     args = ["parse", *_common_args(target), "--no-write-json"]
     if from_scratch:
         args.append("--no-partial-parse")
