@@ -386,6 +386,62 @@ def test_a_models_column_tests_run_as_one_and_name_the_rules_broken(sample_wareh
     assert len(alone.nodes) > len(failed)  # the rules not broken ran too, and passed
 
 
+def test_a_models_column_rules_read_the_rows_its_latest_build_wrote(
+    sample_warehouse, tmp_path, monkeypatch
+):
+    """A model's column rules read each row alone, so in a model that stamps its rows with the
+    build that wrote them (built_at) they read the latest build's rows: an earlier build's rows
+    passed them then (a build whose tests fail is not kept). test_all_rows reads every row."""
+    from dacall import governance
+    from dacall.transform import run_dbt
+
+    warehouse = shutil.copytree(sample_warehouse.parent, tmp_path / "copy") / sample_warehouse.name
+    real_vars = governance.dbt_vars
+
+    def broken_rules(**variables) -> list[str]:
+        monkeypatch.setattr(governance, "dbt_vars", lambda: {**real_vars(), **variables})
+        result = run_dbt(
+            ["test", "--select", "stg_cc_incidents,test_name:column_rules"],
+            warehouse,
+            target_path=tmp_path / "target",
+        )
+        (node,) = result.nodes
+        return result.failures if node["status"] == "fail" else []
+
+    with connect(warehouse) as con:
+        (first, second), latest = (
+            [
+                row[0]
+                for row in con.execute(
+                    "select incident_urn from staging.stg_cc_incidents order by 1 limit 2"
+                ).fetchall()
+            ],
+            con.execute("select max(built_at) from staging.stg_cc_incidents").fetchone()[0],
+        )
+        # A row of the latest build breaking a rule, and one of an earlier build.
+        con.execute(
+            "update staging.stg_cc_incidents set init_grade = 9 where incident_urn = ?", [first]
+        )
+        con.execute(
+            "update staging.stg_cc_incidents set channel = 'FAX', "
+            "built_at = built_at - interval 1 day where incident_urn = ?",
+            [second],
+        )
+        assert (
+            con.execute(
+                "select count(*) from staging.stg_cc_incidents where built_at = ?", [latest]
+            ).fetchone()[0]
+            > 1
+        )
+    assert len(broken_rules()) == 1 and "Got 1 result" in broken_rules()[0]
+    assert "Got 2 results" in broken_rules(test_all_rows=True)[0]
+    with connect(warehouse) as con:
+        con.execute(
+            "update staging.stg_cc_incidents set init_grade = 1 where incident_urn = ?", [first]
+        )
+    assert broken_rules() == []
+
+
 @pytest.mark.parametrize(
     ("model", "key", "test"),
     [

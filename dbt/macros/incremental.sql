@@ -339,3 +339,18 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{% macro rows_of_the_latest_build(relation) -%}
+    {#- The rows of `relation` (as a subquery) that its latest build wrote: each row's `built_at`
+        is the time the build that wrote it began, and a build is kept only if its tests
+        passed, so a test of each row alone need read no others. Every row with the variable
+        test_all_rows. -#}
+    {%- if var('test_all_rows') -%}
+        (select * from {{ relation }})
+    {%- else -%}
+        (
+        select * from {{ relation }} as latest_rows
+        where latest_rows.built_at = (select max(built_at) from {{ relation }})
+        )
+    {%- endif -%}
+{%- endmacro %}
