@@ -11,8 +11,7 @@
             ~ unsupported | join(', ')
         ) }}
     {%- endif -%}
-    {%- set owners = graph.nodes.values() | selectattr('relation_name', 'equalto', model | string)
-        | map(attribute='unique_id') | list -%}
+    {%- set owners = graph_nodes_of(model) | map(attribute='unique_id') | list -%}
     {%- if not owners -%}
         {#- Else it would find no rule and pass whatever the rows: a `where` on column_rules,
             say, makes `model` a query, not a model. -#}
@@ -57,4 +56,9 @@
         ) }}
     {%- endif -%}
     {{ return(rules | sort(attribute='kind') | sort(attribute='column')) }}
+{%- endmacro %}
+
+{% macro graph_nodes_of(model) -%}
+    {#- The nodes of dbt's graph (a model or seed) whose relation is `model`. -#}
+    {{ return(graph.nodes.values() | selectattr('relation_name', 'equalto', model | string) | list) }}
 {%- endmacro %}

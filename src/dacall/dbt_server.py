@@ -89,11 +89,12 @@ def project_digest(project: Path) -> str:
     return digest.hexdigest()
 
 
-def parse_key(args: list[str], env: dict[str, str], project: Path) -> str:
-    """What a parse of `project` by `dbt <args>` depends on: the command line (the variables
-    and paths it gives), the environment, and every file of the project but dbt's own output."""
+def parse_key(args: list[str], env: dict[str, str], project: str) -> str:
+    """What a parse of the project by `dbt <args>` depends on: the command line (the variables
+    and paths it gives), the environment, and every file of the project but dbt's own output
+    (`project`: their project_digest)."""
     digest = hashlib.sha256(json.dumps([args, sorted(env.items())]).encode())
-    digest.update(project_digest(project).encode())
+    digest.update(project.encode())
     return digest.hexdigest()
 
 

@@ -143,7 +143,7 @@ def parse_request(
         "args": args,
         "env": env,
         "console": str(private_dir(target / "logs") / "parse.log"),
-        "key": dbt_server.parse_key(args, env, dbt_dir()),
+        "key": dbt_server.parse_key(args, env, project),
         # What the server records of its parse (dacall.dbt_parse_cache.note_parse).
         "whole": {
             "target": str(target),

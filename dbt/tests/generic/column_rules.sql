@@ -11,8 +11,7 @@
 {#- Each rule reads one row at a time: in a model that stamps its rows with the build that wrote
     them, the rows of earlier builds passed these rules then, and only the latest build's are
     read (a night's rows, not all history; every row with the variable test_all_rows). #}
-{%- set owner = graph.nodes.values() | selectattr('relation_name', 'equalto', model | string)
-    | first %}
+{%- set owner = graph_nodes_of(model) | first %}
 with counted as (
 
     select
