@@ -64,7 +64,7 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro deliveries_out_of_step(upstream, key, one_row_each=true, stamp=none, held_stamp=none, read_again=none) -%}
+{% macro deliveries_out_of_step(upstream, key, one_row_each=true, stamp=none, held_stamp=none, read_again=none, stamps=none) -%}
     {#- The deliveries (source_file, source_sha256) whose rows here and upstream differ in number,
         or listed in `read_again`, as a subquery. Each says whether it has rows to read
         (`to_read`): rows only ever leave a delivery once read, so a delivery holds rows not
@@ -84,7 +84,10 @@
 
         `upstream` may be a list of relations, whose rows together are the model's upstream:
         each is counted apart and the counts added, where counting their union twice (by stamp,
-        then by delivery) would have DuckDB hold the whole union to read it again. -#}
+        then by delivery) would have DuckDB hold the whole union to read it again.
+
+        `stamps`: a table holding stamps_out_of_step() already worked out, read rather than
+        counted again. -#}
     {%- set key = as_mapping(key) -%}
     {%- set parts = upstream_parts(upstream) -%}
     {%- set file, sha = key['source_file'], key['source_sha256'] -%}
@@ -92,20 +95,11 @@
     {%- set by_stamp = stamp and held_stamp -%}
     (with
     {%- if by_stamp %}
-    upstream_stamps as (
-        {{ counted_across(parts, {'stamp': stamp}) }}
-    ),
-    held_stamps as (
-        select {{ held_stamp }} as stamp, count(*) as n from {{ this }} group by {{ held_stamp }}
-    ),
     stamps_out_of_step as (
-        select coalesce(upstream_stamps.stamp, held_stamps.stamp) as stamp
-        from upstream_stamps
-        full outer join held_stamps on upstream_stamps.stamp = held_stamps.stamp
-        where upstream_stamps.n is distinct from held_stamps.n
-        {%- if read_again %}
-        union
-        select {{ held_stamp }} from {{ read_again }}
+        {%- if stamps %}
+        select stamp from {{ stamps }}
+        {%- else %}
+        {{ stamps_out_of_step(parts, stamp, held_stamp, read_again) }}
         {%- endif %}
     ),
     {%- endif %}
@@ -147,6 +141,26 @@
     {%- if read_again %} or again.source_file is not null{% endif %})
 {%- endmacro %}
 
+{% macro stamps_out_of_step(parts, stamp, held_stamp, read_again=none) -%}
+    {#- The stamps whose rows here and upstream (the relations `parts`) differ in number, with
+        `read_again`'s stamps, as a query with one column, `stamp` (deliveries_out_of_step). -#}
+    with
+    upstream_stamps as (
+        {{ counted_across(parts, {'stamp': stamp}) }}
+    ),
+    held_stamps as (
+        select {{ held_stamp }} as stamp, count(*) as n from {{ this }} group by {{ held_stamp }}
+    )
+    select coalesce(upstream_stamps.stamp, held_stamps.stamp) as stamp
+    from upstream_stamps
+    full outer join held_stamps on upstream_stamps.stamp = held_stamps.stamp
+    where upstream_stamps.n is distinct from held_stamps.n
+    {%- if read_again %}
+    union
+    select {{ held_stamp }} from {{ read_again }}
+    {%- endif %}
+{%- endmacro %}
+
 {% macro counted_across(parts, columns, where=none, least=none) -%}
     {#- The rows of the relations `parts` counted by `columns` (a mapping: each output column to
         its expression), each relation counted apart and the counts added (`n`). With `least`, a
@@ -180,6 +194,12 @@
     {{ 'temp.main.' if qualified }}"{{ this.identifier }}__deliveries_out_of_step"
 {%- endmacro %}
 
+{% macro stamps_out_of_step_table(qualified=true) -%}
+    {#- Where delete_rows_gone_from keeps the stamps out of step it found (as
+        deliveries_out_of_step_table). -#}
+    {{ 'temp.main.' if qualified }}"{{ this.identifier }}__stamps_out_of_step"
+{%- endmacro %}
+
 {% macro deliveries_to_read() -%}
     {#- The body of a CTE naming the deliveries with rows to read, and the earliest stamp of
         each one's upstream rows, for a model whose pre-hook is delete_rows_gone_from: it reads
@@ -211,16 +231,36 @@
 {%- endmacro %}
 
 {% macro delete_rows_gone_from(source_relation, key, one_row_each=true, stamp=none, held_stamp=none, read_again=none) -%}
+    {#- The model's pre-hook: finds the deliveries out of step (kept for the model's body,
+        deliveries_to_read) and deletes the rows of theirs whose upstream row is gone. With
+        stamps, only the rows under a stamp out of step are looked at, here and upstream: a row
+        here keeps its upstream row's stamp, and under a stamp in step every row here still has
+        its upstream row (deliveries_out_of_step). A night's stamps out of step are mostly its
+        own new ones, which hold no rows here yet. -#}
     {%- set key = as_mapping(key) -%}
     {%- if is_incremental() -%}
         {%- set out_of_step = deliveries_out_of_step_table() -%}
+        {%- set by_stamp = stamp and held_stamp -%}
+        {%- if by_stamp %}
+        create or replace temp table {{ stamps_out_of_step_table(qualified=false) }} as
+        {{ stamps_out_of_step(upstream_parts(source_relation), stamp, held_stamp, read_again) }};
+        {%- endif %}
         create or replace temp table {{ deliveries_out_of_step_table(qualified=false) }} as
-        select * from {{ deliveries_out_of_step(source_relation, key, one_row_each, stamp, held_stamp, read_again) }} as out_of_step;
+        select * from {{ deliveries_out_of_step(
+            source_relation, key, one_row_each, stamp, held_stamp, read_again,
+            stamps=stamps_out_of_step_table() if by_stamp else none
+        ) }} as out_of_step;
         delete from {{ this }} as kept
         where {{ in_deliveries('kept', out_of_step) }}
+            {%- if by_stamp %}
+            and kept.{{ held_stamp }} in (select stamp from {{ stamps_out_of_step_table() }})
+            {%- endif %}
             and not exists (
                 select 1 from {{ union_of(source_relation) }} as upstream
                 where {{ in_deliveries('upstream', out_of_step, key['source_file'], key['source_sha256']) }}
+                {%- if by_stamp %}
+                    and upstream.{{ stamp }} in (select stamp from {{ stamps_out_of_step_table() }})
+                {%- endif %}
                 {%- for mine, theirs in key.items() %}
                     and upstream.{{ theirs }} = kept.{{ mine }}
                 {%- endfor %}
