@@ -74,8 +74,9 @@
         upstream rows (`first_stamp`), when the upstream rows carry one: every row to read is
         stamped no earlier than the least of them, a bound DuckDB skips stored rows by.
 
-        With `held_stamp`, the column of this model holding each row's upstream stamp, rows are
-        first counted by stamp, and by delivery only under the stamps whose counts differ.
+        With `held_stamp`, the column of this model holding each row's upstream stamp, and
+        `stamps`, a table of the stamps whose counts differ (stamps_out_of_step, counted first by
+        delete_rows_gone_from), rows are counted by delivery only under those stamps.
         Upstream rows written together share a stamp and are only deleted after, and this
         model's rows of a stamp are those rows, read together, less those deleted since
         (`read_again`'s stamps aside, counted as out of step): so under a stamp in step, no
@@ -84,30 +85,18 @@
 
         `upstream` may be a list of relations, whose rows together are the model's upstream:
         each is counted apart and the counts added, where counting their union twice (by stamp,
-        then by delivery) would have DuckDB hold the whole union to read it again.
-
-        `stamps`: a table holding stamps_out_of_step() already worked out, read rather than
-        counted again. -#}
+        then by delivery) would have DuckDB hold the whole union to read it again. -#}
     {%- set key = as_mapping(key) -%}
     {%- set parts = upstream_parts(upstream) -%}
     {%- set file, sha = key['source_file'], key['source_sha256'] -%}
     {%- set rest = key.keys() | reject('in', ['source_file', 'source_sha256']) | list -%}
-    {%- set by_stamp = stamp and held_stamp -%}
+    {%- set by_stamp = stamp and held_stamp and stamps -%}
     (with
-    {%- if by_stamp %}
-    stamps_out_of_step as (
-        {%- if stamps %}
-        select stamp from {{ stamps }}
-        {%- else %}
-        {{ stamps_out_of_step(parts, stamp, held_stamp, read_again) }}
-        {%- endif %}
-    ),
-    {%- endif %}
     upstream_rows as (
         {{ counted_across(
             parts,
             {'source_file': file, 'source_sha256': sha},
-            where=stamp ~ ' in (select stamp from stamps_out_of_step)' if by_stamp else none,
+            where=stamp ~ ' in (select stamp from ' ~ stamps ~ ')' if by_stamp else none,
             least=stamp
         ) }}
     ),
@@ -118,7 +107,7 @@
             {{ 'count(*)' if one_row_each else 'count(distinct (' ~ rest | join(', ') ~ '))' }} as n
         from {{ this }}
         {%- if by_stamp %}
-        where {{ held_stamp }} in (select stamp from stamps_out_of_step)
+        where {{ held_stamp }} in (select stamp from {{ stamps }})
         {%- endif %}
         group by all
     )
