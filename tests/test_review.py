@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 
 from conftest import query
 from dacall.review import auth, store
+from dacall.review import snapshot as snapshot_module
 from dacall.review.app import SECURITY_HEADERS, Settings, create_app
 from dacall.review.config import parse, review_config
-from dacall.review.snapshot import publish_snapshot, snapshot_path
+from dacall.review.snapshot import publish_snapshot, row_hashes_path, snapshot_path
 from dacall.settings import PROJECT_ROOT, UserError
 
 PASSWORD = "correct horse battery"
@@ -150,18 +151,35 @@ def test_a_reader_of_the_snapshot_never_blocks_the_writer(
     assert not list(first.parent.glob("*.tmp"))
 
 
+def _marts_warehouse(tmp_path, monkeypatch):
+    """A private folder's warehouse with an empty marts schema, its snapshot in tmp_path."""
+    folder = tmp_path / "w"
+    folder.mkdir(mode=0o700)
+    warehouse = folder / "dacall.duckdb"
+    monkeypatch.setenv("DACALL_SNAPSHOT", str(tmp_path / "published" / "snapshot.duckdb"))
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+    return warehouse
+
+
+def _marts_tables(con, database: str) -> set[str]:
+    """The tables of an attached database's marts schema but `published`."""
+    return {
+        t
+        for (t,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? "
+            "and schema_name = 'marts' and table_name <> 'published'",
+            [database],
+        ).fetchall()
+    }
+
+
 def _differing_rows(left, right) -> dict[str, int]:
     """Each marts table of either file: rows one holds and the other not, both ways."""
     con = duckdb.connect()
     con.execute("attach ? as l (read_only)", [str(left)])
     con.execute("attach ? as r (read_only)", [str(right)])
-    tables = {
-        t
-        for (t,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' "
-            "and table_name <> 'published'"
-        ).fetchall()
-    }
+    tables = _marts_tables(con, "l") | _marts_tables(con, "r")
     return {
         t: con.execute(
             f"select (select count(*) from (select * from l.marts.{t} except all "
@@ -180,12 +198,8 @@ def test_a_snapshot_made_from_the_last_holds_the_marts_as_they_are_now(tmp_path,
     one row of a plain table and dropped one of its twin rows, moved most rows of a table a
     little, changed a table's columns and dropped a table, the snapshot holds exactly the
     warehouse's marts."""
-    folder = tmp_path / "w"
-    folder.mkdir(mode=0o700)
-    warehouse = folder / "dacall.duckdb"
-    monkeypatch.setenv("DACALL_SNAPSHOT", str(tmp_path / "published" / "snapshot.duckdb"))
+    warehouse = _marts_warehouse(tmp_path, monkeypatch)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts")
         con.execute(
             "create table marts.claims as select i as k, 'decided ' || i as v, "
             "timestamptz '2025-01-01 00:00:00+00' + to_days(i % 3) as decided_at "
@@ -226,6 +240,91 @@ def test_a_snapshot_made_from_the_last_holds_the_marts_as_they_are_now(tmp_path,
     }
     assert query(second, "select run_id from marts.published") == [("second",)]
     assert stat.S_IMODE(second.stat().st_mode) == 0o600
+    _assert_row_hashes_describe(second)
+    # A third publish starts from the groups the second kept (changed groups only).
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.claims where k in (2, 100)")
+        con.execute(
+            "insert into marts.claims values (2, 'again', timestamptz '2025-03-01 00:00:00+00')"
+        )
+        con.execute("insert into marts.plain values (2, 7)")  # a twin of a changed row
+    publish_snapshot(warehouse, "third")
+    assert set(_differing_rows(warehouse, first).values()) == {0}
+    _assert_row_hashes_describe(first)
+
+
+def _assert_row_hashes_describe(snapshot) -> None:
+    """The row hashes kept beside the snapshot are its tables' groups, stamped as its own."""
+    hashes = row_hashes_path(snapshot)
+    assert stat.S_IMODE(hashes.stat().st_mode) == 0o600
+    con = duckdb.connect()
+    con.execute("attach ? as s (read_only)", [str(snapshot)])
+    con.execute("attach ? as h (read_only)", [str(hashes)])
+    tables = _marts_tables(con, "s")
+    assert _marts_tables(con, "h") == tables
+    for table in tables:
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = 's' "
+                "and table_name = ? order by column_index",
+                [table],
+            ).fetchall()
+        ]
+        group = "hash(" + ", ".join(f'r."{c.replace(chr(34), chr(34) * 2)}"' for c in columns) + ")"
+        counted = f"select {group} as grp, count(*) as n from s.marts.{table} as r group by all"
+        differing = con.execute(
+            f"select count(*) from (({counted}) except all (select * from h.marts.{table})) "
+            "union all select count(*) from "
+            f"((select * from h.marts.{table}) except all ({counted}))"
+        ).fetchall()
+        assert differing == [(0,), (0,)], table
+    (stamp,) = con.execute("select stamp from h.main.stamp").fetchall()
+    assert stamp[0] and "published" not in stamp[0]
+    con.close()
+
+
+def test_row_hashes_left_by_a_failed_publish_or_another_snapshot_are_not_used(
+    tmp_path, monkeypatch
+):
+    """A publish that fails part way has changed some tables' kept row hashes but not the
+    snapshot; and a snapshot put back from elsewhere is not the one they describe. Trusted,
+    either would leave the next publish's snapshot unlike the warehouse (the groups it
+    thinks are there are not)."""
+    warehouse = _marts_warehouse(tmp_path, monkeypatch)
+    with duckdb.connect(str(warehouse)) as con:
+        for table in ("a", "b"):
+            con.execute(
+                f"create table marts.{table} as select i, 'v' || i as v from range(20) t(i)"
+            )
+    first, _ = publish_snapshot(warehouse, "first")
+    kept_first = tmp_path / "first.duckdb"
+    kept_first.write_bytes(first.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.a set v = 'changed' where i < 3")
+        con.execute("update marts.b set v = 'changed' where i < 3")
+    real = snapshot_module._publish_table
+
+    def fail_on_b(con, table, hashed):
+        if table == "b":
+            raise RuntimeError("killed while publishing")
+        return real(con, table, hashed)
+
+    monkeypatch.setattr(snapshot_module, "_publish_table", fail_on_b)
+    with pytest.raises(RuntimeError):
+        publish_snapshot(warehouse, "failed")
+    monkeypatch.setattr(snapshot_module, "_publish_table", real)
+    assert query(first, "select run_id from marts.published") == [("first",)]
+    publish_snapshot(warehouse, "second")
+    assert _differing_rows(warehouse, first) == {"a": 0, "b": 0}
+    _assert_row_hashes_describe(first)
+    # The first snapshot put back (a restore): the kept hashes are the second's.
+    first.write_bytes(kept_first.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.a set v = 'again' where i = 5")
+    publish_snapshot(warehouse, "third")
+    assert _differing_rows(warehouse, first) == {"a": 0, "b": 0}
+    _assert_row_hashes_describe(first)
 
 
 # -- the app ----------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ from dacall.settings import UserError
 from dacall.warehouse import plain_file_of_mine, private_dir
 
 SNAPSHOT_NAME = "dacall_marts.duckdb"
+# Beside the snapshot: its tables' row-hash groups and counts (see the module's docstring).
+ROW_HASHES_SUFFIX = ".row-hashes"
 
 
 def snapshot_path(warehouse: Path) -> Path:
@@ -39,6 +41,10 @@ def snapshot_path(warehouse: Path) -> Path:
     if env:
         return Path(env)
     return Path(warehouse).resolve().parent / "published" / SNAPSHOT_NAME
+
+
+def row_hashes_path(snapshot: Path) -> Path:
+    return snapshot.with_name(f".{snapshot.name}{ROW_HASHES_SUFFIX}")
 
 
 def publish_snapshot(warehouse: Path, run_id: str | None = None) -> tuple[Path, int]:
@@ -50,6 +56,7 @@ def publish_snapshot(warehouse: Path, run_id: str | None = None) -> tuple[Path, 
     old_umask = os.umask(0o077)
     try:
         con = _start_from_last(target, temporary)
+        hashed = _attach_row_hashes(con, row_hashes_path(target))
     finally:
         os.umask(old_umask)
     try:
@@ -66,7 +73,7 @@ def publish_snapshot(warehouse: Path, run_id: str | None = None) -> tuple[Path, 
         con.execute("create schema if not exists marts")
         _drop_tables_not_in(con, [*tables, "published"])
         for table in tables:
-            _publish_table(con, table)
+            _publish_table(con, table, hashed)
         con.execute(
             "create or replace table marts.published as "
             "select current_timestamp::timestamp as published_at, ?::varchar as run_id",
@@ -74,6 +81,8 @@ def publish_snapshot(warehouse: Path, run_id: str | None = None) -> tuple[Path, 
         )
         con.execute("detach warehouse")
         con.execute("checkpoint")
+        if hashed is not None:
+            _seal_row_hashes(con, tables)
     except BaseException:
         con.close()
         temporary.unlink(missing_ok=True)
@@ -127,46 +136,136 @@ def _database_name(con) -> str:
     return con.execute("select current_database()").fetchall()[0][0]
 
 
-def _publish_table(con, table: str) -> None:
+def _attach_row_hashes(con, path: Path) -> set[str] | None:
+    """The file of row hashes attached as `row_hashes`, and the tables whose groups it holds for
+    the snapshot `con` starts from: none where it was kept for another snapshot (or none was).
+    Its stamp is cleared first, as the tables are about to change. None where it cannot be
+    used at all (another publish holds it): every group is then counted from the snapshot."""
+    try:
+        con.execute("attach ? as row_hashes", [str(path)])
+    except duckdb.Error as exc:
+        if "lock" in str(exc).lower() or "conflict" in str(exc).lower():
+            return None
+        path.unlink(missing_ok=True)  # unreadable: started again
+        Path(f"{path}.wal").unlink(missing_ok=True)
+        try:
+            con.execute("attach ? as row_hashes", [str(path)])
+        except duckdb.Error:
+            return None
+    os.chmod(path, 0o600)
+    con.execute("create schema if not exists row_hashes.marts")
+    con.execute("create table if not exists row_hashes.main.stamp (stamp varchar)")
+    kept_for = con.execute("select stamp from row_hashes.main.stamp").fetchall()
+    con.execute("delete from row_hashes.main.stamp")
+    if kept_for != [(_stamp(con),)]:
+        return set()
+    return {
+        table
+        for (table,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'row_hashes' "
+            "and schema_name = 'marts'"
+        ).fetchall()
+    }
+
+
+def _stamp(con) -> str | None:
+    """What identifies the snapshot `con` holds: its marts.published row (when, and which run,
+    to the microsecond), and the DuckDB whose hash() made the groups."""
+    current = _database_name(con)
+    if not con.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'marts' "
+        "and table_name = 'published'",
+        [current],
+    ).fetchall()[0][0]:
+        return None
+    rows = con.execute("select published_at::varchar, run_id from marts.published").fetchall()
+    return f"{duckdb.__version__} {rows!r}"
+
+
+def _seal_row_hashes(con, tables: list[str]) -> None:
+    """The row hashes stamped as those of the snapshot now written, and only its tables'."""
+    for (table,) in con.execute(
+        "select table_name from duckdb_tables() where database_name = 'row_hashes' "
+        "and schema_name = 'marts'"
+    ).fetchall():
+        if table not in tables:
+            con.execute(f"drop table row_hashes.marts.{_quoted(table)}")
+    con.execute("insert into row_hashes.main.stamp values (?)", [_stamp(con)])
+    con.execute("detach row_hashes")
+
+
+def _publish_table(con, table: str, hashed: set[str] | None) -> None:
     """The warehouse's table in the snapshot: only the groups of rows that changed in number
     (by a hash of the whole row), or copied whole where the last snapshot's copy has other
-    columns or most of its rows changed."""
+    columns or most of its rows changed. `hashed`: the tables whose last groups the row hashes
+    hold (None: there are no row hashes to keep)."""
     columns = _columns(con, "warehouse", table)
     name = _quoted(table)
-    if _columns(con, _database_name(con), table) != columns:
-        con.execute(f"create or replace table marts.{name} as select * from warehouse.marts.{name}")
-        return
     # hash() is never null, so the rows of changed groups are found by `in`, a hash join (a
     # join of the columns themselves, null where a row has none, took ten times longer).
     group = "hash(" + ", ".join(f"rows.{_quoted(column)}" for column, _type in columns) + ")"
+    kept = f"row_hashes.marts.{name}"
+    if _columns(con, _database_name(con), table) != columns:
+        _copy_whole(con, name, group, kept, hashed, counted=False)
+        return
+    _count_groups(con, name, group)
+    before = (
+        kept
+        if hashed and table in hashed
+        else f"(select {group} as grp, count(*) as n from marts.{name} as rows group by all)"
+    )
     con.execute(
         f"""
         create or replace temp table changed as
         select coalesce(now.grp, before.grp) as grp
-        from (select {group} as grp, count(*) as n
-              from warehouse.marts.{name} as rows group by all) as now
-        full join (select {group} as grp, count(*) as n
-              from marts.{name} as rows group by all) as before
-            on now.grp = before.grp
+        from now_groups as now full join {before} as before on now.grp = before.grp
         where now.n is distinct from before.n
         """
     )
     ((changed, rows),) = con.execute(
-        f"select (select count(*) from changed), (select count(*) from warehouse.marts.{name})"
+        "select (select count(*) from changed), (select coalesce(sum(n), 0) from now_groups)"
     ).fetchall()
-    if not changed:
-        return
     if changed > rows:
         # More than about half the rows written again (the bridge of people, whose match
         # probabilities all move a little with each night's records; the review queue, whose
         # positions move down with each new case): copied whole, in half the time.
-        con.execute(f"create or replace table marts.{name} as select * from warehouse.marts.{name}")
+        _copy_whole(con, name, group, kept, hashed, counted=True)
         return
-    changed_rows = f"where {group} in (select grp from changed)"
-    con.execute(f"delete from marts.{name} as rows {changed_rows}")
+    if changed:
+        changed_rows = f"where {group} in (select grp from changed)"
+        con.execute(f"delete from marts.{name} as rows {changed_rows}")
+        con.execute(
+            f"insert into marts.{name} select * from warehouse.marts.{name} as rows {changed_rows}"
+        )
+    if hashed is None:
+        return
+    if table not in hashed:
+        con.execute(f"create or replace table {kept} as select * from now_groups")
+    elif changed:
+        con.execute(f"delete from {kept} where grp in (select grp from changed)")
+        con.execute(
+            f"insert into {kept} select * from now_groups where grp in (select grp from changed)"
+        )
+
+
+def _count_groups(con, name: str, group: str) -> None:
+    """`now_groups`: the warehouse table's groups of rows and how many rows each holds."""
     con.execute(
-        f"insert into marts.{name} select * from warehouse.marts.{name} as rows {changed_rows}"
+        f"create or replace temp table now_groups as select {group} as grp, count(*) as n "
+        f"from warehouse.marts.{name} as rows group by all"
     )
+
+
+def _copy_whole(
+    con, name: str, group: str, kept: str, hashed: set[str] | None, *, counted: bool
+) -> None:
+    """The table copied whole, and its groups kept (`counted`: now_groups are this table's)."""
+    con.execute(f"create or replace table marts.{name} as select * from warehouse.marts.{name}")
+    if hashed is None:
+        return
+    if not counted:
+        _count_groups(con, name, group)
+    con.execute(f"create or replace table {kept} as select * from now_groups")
 
 
 def _quoted(name: str) -> str:
