@@ -102,17 +102,28 @@ by_telephone as (
 
 ),
 
+incident_days as (
+
+    -- Each incident's local day, worked out once rather than once per referral of its person.
+    select
+        incident_urn,
+        person_key,
+        {{ local_date_of('created_at') }} as created_on
+    from incidents
+
+),
+
 partner_referrals_before as (
 
     select
         i.incident_urn,
         r.source,
         r.match_probability
-    from incidents as i
+    from incident_days as i
     inner join referrals as r
         on
             i.person_key = r.person_key
-            and {{ referral_in_history('r.source', 'r.referred_on', 'i.created_at') }}
+            and {{ referral_in_history('r.source', 'r.referred_on', 'i.created_on') }}
 
 ),
 

@@ -46,25 +46,35 @@ linked as (
 
 ),
 
+candidate_days as (
+
+    -- Each candidate's local day, worked out once rather than once per referral of its person.
+    select
+        incident_urn,
+        {{ local_date_of('created_at') }} as created_on
+    from candidates
+
+),
+
 final as (
 
     select
-        candidates.incident_urn,
+        candidate_days.incident_urn,
         linked.partner,
         linked.record_id,
         linked.referred_on,
         linked.match_probability,
         caller.match_probability as caller_match_probability,
-        {{ referral_in_history('linked.source', 'linked.referred_on', 'candidates.created_at') }}
+        {{ referral_in_history('linked.source', 'linked.referred_on', 'candidate_days.created_on') }}
             as counted_in_history
-    from candidates
-    inner join history on candidates.incident_urn = history.incident_urn
+    from candidate_days
+    inner join history on candidate_days.incident_urn = history.incident_urn
     inner join linked
         on
             history.person_key = linked.person_key
-            and linked.referred_on < {{ local_date_of('candidates.created_at') }}
+            and candidate_days.created_on > linked.referred_on
     left join people as caller
-        on caller.source = 'cc_incidents' and candidates.incident_urn = caller.source_record_id
+        on caller.source = 'cc_incidents' and candidate_days.incident_urn = caller.source_record_id
 
 )
 

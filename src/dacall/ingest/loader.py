@@ -113,7 +113,9 @@ def landing_files(
         if feed is None:
             unknown.append(entry.name)
             continue
-        for path in sorted(entry.iterdir()):
+        # By name: the same order as by path within one folder, without comparing Path objects
+        # (a tenth of a second over five years' files).
+        for path in sorted(entry.iterdir(), key=lambda path: path.name):
             if not path.name.startswith("."):
                 found.append((feed, path))
     return found, unknown, stray
