@@ -1,10 +1,10 @@
 -- Every record of a person the pipeline can link: incident callers and the partners' people,
 -- in one shape (names folded, date of birth, postcode, telephone). Victim Support clients who
 -- did not consent are left out (config/governance.yml), so they are never linked.
--- A view: its rows are the staging models' rows, renamed; a table would write them all again on
--- every build (at five years of history, 0.35-0.8 s a night), and its two readers (the linkage
--- and int_partner_referrals) each read it once.
-{{ config(materialized='view') }}
+-- A table, though a view would spare the build writing its rows (0.35-0.9 s at five years): a
+-- view would show a staging build's rows to this layer's readers (the subject access search,
+-- linkage-estimate) before the marts build linked them, or after a staging gate stopped it
+-- (tests/test_faults.py: each layer as it was or fully after).
 
 with
 

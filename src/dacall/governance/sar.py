@@ -56,11 +56,7 @@ class Finding:
 
 
 def _tables(con) -> set[str]:
-    """The warehouse's tables and views (some models are views: int_person_records)."""
-    rows = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
-        "union all select schema_name, view_name from duckdb_views() where not internal"
-    ).fetchall()
+    rows = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
     return {f"{s}.{t}" for s, t in rows}
 
 
