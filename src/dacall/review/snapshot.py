@@ -61,13 +61,7 @@ def publish_snapshot(warehouse: Path, run_id: str | None = None) -> tuple[Path, 
         os.umask(old_umask)
     try:
         con.execute("attach ? as warehouse (read_only)", [str(Path(warehouse).resolve())])
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'warehouse' "
-                "and schema_name = 'marts' order by table_name"
-            ).fetchall()
-        ]
+        tables = _marts_tables(con, "warehouse")
         if not tables:
             raise UserError(f"no marts to publish in {warehouse}: run `dacall run` first")
         con.execute("create schema if not exists marts")
@@ -122,14 +116,24 @@ def _columns(con, database: str, table: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _drop_tables_not_in(con, names: list[str]) -> None:
-    current = _database_name(con)
-    for (table,) in con.execute(
-        "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts'",
-        [current],
-    ).fetchall():
+def _marts_tables(con, database: str) -> list[str]:
+    """The tables of an attached database's marts schema, by name."""
+    return [
+        table
+        for (table,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? "
+            "and schema_name = 'marts' order by table_name",
+            [database],
+        ).fetchall()
+    ]
+
+
+def _drop_tables_not_in(con, names: list[str], database: str | None = None) -> None:
+    """Drop the marts tables of `database` (default: the snapshot's) not named in `names`."""
+    database = database or _database_name(con)
+    for table in _marts_tables(con, database):
         if table not in names:
-            con.execute(f"drop table marts.{_quoted(table)}")
+            con.execute(f"drop table {_quoted(database)}.marts.{_quoted(table)}")
 
 
 def _database_name(con) -> str:
@@ -159,24 +163,13 @@ def _attach_row_hashes(con, path: Path) -> set[str] | None:
     con.execute("delete from row_hashes.main.stamp")
     if kept_for != [(_stamp(con),)]:
         return set()
-    return {
-        table
-        for (table,) in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'row_hashes' "
-            "and schema_name = 'marts'"
-        ).fetchall()
-    }
+    return set(_marts_tables(con, "row_hashes"))
 
 
 def _stamp(con) -> str | None:
     """What identifies the snapshot `con` holds: its marts.published row (when, and which run,
     to the microsecond), and the DuckDB whose hash() made the groups."""
-    current = _database_name(con)
-    if not con.execute(
-        "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'marts' "
-        "and table_name = 'published'",
-        [current],
-    ).fetchall()[0][0]:
+    if "published" not in _marts_tables(con, _database_name(con)):
         return None
     rows = con.execute("select published_at::varchar, run_id from marts.published").fetchall()
     return f"{duckdb.__version__} {rows!r}"
@@ -184,12 +177,7 @@ def _stamp(con) -> str | None:
 
 def _seal_row_hashes(con, tables: list[str]) -> None:
     """The row hashes stamped as those of the snapshot now written, and only its tables'."""
-    for (table,) in con.execute(
-        "select table_name from duckdb_tables() where database_name = 'row_hashes' "
-        "and schema_name = 'marts'"
-    ).fetchall():
-        if table not in tables:
-            con.execute(f"drop table row_hashes.marts.{_quoted(table)}")
+    _drop_tables_not_in(con, tables, "row_hashes")
     con.execute("insert into row_hashes.main.stamp values (?)", [_stamp(con)])
     con.execute("detach row_hashes")
 
