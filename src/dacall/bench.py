@@ -97,6 +97,7 @@ elif stage == "dbt":
     result = {"success": r["success"], "models": {m["name"]: m["seconds"] for m in r["models"]}}
 elif stage == "nightly":
     import shutil, subprocess
+    from dacall.cli import REBUILT_FROM_SCRATCH
     # Each night is `dacall run` in a process of its own, as a scheduler starts it: its time
     # includes starting Python and importing what the run needs (Great Expectations, dbt in
     # dbt's server, matplotlib), which a night run inside one process for all nights would
@@ -117,7 +118,7 @@ elif stage == "nightly":
             raise SystemExit(f"dacall run exited {done.returncode}: {done.stderr[-500:]}")
         run_id = next(line.split()[1] for line in done.stdout.splitlines()
                       if line.startswith("run "))
-        return run_id, "rebuilt from scratch" in done.stdout
+        return run_id, REBUILT_FROM_SCRATCH in done.stdout
     dacall_run()
     night_before = time.perf_counter() - start
     nights = []

@@ -24,6 +24,9 @@ EXIT_OK = 0
 EXIT_QUARANTINED = 1
 EXIT_ERROR = 2
 EXIT_STOPPED = 3
+# What `dacall run` says when its incremental models were rebuilt from scratch (the bench
+# reads it, to tell a night that was not incremental).
+REBUILT_FROM_SCRATCH = "incremental models rebuilt from scratch"
 
 
 def _positive_int(text: str) -> int:
@@ -143,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  warning: {entry}")
     statuses = result["transform"]["statuses"]
     rebuilt = result["transform"]["full_refresh"]
-    rebuilt = " (incremental models rebuilt from scratch)" if rebuilt else ""
+    rebuilt = f" ({REBUILT_FROM_SCRATCH})" if rebuilt else ""
     print("dbt build: " + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) + rebuilt)
     for line in result["stopped"]:
         print(f"  stopped: {line}")
