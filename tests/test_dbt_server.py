@@ -23,6 +23,8 @@ def project(sample_warehouse, tmp_path, monkeypatch):
         dbt_dir(), tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs")
     )
     monkeypatch.setenv("DACALL_DBT_DIR", str(copied))
+    # dbt's log says what it parsed, and when, at debug (the project logs at info).
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
     return folder / sample_warehouse.name, tmp_path / "target", copied
 
 

@@ -264,7 +264,7 @@ def _kill_once_built(landing: Path, warehouse: Path, model: str) -> subprocess.P
     """A run killed (the dacall process only) once dbt has committed `model` in its build."""
     log = warehouse.parent / "state" / "dbt_target" / "logs" / "dbt.log"
     seen = log.stat().st_size if log.exists() else 0
-    run = _run(landing, warehouse)
+    run = _run(landing, warehouse, DBT_LOG_LEVEL_FILE="debug")  # the marker below is debug's
     deadline = time.monotonic() + 600
     marker = f"Finished running node model.dacall.{model}"
     while not (log.exists() and marker in log.read_text(errors="replace")[seen:]):

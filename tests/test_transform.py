@@ -173,9 +173,13 @@ def test_dbt_docs_generate_and_unit_tests_run(sample_warehouse, tmp_path):
     assert tests.statuses == {"pass": defined}
 
 
-def test_dbt_docs_are_generated_again_only_when_what_they_show_changed(sample_warehouse, tmp_path):
+def test_dbt_docs_are_generated_again_only_when_what_they_show_changed(
+    sample_warehouse, tmp_path, monkeypatch
+):
     from dacall import dbt_docs
     from dacall.transform import dbt_target
+
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt says how it parsed at debug
 
     folder = shutil.copytree(sample_warehouse.parent, tmp_path / "copy")
     warehouse = folder / sample_warehouse.name
@@ -209,6 +213,7 @@ def test_a_new_warehouse_starts_from_the_parse_another_kept(
     )
     monkeypatch.setenv("DACALL_DBT_DIR", str(project))
     monkeypatch.setenv("DACALL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt says how it parsed at debug
     command = ["compile", "--select", "int_claims"]
 
     def compiled_in(target: str) -> tuple[str, str]:

@@ -12,6 +12,8 @@ Exit codes (a scheduler can act on them):
 from __future__ import annotations
 
 import argparse
+import atexit
+import logging
 import os
 import sys
 from datetime import date
@@ -414,5 +416,23 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(previous_umask)
 
 
+def exit_without_teardown(code: int) -> None:
+    """End the process as `sys.exit(code)` would (the exit handlers run: the alert emails are
+    waited for, the logs flushed), less the interpreter's teardown. A process that has imported
+    Great Expectations spends about a second at exit freeing its 2,500 modules one object at a
+    time (measured 2026-12-07: 1.0 s of a 20 s night), and nothing the process wrote is in
+    them: every file and connection dacall opens is closed before its verb returns."""
+    atexit._run_exitfuncs()  # noqa: SLF001 - what sys.exit would run; os._exit runs none
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def entry() -> None:
+    """The `dacall` command (pyproject.toml's script)."""
+    exit_without_teardown(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

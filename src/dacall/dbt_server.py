@@ -344,6 +344,10 @@ def serve() -> None:
         _, status = os.waitpid(child, 0)
         sys.stdout.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
         sys.stdout.flush()
+    # The end of its input: every child has ended and been answered. Freeing dbt's modules one
+    # object at a time would take the server about half a second more (the time a run that
+    # waits for it, `stop`, waits); it holds no file or connection to close.
+    os._exit(0)
 
 
 if __name__ == "__main__":
