@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import logging
 import os
 import sys
 import threading
@@ -428,8 +427,9 @@ def exit_without_teardown(code: int) -> None:
     main_thread = threading.main_thread()
     if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
         sys.exit(code)
-    atexit._run_exitfuncs()  # noqa: SLF001 - what sys.exit would run; os._exit runs none
-    logging.shutdown()
+    # What sys.exit would run (logging's shutdown among them, registered when it is imported);
+    # os._exit runs none.
+    atexit._run_exitfuncs()  # noqa: SLF001
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
