@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+
+import pytest
 
 from dacall.bench import hold_back_last_days
 
@@ -36,3 +39,55 @@ def test_the_last_days_files_are_held_back_by_day_and_the_rest_stay(tmp_path):
     assert (tmp_path / "held/2025-01-05/cc_log/cc_log_2025-01-05.jsonl").read_text() == (
         "cc_log_2025-01-05.jsonl"
     )
+
+
+def test_the_histories_nights_are_taken_in_turn_and_each_gets_its_median(tmp_path, monkeypatch):
+    from dacall import bench
+
+    for days in (365, 1825):
+        for day in ("2025-01-04", "2025-01-05", "2025-01-06"):
+            held = tmp_path / f"scale-1-days-{days}" / "held" / day / "audit_rms"
+            held.mkdir(parents=True)
+            (held / f"RMS_AUDIT_{day}.csv").write_text("x")
+    calls = []
+
+    def night(stage, scale, days, out, number):
+        # As the nightly stage does: a night delivers the first day still held back.
+        if number:
+            shutil.rmtree(min((out / "held").iterdir()))
+        calls.append((days, number))
+        seconds = {365: 10.0, 1825: 14.0}[days] + len(calls)
+        return {
+            "seconds": seconds,
+            "steps": {"ingest": 1.0},
+            "delivered": 1,
+            "full_refresh": False,
+            "peak_mib": 100.0 * len(calls),
+        }
+
+    monkeypatch.setattr(bench, "run_stage", night)
+    results = bench.run_nights(1.0, [365, 1825], tmp_path)
+
+    assert calls == [
+        (365, 0),
+        (1825, 0),
+        (365, 1),
+        (1825, 1),
+        (1825, 1),
+        (365, 1),
+        (365, 1),
+        (1825, 1),
+    ]
+    assert results[365]["nights"] == [13.0, 16.0, 17.0]
+    assert results[365]["seconds"] == 16.0  # the median night
+    assert results[1825]["nights"] == [18.0, 19.0, 22.0]
+    assert results[1825]["night_before_seconds"] == 16.0
+    assert results[1825]["peak_mib"] == 800.0  # the highest of its nights, the night before too
+
+
+def test_a_history_with_no_day_held_back_is_refused(tmp_path):
+    from dacall import bench
+
+    (tmp_path / "scale-1-days-365" / "held").mkdir(parents=True)
+    with pytest.raises(SystemExit, match="no day held back"):
+        bench.run_nights(1.0, [365], tmp_path)

@@ -14,7 +14,9 @@ night before), then delivers the held days one at a time, timing `dacall run` af
 process each time as a scheduler starts it (start-up, ingest, gates, the incremental build,
 compliance, report): the cost of one night with that history is the median of those nights.
 One night alone moved by a fifth from one run to the next on this machine; the median of three,
-less.
+less. The nightly stage runs after every history's other stages, their nights in turn (one
+year's, five years', five years', one year's, ...), so that the machine's drift weighs on both
+sides of the ratio alike.
 
 `end-to-end` is `dacall run` of the whole landing on an empty warehouse (issue 16: within 15x
 the floor); it runs at the first history length only (five years of it would add minutes and
@@ -44,6 +46,7 @@ START = date(2025, 1, 1)  # the first generated day
 STAGE = r"""
 import json, sys, time
 from pathlib import Path
+import shutil
 stage, scale, days, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
 start = time.perf_counter()
 result = {}
@@ -84,7 +87,6 @@ elif stage == "floor":
     start = time.perf_counter()
     result = {"rows": count_lines(), "first_reading_seconds": start - first}
 elif stage == "ingest":
-    import shutil
     from dacall.ingest.loader import ingest
     shutil.rmtree(out / "warehouse", ignore_errors=True)  # from empty, as a first load is
     r = ingest(out / "landing", out / "warehouse" / "dacall.duckdb")
@@ -96,56 +98,42 @@ elif stage == "dbt":
     r = transform_step(out / "warehouse" / "dacall.duckdb", phase="all", full_refresh=True)
     result = {"success": r["success"], "models": {m["name"]: m["seconds"] for m in r["models"]}}
 elif stage == "nightly":
-    import shutil, subprocess
+    import subprocess
     from dacall.cli import REBUILT_FROM_SCRATCH
-    # Each night is `dacall run` in a process of its own, as a scheduler starts it: its time
+    # One night: `dacall run` in a process of its own, as a scheduler starts it, so its time
     # includes starting Python and importing what the run needs (Great Expectations, dbt in
-    # dbt's server, matplotlib), which a night run inside one process for all nights would
-    # have paid once. First the night before, with nothing new: a night finds what the
-    # previous one left (the gates' results, the docs site), not a warehouse that was only
-    # built. Its time is kept apart. Then each held day is delivered and run, a night each; the
-    # stage's time is the median night (one night's time moved by a fifth between runs here).
-    # `dacall run` as the command runs it (dacall.cli.entry), its dbt server waited for before
-    # it exits, so that the builds' memory counts in the peak (RUSAGE_CHILDREN).
+    # dbt's server, matplotlib), which nights run inside one process would have paid once.
+    # Night 0 is the night before, with nothing new: a night finds what the previous one left
+    # (the gates' results, the docs site), not a warehouse that was only built. Any other night
+    # delivers the first day still held back, then runs. `dacall run` as the command runs it
+    # (dacall.cli.entry), its dbt server waited for before it exits, so that the builds'
+    # memory counts in the peak (RUSAGE_CHILDREN).
+    night = int(sys.argv[5])
     RUN = ("import sys; from dacall import dbt_server; "
            "from dacall.cli import exit_without_teardown, main; "
            "code = main(sys.argv[1:]); dbt_server.stop(); exit_without_teardown(code)")
-    def dacall_run():
-        done = subprocess.run(
-            [sys.executable, "-c", RUN, "run", "--landing", str(out / "landing"),
-             "--warehouse", str(out / "warehouse" / "dacall.duckdb")],
-            capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"dacall run exited {done.returncode}: {done.stderr[-500:]}")
-        run_id = next(line.split()[1] for line in done.stdout.splitlines()
-                      if line.startswith("run "))
-        return run_id, REBUILT_FROM_SCRATCH in done.stdout
-    dacall_run()
-    night_before = time.perf_counter() - start
-    nights = []
-    for day in sorted(p for p in (out / "held").iterdir() if any(p.glob("*/*"))):
-        delivered = 0
+    delivered = 0
+    if night:
+        day = min(p for p in (out / "held").iterdir() if any(p.glob("*/*")))
         for held in sorted(day.glob("*/*")):
             held.rename(out / "landing" / held.parent.name / held.name)
             delivered += 1
         shutil.rmtree(day)
-        started = time.perf_counter()
-        run_id, full_refresh = dacall_run()
-        seconds = time.perf_counter() - started
-        steps = step_seconds(out / "warehouse" / "dacall.duckdb", run_id)
-        nights.append({"seconds": seconds, "steps": steps, "delivered": delivered,
-                       "full_refresh": full_refresh})
-    median = sorted(nights, key=lambda night: night["seconds"])[(len(nights) - 1) // 2]
-    result = {
-        **median,
-        "nights": [night["seconds"] for night in nights],
-        "full_refresh": any(night["full_refresh"] for night in nights),
-        "night_before_seconds": night_before,
-    }
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, "run", "--landing", str(out / "landing"),
+         "--warehouse", str(out / "warehouse" / "dacall.duckdb")],
+        capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"dacall run exited {done.returncode}: {done.stderr[-500:]}")
+    run_id = next(line.split()[1] for line in done.stdout.splitlines() if line.startswith("run "))
+    result = {"seconds": seconds, "delivered": delivered,
+              "full_refresh": REBUILT_FROM_SCRATCH in done.stdout,
+              "steps": step_seconds(out / "warehouse" / "dacall.duckdb", run_id)}
 elif stage == "end-to-end":
     # `dacall run` of the whole landing on an empty warehouse of its own: ingest, gates, the
     # full build, compliance, report.
-    import shutil
     from dacall.pipeline import run_pipeline
     shutil.rmtree(out / "end-to-end", ignore_errors=True)
     r = run_pipeline(out / "landing", out / "end-to-end" / "dacall.duckdb")
@@ -180,9 +168,9 @@ def hold_back_last_days(out: Path, last_day, nights: int) -> int:
     return held
 
 
-def run_stage(stage: str, scale: float, days: int, out: Path) -> dict:
+def run_stage(stage: str, scale: float, days: int, out: Path, *more: object) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", STAGE, stage, str(scale), str(days), str(out)],
+        [sys.executable, "-c", STAGE, stage, str(scale), str(days), str(out), *map(str, more)],
         capture_output=True,
         text=True,
         check=False,
@@ -240,6 +228,55 @@ def _detail(stage: str, r: dict, floor: float | None, out: Path, days: int, nigh
     return detail
 
 
+def _out(root: Path, scale: float, days: int) -> Path:
+    return root / f"scale-{scale:g}-days-{days}"
+
+
+def _print_row(scale: float, days: int, stage: str, seconds: float, r: dict, detail: str) -> None:
+    shown = f"{seconds:.1f}" if stage == "floor" else f"{seconds:.0f}"
+    peak = r["peak_mib"]
+    print(f"| {scale:g} | {days} | {stage} | {shown} | {peak:.0f} | {detail} |", flush=True)
+
+
+def run_nights(scale: float, histories: list[int], root: Path) -> dict[int, dict]:
+    """The nightly stage of every history length, their nights taken in turn (one year's, five
+    years', five years', one year's, ...), so that the machine's speed, which drifted by half
+    within an hour here, weighs on each history alike and their ratio is that of the nights.
+    Each history has its night before (nothing new) first, untimed in the ratio, then a night
+    for each day held back. Returns each history's median night, with every night's time."""
+    folders = {days: _out(root, scale, days) for days in histories}
+    for out in folders.values():
+        if not any((out / "held").glob("*/*/*")):
+            # An earlier nightly stage delivered it: timing a night with nothing new would say
+            # nothing about a night's cost.
+            raise SystemExit(
+                f"bench: no day held back in {out / 'held'} for the nightly stage to deliver; "
+                "include the ingest stage (it holds the last days back and loads the rest)"
+            )
+    before = {days: run_stage("nightly", scale, days, out, 0) for days, out in folders.items()}
+    nights: dict[int, list[dict]] = {days: [] for days in histories}
+    order = list(histories)
+    while True:
+        waiting = [days for days in order if any((folders[days] / "held").glob("*/*/*"))]
+        if not waiting:
+            break
+        for days in waiting:
+            nights[days].append(run_stage("nightly", scale, days, folders[days], 1))
+        order.reverse()
+    results = {}
+    for days in histories:
+        ran = nights[days]
+        median = sorted(ran, key=lambda night: night["seconds"])[(len(ran) - 1) // 2]
+        results[days] = {
+            **median,
+            "nights": [night["seconds"] for night in ran],
+            "full_refresh": any(night["full_refresh"] for night in ran),
+            "night_before_seconds": before[days]["seconds"],
+            "peak_mib": max(night["peak_mib"] for night in [before[days], *ran]),
+        }
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0])
@@ -261,43 +298,42 @@ def main(argv: list[str] | None = None) -> int:
     # Each history's median night: its whole `dacall run`, and the time in the run's steps.
     night_seconds: dict[tuple[float, int], tuple[float, float]] = {}
     for scale in args.scales:
+        floors: dict[int, float | None] = {}
         for days in args.days:
-            out = args.out / f"scale-{scale:g}-days-{days}"
+            out = _out(args.out, scale, days)
             if "generate" in args.stages:
                 shutil.rmtree(out, ignore_errors=True)
             elif not out.is_dir():
                 raise SystemExit(f"bench: no earlier run in {out}; include the generate stage")
-            floor = None
-            for stage in (s for s in STAGES if s in args.stages):
-                if stage == "end-to-end" and days != args.days[0]:
-                    continue
+            floors[days] = None
+            for stage in (s for s in STAGES[:4] if s in args.stages):
                 if stage == "ingest":  # again, after a nightly stage delivered it
                     hold_back_last_days(out, START + timedelta(days=days - 1), args.nights)
-                if stage == "nightly" and not any((out / "held").glob("*/*/*")):
-                    # An earlier nightly stage delivered it: timing a night with nothing new
-                    # would say nothing about a night's cost.
-                    raise SystemExit(
-                        f"bench: no day held back in {out / 'held'} for the nightly stage to "
-                        "deliver; include the ingest stage (it holds the last day back and "
-                        "loads the rest)"
-                    )
                 started = time.perf_counter()
                 r = run_stage(stage, scale, days, out)
                 if stage == "floor":
-                    floor = r["seconds"]
-                if stage == "nightly":
-                    night_seconds[scale, days] = (r["seconds"], sum(r["steps"].values()))
-                detail = _detail(stage, r, floor, out, days, args.nights)
-                seconds = (
-                    r["seconds"]
-                    if stage in ("floor", "nightly", "end-to-end")
-                    else time.perf_counter() - started
+                    floors[days] = r["seconds"]
+                seconds = r["seconds"] if stage == "floor" else time.perf_counter() - started
+                _print_row(
+                    scale,
+                    days,
+                    stage,
+                    seconds,
+                    r,
+                    _detail(stage, r, floors[days], out, days, args.nights),
                 )
-                shown = f"{seconds:.1f}" if stage == "floor" else f"{seconds:.0f}"
-                print(
-                    f"| {scale:g} | {days} | {stage} | {shown} | {r['peak_mib']:.0f} | {detail} |",
-                    flush=True,
-                )
+        if "nightly" in args.stages:
+            for days, r in run_nights(scale, args.days, args.out).items():
+                night_seconds[scale, days] = (r["seconds"], sum(r["steps"].values()))
+                out = _out(args.out, scale, days)
+                detail = _detail("nightly", r, floors[days], out, days, args.nights)
+                _print_row(scale, days, "nightly", r["seconds"], r, detail)
+        if "end-to-end" in args.stages:  # at the first history length only
+            days = args.days[0]
+            out = _out(args.out, scale, days)
+            r = run_stage("end-to-end", scale, days, out)
+            detail = _detail("end-to-end", r, floors[days], out, days, args.nights)
+            _print_row(scale, days, "end-to-end", r["seconds"], r, detail)
     for scale in args.scales:
         measured = [
             (days, night_seconds[scale, days])
