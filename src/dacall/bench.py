@@ -114,7 +114,8 @@ elif stage == "nightly":
            "code = main(sys.argv[1:]); dbt_server.stop(); exit_without_teardown(code)")
     delivered = 0
     if night:
-        day = min(p for p in (out / "held").iterdir() if any(p.glob("*/*")))
+        from dacall.bench import days_held
+        day = days_held(out)[0]
         for held in sorted(day.glob("*/*")):
             held.rename(out / "landing" / held.parent.name / held.name)
             delivered += 1
@@ -149,7 +150,19 @@ print("RESULT " + json.dumps(result))
 """
 
 
-STAGES = ("generate", "floor", "ingest", "dbt", "nightly", "end-to-end")
+# The stages each history runs on its own, one after another; the nightly and end-to-end
+# stages run after every history's (run_nights takes the histories' nights in turn).
+HISTORY_STAGES = ("generate", "floor", "ingest", "dbt")
+STAGES = (*HISTORY_STAGES, "nightly", "end-to-end")
+
+
+def days_held(out: Path) -> list[Path]:
+    """The days held back and not yet delivered (out/held/<day>, holding files), earliest
+    first."""
+    held = out / "held"
+    if not held.is_dir():
+        return []
+    return sorted(day for day in held.iterdir() if any(day.glob("*/*")))
 
 
 def hold_back_last_days(out: Path, last_day, nights: int) -> int:
@@ -246,7 +259,7 @@ def run_nights(scale: float, histories: list[int], root: Path) -> dict[int, dict
     for each day held back. Returns each history's median night, with every night's time."""
     folders = {days: _out(root, scale, days) for days in histories}
     for out in folders.values():
-        if not any((out / "held").glob("*/*/*")):
+        if not days_held(out):
             # An earlier nightly stage delivered it: timing a night with nothing new would say
             # nothing about a night's cost.
             raise SystemExit(
@@ -257,7 +270,7 @@ def run_nights(scale: float, histories: list[int], root: Path) -> dict[int, dict
     nights: dict[int, list[dict]] = {days: [] for days in histories}
     order = list(histories)
     while True:
-        waiting = [days for days in order if any((folders[days] / "held").glob("*/*/*"))]
+        waiting = [days for days in order if days_held(folders[days])]
         if not waiting:
             break
         for days in waiting:
@@ -306,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             elif not out.is_dir():
                 raise SystemExit(f"bench: no earlier run in {out}; include the generate stage")
             floors[days] = None
-            for stage in (s for s in STAGES[:4] if s in args.stages):
+            for stage in (s for s in HISTORY_STAGES if s in args.stages):
                 if stage == "ingest":  # again, after a nightly stage delivered it
                     hold_back_last_days(out, START + timedelta(days=days - 1), args.nights)
                 started = time.perf_counter()
